@@ -1,0 +1,61 @@
+/**
+ * Where bearer tokens come from. A static string never changes; a provider is asked once at first
+ * use and again only when Box says the token it gave is no longer good (401). Concurrent parts that
+ * hit a 401 together share one refresh.
+ */
+import { BoxInputError } from "./errors";
+
+export type TokenProvider = (context: { reason: "initial" | "expired" }) => string | Promise<string>;
+export type TokenOption = string | TokenProvider;
+
+export class TokenSource {
+  private current: Promise<string> | undefined;
+
+  constructor(private readonly option: TokenOption) {
+    if (typeof option === "string") checkToken(option);
+    else if (typeof option !== "function") {
+      throw new BoxInputError("token", "must be a non-empty string or a function returning one");
+    }
+  }
+
+  get refreshable(): boolean {
+    return typeof this.option === "function";
+  }
+
+  /** The token to send now. */
+  get(): Promise<string> {
+    this.current ??= this.ask("initial");
+    return this.current;
+  }
+
+  /**
+   * Called after a 401 for a request sent with `stale`. Only the first caller with the current
+   * token triggers a refresh; the rest await the same new token.
+   */
+  async refresh(stale: string): Promise<string> {
+    if (!this.refreshable) return stale;
+    const now = await this.current;
+    if (now === stale) this.current = this.ask("expired");
+    return this.current!;
+  }
+
+  private ask(reason: "initial" | "expired"): Promise<string> {
+    const option = this.option;
+    if (typeof option === "string") return Promise.resolve(option);
+    const pending = Promise.resolve()
+      .then(() => option({ reason }))
+      .then(checkToken);
+    // A failed provider must not poison later calls: the next get() asks again.
+    pending.catch(() => {
+      if (this.current === pending) this.current = undefined;
+    });
+    return pending;
+  }
+}
+
+function checkToken(token: unknown): string {
+  if (typeof token !== "string" || token.length === 0 || /\s/.test(token)) {
+    throw new BoxInputError("token", "must be a non-empty string without whitespace");
+  }
+  return token;
+}

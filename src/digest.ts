@@ -1,0 +1,43 @@
+/** SHA-1 in the shapes Box uses: `Digest: sha=<base64>` on the wire, lowercase hex in JSON bodies. */
+import { createHash, webcrypto } from "node:crypto";
+
+/**
+ * SHA-1 of one part, on libuv's thread pool (WebCrypto digests are asynchronous), so part hashes
+ * run beside the whole-file hash, which must stay on the main thread because it is incremental.
+ */
+export async function sha1Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await webcrypto.subtle.digest("SHA-1", bytes);
+  return Buffer.from(digest).toString("hex");
+}
+
+/** Value of the `Digest` header for a SHA-1 given in hex. */
+export function digestHeader(sha1hex: string): string {
+  return `sha=${Buffer.from(sha1hex, "hex").toString("base64")}`;
+}
+
+/** The hex SHA-1 carried by a `Digest: sha=<base64>` header, or undefined when it is not one. */
+export function parseDigestHeader(header: string | undefined): string | undefined {
+  const m = header && /^sha=([A-Za-z0-9+/]{27}=)$/i.exec(header.trim());
+  return m ? Buffer.from(m[1]!, "base64").toString("hex") : undefined;
+}
+
+/** Incremental SHA-1 of a whole file, fed part by part in file order; holds no file data. */
+export class WholeFileSha1 {
+  private readonly hash = createHash("sha1");
+  private next = 0;
+
+  /** Bytes hashed so far. */
+  get position(): number {
+    return this.next;
+  }
+
+  update(offset: number, bytes: Uint8Array): void {
+    if (offset !== this.next) throw new Error(`whole-file SHA-1 fed out of order: ${offset} after ${this.next}`);
+    this.hash.update(bytes);
+    this.next += bytes.byteLength;
+  }
+
+  hex(): string {
+    return this.hash.digest("hex");
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Every failure the client reports is one of these classes, so callers can branch on `instanceof`
+ * (or on `name`, across realms) instead of parsing messages. None of them ever holds a token.
+ */
+
+/** Bad input caught before anything was sent. A TypeError, as for any wrong argument in JS. */
+export class BoxInputError extends TypeError {
+  override readonly name = "BoxInputError";
+  constructor(
+    /** The argument or option at fault, e.g. `fileSize` or `options.concurrency`. */
+    readonly argument: string,
+    message: string,
+  ) {
+    super(`${argument}: ${message}`);
+  }
+}
+
+export interface BoxApiErrorDetails {
+  status: number;
+  method: string;
+  /** Request URL without its query string. */
+  url: string;
+  code?: string;
+  message?: string;
+  requestId?: string;
+  contextInfo?: Record<string, unknown> | null;
+  helpUrl?: string;
+  /** Milliseconds the server asked us to wait (from `Retry-After`), if it said. */
+  retryAfterMs?: number;
+}
+
+/** A non-2xx answer from Box, with Box's error fields lifted out of the body. */
+export class BoxApiError extends Error {
+  override readonly name = "BoxApiError";
+  readonly status: number;
+  readonly method: string;
+  readonly url: string;
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+  readonly contextInfo: Record<string, unknown> | null | undefined;
+  readonly helpUrl: string | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(details: BoxApiErrorDetails) {
+    const what = [details.code, details.message].filter(Boolean).join(": ") || "no error body";
+    const req = details.requestId ? ` (request_id ${details.requestId})` : "";
+    super(`${details.method} ${details.url} answered ${details.status}: ${what}${req}`);
+    this.status = details.status;
+    this.method = details.method;
+    this.url = details.url;
+    this.code = details.code;
+    this.requestId = details.requestId;
+    this.contextInfo = details.contextInfo;
+    this.helpUrl = details.helpUrl;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** The server acknowledged something other than what we sent, or answered outside the spec. */
+export class BoxProtocolError extends Error {
+  override readonly name = "BoxProtocolError";
+}
+
+/** The caller's AbortSignal fired. `cause` holds the signal's reason. */
+export class UploadAbortedError extends Error {
+  override readonly name = "AbortError";
+  constructor(
+    readonly sessionId: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(sessionId ? `upload aborted (session ${sessionId})` : "upload aborted", options);
+  }
+}
+
+/** The source did not deliver the bytes it promised (too short, too long, or it failed). */
+export class SourceError extends Error {
+  override readonly name = "SourceError";
+}

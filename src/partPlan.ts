@@ -1,0 +1,53 @@
+/**
+ * Part arithmetic, kept pure so it can be tested for sizes (4 GiB ± 1, 50 GiB) that no test
+ * could allocate. All values are JS numbers, exact up to 2^53 - 1 bytes (8 PiB).
+ */
+import { BoxProtocolError } from "./errors";
+
+export interface PartRange {
+  /** 0-based position of the part in the file. */
+  index: number;
+  /** First byte of the part. */
+  offset: number;
+  /** Number of bytes in the part. */
+  size: number;
+}
+
+/**
+ * Splits `fileSize` bytes into the parts the session expects. The server chooses `partSize` and
+ * announces `totalParts`; when they disagree with each other we stop rather than guess.
+ */
+export function planParts(fileSize: number, partSize: number, totalParts?: number): PartRange[] {
+  if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
+    throw new RangeError(`fileSize must be a positive safe integer, got ${fileSize}`);
+  }
+  if (!Number.isSafeInteger(partSize) || partSize <= 0) {
+    throw new BoxProtocolError(`server announced part_size ${partSize}; expected a positive integer`);
+  }
+  const count = Math.ceil(fileSize / partSize);
+  if (totalParts !== undefined && totalParts !== count) {
+    throw new BoxProtocolError(
+      `server announced total_parts ${totalParts}, but ${fileSize} bytes in parts of ${partSize} make ${count}`,
+    );
+  }
+  const parts: PartRange[] = new Array(count);
+  for (let index = 0; index < count; index++) {
+    const offset = index * partSize;
+    parts[index] = { index, offset, size: Math.min(partSize, fileSize - offset) };
+  }
+  return parts;
+}
+
+/** `bytes first-last/total`, with `last` inclusive as RFC 9110 wants. */
+export function contentRange(part: Pick<PartRange, "offset" | "size">, fileSize: number): string {
+  return `bytes ${part.offset}-${part.offset + part.size - 1}/${fileSize}`;
+}
+
+/** Inverse of {@link contentRange}; undefined for anything malformed. */
+export function parseContentRange(header: string): { offset: number; size: number; total: number } | undefined {
+  const m = /^bytes (\d{1,16})-(\d{1,16})\/(\d{1,16})$/.exec(header.trim());
+  if (!m) return undefined;
+  const [first, last, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (![first, last, total].every(Number.isSafeInteger) || last < first || last >= total) return undefined;
+  return { offset: first, size: last - first + 1, total };
+}

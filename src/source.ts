@@ -1,0 +1,209 @@
+/**
+ * Turns what the caller hands us into a reader of parts. Files, buffers and blobs are read at any
+ * position (no part is held longer than its upload); streams are read once, in order, into one
+ * buffer per part, so memory stays at a part per slot whatever the file size.
+ */
+import { open, stat, type FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { BoxInputError, SourceError } from "./errors";
+import type { PartRange } from "./partPlan";
+
+/** A path, bytes in memory, a Blob, or a stream whose size is given in `options.size`. */
+export type UploadSource = string | Uint8Array | Blob | Readable | ReadableStream<Uint8Array>;
+
+export interface PartReader {
+  readonly size: number;
+  /** False for streams: their parts must be read once each, in file order. */
+  readonly seekable: boolean;
+  /** Identity of a file source, for resume: size and modification time. */
+  readonly fileIdentity?: { path: string; size: number; mtimeMs: number };
+  read(part: PartRange): Promise<Uint8Array>;
+  /** Checks that the source had exactly the declared size (streams: nothing left over). */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isStream(source: unknown): source is Readable | ReadableStream<Uint8Array> {
+  return source instanceof Readable || (typeof ReadableStream !== "undefined" && source instanceof ReadableStream);
+}
+
+/** Opens the source and learns its size. Nothing is sent before this succeeds. */
+export async function openSource(source: unknown, declaredSize: number | undefined): Promise<PartReader> {
+  if (typeof source === "string") {
+    if (source.length === 0) throw new BoxInputError("source", "file path must not be empty");
+    return FileReader.open(source, declaredSize);
+  }
+  let reader: PartReader;
+  if (source instanceof Uint8Array) reader = new BytesReader(source);
+  else if (typeof Blob !== "undefined" && source instanceof Blob) reader = new BlobReader(source);
+  else if (isStream(source)) {
+    if (declaredSize === undefined) {
+      throw new BoxInputError("options.size", "is required when the source is a stream");
+    }
+    return new StreamReader(source, declaredSize);
+  } else {
+    throw new BoxInputError("source", "must be a file path, Uint8Array/Buffer, Blob, Readable or ReadableStream");
+  }
+  checkDeclared(reader.size, declaredSize);
+  return reader;
+}
+
+function checkDeclared(actual: number, declared: number | undefined): void {
+  if (declared !== undefined && declared !== actual) {
+    throw new BoxInputError("options.size", `is ${declared} but the source holds ${actual} bytes`);
+  }
+}
+
+function tooShort(part: PartRange, got: number): SourceError {
+  return new SourceError(
+    `source ended early: part at offset ${part.offset} needs ${part.size} bytes, only ${got} were there`,
+  );
+}
+
+class FileReader implements PartReader {
+  readonly seekable = true;
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly size: number,
+    readonly fileIdentity: { path: string; size: number; mtimeMs: number },
+  ) {}
+
+  static async open(path: string, declared: number | undefined): Promise<FileReader> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (err) {
+      throw new BoxInputError("source", `cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      await handle.close();
+      throw new BoxInputError("source", `${path} is not a regular file`);
+    }
+    try {
+      checkDeclared(st.size, declared);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    return new FileReader(handle, st.size, { path, size: st.size, mtimeMs: st.mtimeMs });
+  }
+
+  async read(part: PartRange): Promise<Uint8Array> {
+    const buf = Buffer.allocUnsafe(part.size);
+    let filled = 0;
+    while (filled < part.size) {
+      const { bytesRead } = await this.handle.read(buf, filled, part.size - filled, part.offset + filled);
+      if (bytesRead === 0) throw tooShort(part, filled);
+      filled += bytesRead;
+    }
+    return buf;
+  }
+
+  async finish(): Promise<void> {
+    // A file that changed while we read it would commit a version nobody ever had on disk.
+    const st = await stat(this.fileIdentity.path);
+    if (st.size !== this.size || st.mtimeMs !== this.fileIdentity.mtimeMs) {
+      throw new SourceError(`${this.fileIdentity.path} changed during the upload (size or mtime differs)`);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+class BytesReader implements PartReader {
+  readonly seekable = true;
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array) {
+    this.size = bytes.byteLength;
+  }
+  async read(part: PartRange): Promise<Uint8Array> {
+    if (part.offset + part.size > this.size) throw tooShort(part, Math.max(0, this.size - part.offset));
+    return this.bytes.subarray(part.offset, part.offset + part.size);
+  }
+  async finish(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+class BlobReader implements PartReader {
+  readonly seekable = true;
+  readonly size: number;
+  constructor(private readonly blob: Blob) {
+    this.size = blob.size;
+  }
+  async read(part: PartRange): Promise<Uint8Array> {
+    const bytes = new Uint8Array(await this.blob.slice(part.offset, part.offset + part.size).arrayBuffer());
+    if (bytes.byteLength !== part.size) throw tooShort(part, bytes.byteLength);
+    return bytes;
+  }
+  async finish(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+class StreamReader implements PartReader {
+  readonly seekable = false;
+  private readonly chunks: AsyncIterator<unknown>;
+  private leftover: Uint8Array | undefined;
+  private position = 0;
+
+  constructor(
+    private readonly stream: Readable | ReadableStream<Uint8Array>,
+    readonly size: number,
+  ) {
+    this.chunks = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  }
+
+  private async nextChunk(): Promise<Uint8Array | undefined> {
+    if (this.leftover) {
+      const chunk = this.leftover;
+      this.leftover = undefined;
+      return chunk;
+    }
+    let next: IteratorResult<unknown>;
+    try {
+      next = await this.chunks.next();
+    } catch (err) {
+      throw new SourceError(`source stream failed at byte ${this.position}: ${(err as Error)?.message ?? err}`, {
+        cause: err,
+      });
+    }
+    if (next.done) return undefined;
+    if (!(next.value instanceof Uint8Array)) {
+      throw new SourceError("source stream must yield bytes (Buffer/Uint8Array), not strings or objects");
+    }
+    return next.value;
+  }
+
+  async read(part: PartRange): Promise<Uint8Array> {
+    if (part.offset !== this.position) {
+      throw new SourceError(`a stream can only be read in order: asked for ${part.offset} at ${this.position}`);
+    }
+    const buf = Buffer.allocUnsafe(part.size);
+    let filled = 0;
+    while (filled < part.size) {
+      const chunk = await this.nextChunk();
+      if (!chunk) throw tooShort(part, filled);
+      const take = Math.min(chunk.byteLength, part.size - filled);
+      buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), filled);
+      filled += take;
+      if (take < chunk.byteLength) this.leftover = chunk.subarray(take);
+    }
+    this.position += part.size;
+    return buf;
+  }
+
+  async finish(): Promise<void> {
+    for (let chunk = await this.nextChunk(); chunk; chunk = await this.nextChunk()) {
+      if (chunk.byteLength > 0) {
+        throw new SourceError(`source stream holds more than the declared ${this.size} bytes`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+    if (this.stream instanceof Readable) this.stream.destroy();
+  }
+}
