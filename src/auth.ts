@@ -10,6 +10,8 @@ export type TokenOption = string | TokenProvider;
 
 export class TokenSource {
   private current: Promise<string> | undefined;
+  /** The token `current` resolved to; undefined while a request for one is pending. */
+  private settled: string | undefined;
 
   constructor(private readonly option: TokenOption) {
     if (typeof option === "string") checkToken(option);
@@ -32,11 +34,14 @@ export class TokenSource {
    * Called after a 401 for a request sent with `stale`. Only the first caller with the current
    * token triggers a refresh; the rest await the same new token.
    */
-  async refresh(stale: string): Promise<string> {
-    if (!this.refreshable) return stale;
-    const now = await this.current;
-    if (now === stale) this.current = this.ask("expired");
-    return this.current!;
+  refresh(stale: string): Promise<string> {
+    if (!this.refreshable) return Promise.resolve(stale);
+    // Decided synchronously, so callers racing here cannot start two refreshes.
+    if (this.settled === stale) {
+      this.settled = undefined;
+      this.current = this.ask("expired");
+    }
+    return this.get();
   }
 
   private ask(reason: "initial" | "expired"): Promise<string> {
@@ -44,7 +49,11 @@ export class TokenSource {
     if (typeof option === "string") return Promise.resolve(option);
     const pending = Promise.resolve()
       .then(() => option({ reason }))
-      .then(checkToken);
+      .then(checkToken)
+      .then((token) => {
+        if (this.current === pending) this.settled = token;
+        return token;
+      });
     // A failed provider must not poison later calls: the next get() asks again.
     pending.catch(() => {
       if (this.current === pending) this.current = undefined;

@@ -10,6 +10,7 @@ import { contentRange } from "./partPlan";
 import { digestHeader } from "./digest";
 import { BoxApiError, BoxInputError, BoxProtocolError } from "./errors";
 import { parseRetryAfter } from "./retryAfter";
+import { createTransport } from "./transport";
 import {
   checkByteCount,
   checkFileName,
@@ -40,7 +41,10 @@ export interface BoxClientOptions {
   /** Extra origins allowed to receive the token (e.g. a regional upload host). */
   trustedOrigins?: string[];
   userAgent?: string;
-  /** The fetch used for every request (openapi-fetch's `fetch` option). */
+  /**
+   * Replaces the built-in transport (undici, bodies sent without copies) with a fetch of your own,
+   * called with standard Request objects, e.g. to add tracing or use a proxy.
+   */
   fetch?: (request: Request) => Promise<Response>;
 }
 
@@ -83,6 +87,7 @@ export class BoxUploadClient {
   readonly baseUrl: string;
   readonly tokens: TokenSource;
   private readonly trusted: Set<string>;
+  private readonly closeTransport: () => Promise<void>;
 
   constructor(options: BoxClientOptions) {
     if (options === null || typeof options !== "object") {
@@ -95,10 +100,12 @@ export class BoxUploadClient {
     const extra = (options.trustedOrigins ?? []).map((o) => new URL(checkBaseUrl("trustedOrigins", o)).origin);
     this.trusted = new Set([origin, ...boxOrigins, ...extra]);
     const userAgent = options.userAgent ?? `box-chunked-upload/${VERSION} node/${process.versions.node}`;
+    const transport = options.fetch ? undefined : createTransport();
+    this.closeTransport = transport ? transport.close : async () => {};
     this.api = createClient<paths>({
       baseUrl: this.baseUrl,
       headers: { "user-agent": userAgent },
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(transport ? { fetch: transport.fetch, Request: transport.Request } : { fetch: options.fetch! }),
     });
     this.api.use(this.authMiddleware(), capErrorBodies);
   }
@@ -114,6 +121,11 @@ export class BoxUploadClient {
         return request;
       },
     };
+  }
+
+  /** Closes idle keep-alive connections; call when done so the process can exit at once. */
+  close(): Promise<void> {
+    return this.closeTransport();
   }
 
   /** True when `url` may receive our token; used to decide whether to follow session_endpoints. */
