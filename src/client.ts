@@ -11,6 +11,8 @@ import { digestHeader } from "./digest";
 import { BoxApiError, BoxInputError, BoxProtocolError } from "./errors";
 import { parseRetryAfter } from "./retryAfter";
 import { createTransport } from "./transport";
+import { upload, type UploadOptions } from "./upload";
+import type { UploadSource } from "./source";
 import {
   checkByteCount,
   checkFileName,
@@ -135,6 +137,26 @@ export class BoxUploadClient {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Uploads `source` as a new version of file `fileId`, parts in parallel, and returns the
+   * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
+   */
+  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return Promise.resolve().then(() => upload(this, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options));
+  }
+
+  /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
+  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return Promise.resolve().then(() =>
+      upload(
+        this,
+        { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) },
+        source,
+        options,
+      ),
+    );
   }
 
   /** `POST /files/{file_id}/upload_sessions`: starts uploading a new version of an existing file. */

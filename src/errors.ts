@@ -74,5 +74,29 @@ export class UploadAbortedError extends Error {
 
 /** The source did not deliver the bytes it promised (too short, too long, or it failed). */
 export class SourceError extends Error {
-  override readonly name = "SourceError";
+  override readonly name: string = "SourceError";
+}
+
+/** A resume state file belongs to other bytes than the source given now; nothing was sent. */
+export class SourceChangedError extends SourceError {
+  override readonly name = "SourceChangedError";
+}
+
+/**
+ * The commit may have gone through (its answer was lost and the session is now gone), so we
+ * neither upload again nor open a second session. Check the file's current version against `sha1`.
+ */
+export class CommitUncertainError extends Error {
+  override readonly name = "CommitUncertainError";
+  constructor(
+    readonly sessionId: string,
+    readonly sha1: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the commit of upload session ${sessionId} most likely succeeded, but its answer was lost and the session is gone; ` +
+        `check that the file's current version has SHA-1 ${sha1} before uploading again`,
+      options,
+    );
+  }
 }

@@ -13,5 +13,16 @@ export type {
   UploadSession,
 } from "./client";
 export type { TokenOption, TokenProvider } from "./auth";
-export { BoxApiError, BoxInputError, BoxProtocolError, SourceError, UploadAbortedError } from "./errors";
+export {
+  BoxApiError,
+  BoxInputError,
+  BoxProtocolError,
+  CommitUncertainError,
+  SourceChangedError,
+  SourceError,
+  UploadAbortedError,
+} from "./errors";
+export { DEFAULT_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload";
+export type { UploadSource } from "./source";
+export type { RetryOptions } from "./retry";
 export { contentRange, planParts, type PartRange } from "./partPlan";

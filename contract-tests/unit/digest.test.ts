@@ -2,8 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { digestHeader, parseDigestHeader, sha1Hex, WholeFileSha1 } from "../../src/digest";
 
 describe("digest", () => {
-  test("SHA-1 of 'abc' is the FIPS 180 test vector, as hex and as a Digest header", async () => {
-    const hex = await sha1Hex(Buffer.from("abc"));
+  test("SHA-1 of 'abc' is the FIPS 180 test vector, as hex and as a Digest header", () => {
+    const hex = sha1Hex(Buffer.from("abc"));
     expect(hex).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
     expect(digestHeader(hex)).toBe("sha=qZk+NkcGgWq6PiVxeFDCbJzQ2J0=");
     expect(parseDigestHeader("sha=qZk+NkcGgWq6PiVxeFDCbJzQ2J0=")).toBe(hex);

@@ -1,0 +1,115 @@
+/**
+ * One retry policy for every request: network failures, 5xx, 429 and 408 are tried again with
+ * exponential backoff and full jitter, waiting at least what `Retry-After` asks, until the attempt
+ * limit or the deadline. Anything else (other 4xx, bad input, integrity failures) fails at once.
+ */
+import { setTimeout as delay } from "node:timers/promises";
+import { BoxApiError, BoxInputError } from "./errors";
+import { checkIntInRange } from "./validate";
+
+export interface RetryOptions {
+  /** Tries per request, the first included. Default 6. */
+  maxAttempts?: number;
+  /** First backoff ceiling in ms; doubles each attempt. Default 500. */
+  baseDelayMs?: number;
+  /** Largest backoff ceiling in ms (Retry-After may ask for more, within the deadline). Default 30 000. */
+  maxDelayMs?: number;
+  /** Give up on a request once this much time has passed since its first try. Default 600 000. */
+  deadlineMs?: number;
+  /** Source of randomness in [0, 1) for jitter; tests pass a seeded one. */
+  random?: () => number;
+}
+
+export type RetryPolicy = Required<RetryOptions>;
+
+export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
+  if (options === undefined) options = {};
+  if (options === null || typeof options !== "object") throw new BoxInputError("options.retry", "must be an object");
+  const p: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? 6,
+    baseDelayMs: options.baseDelayMs ?? 500,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+    deadlineMs: options.deadlineMs ?? 600_000,
+    random: options.random ?? Math.random,
+  };
+  checkIntInRange("options.retry.maxAttempts", p.maxAttempts, 1, 100);
+  checkIntInRange("options.retry.baseDelayMs", p.baseDelayMs, 0, 3_600_000);
+  checkIntInRange("options.retry.maxDelayMs", p.maxDelayMs, 0, 3_600_000);
+  checkIntInRange("options.retry.deadlineMs", p.deadlineMs, 0, 7 * 24 * 3_600_000);
+  if (typeof p.random !== "function") throw new BoxInputError("options.retry.random", "must be a function");
+  return p;
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** A failure below HTTP: the request may or may not have reached the server. */
+export function isNetworkError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof BoxApiError) return err.status >= 500 || err.status === 429 || err.status === 408;
+  return isNetworkError(err);
+}
+
+/** True when the server may have acted on the request although we saw a failure. */
+export function mayHaveSucceeded(err: unknown): boolean {
+  return isNetworkError(err) || (err instanceof BoxApiError && err.status >= 500);
+}
+
+/** Milliseconds to wait before attempt `attempt + 1` (attempt is 1-based), full jitter. */
+export function backoff(policy: RetryPolicy, attempt: number, err: unknown): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const jitter = Math.floor(policy.random() * ceiling);
+  const asked = err instanceof BoxApiError ? err.retryAfterMs : undefined;
+  return asked === undefined ? jitter : Math.max(asked, jitter);
+}
+
+export interface RetryContext {
+  /** 1-based number of this try. */
+  attempt: number;
+  /** What the previous try failed with, if this is a retry. */
+  lastError: unknown;
+}
+
+/**
+ * Runs `task` until it succeeds, fails with something not retryable, runs out of attempts, or
+ * the next wait would pass the deadline. Waits end early, with the signal's reason, on abort.
+ */
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  task: (ctx: RetryContext) => Promise<T>,
+  options: { signal?: AbortSignal; onRetry?: (err: unknown, attempt: number, waitMs: number) => void } = {},
+): Promise<T> {
+  const started = Date.now();
+  let lastError: unknown;
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      return await task({ attempt, lastError });
+    } catch (err) {
+      if (options.signal?.aborted || !isRetryable(err) || attempt >= policy.maxAttempts) throw err;
+      const wait = backoff(policy, attempt, err);
+      if (Date.now() - started + wait > policy.deadlineMs) throw err;
+      options.onRetry?.(err, attempt, wait);
+      lastError = err;
+      await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+    }
+  }
+}
