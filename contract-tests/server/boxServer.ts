@@ -97,6 +97,8 @@ export interface BoxServerOptions {
   /** How many times a commit answers 202 before it goes through. */
   processingCommits?: number;
   retryAfterSeconds?: number;
+  /** Base URL announced in session_endpoints (default: this server's own). */
+  sessionEndpointsBaseUrl?: string;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
   before?: (ctx: RequestContext) => Fault | undefined | Promise<Fault | undefined>;
   /** Runs after the handler stored its effects; a fault here replaces the answer (effects stay). */
@@ -134,7 +136,7 @@ export class LocalBoxServer {
   private origin = "";
   private seq = 0;
   private nextId = 1_000_000;
-  private readonly opts: Required<Omit<BoxServerOptions, "before" | "after">> & BoxServerOptions;
+  private readonly opts: Required<Omit<BoxServerOptions, "before" | "after" | "sessionEndpointsBaseUrl">> & BoxServerOptions;
 
   constructor(options: BoxServerOptions = {}) {
     this.opts = {
@@ -244,10 +246,10 @@ export class LocalBoxServer {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     res.writeHead(status, {
       ...(payload ? { "content-type": "application/json", "content-length": String(payload.byteLength) } : {}),
+      // A request whose body we did not read (an early error) must not poison the keep-alive socket.
+      ...(req.complete ? {} : { connection: "close" }),
       ...headers,
     });
-    // A request whose body we did not read (an early error) must not poison the keep-alive socket.
-    if (!req.complete) res.setHeader("connection", "close");
     res.end(payload);
   }
 
@@ -364,7 +366,7 @@ export class LocalBoxServer {
   }
 
   private sessionBody(s: Session): UploadSession {
-    const at = `${this.baseUrl}/files/upload_sessions/${s.id}`;
+    const at = `${this.opts.sessionEndpointsBaseUrl ?? this.baseUrl}/files/upload_sessions/${s.id}`;
     return {
       id: s.id,
       type: "upload_session",

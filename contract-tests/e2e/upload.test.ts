@@ -1,0 +1,263 @@
+/**
+ * Full uploads against the local Box server, every exchange checked against the fragment by the
+ * validating proxy: new versions and new files, every source kind, sizes around part boundaries.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { BoxApiError, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
+import { contentRange, planParts } from "../../src/partPlan";
+import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
+
+const PART = 256 * KiB;
+let dir: string;
+let h: Harness;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "e2e-"));
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  expect(h.proxy.violations).toEqual([]);
+});
+
+const sizes: [string, number][] = [
+  ["one part", 1000],
+  ["exact multiple of part_size", 3 * PART],
+  ["one byte over", 3 * PART + 1],
+  ["several parts", 7 * PART + 12345],
+];
+
+type Kind = "path" | "Buffer" | "Uint8Array" | "Blob" | "Readable" | "ReadableStream";
+const kinds: Kind[] = ["path", "Buffer", "Uint8Array", "Blob", "Readable", "ReadableStream"];
+
+/** Streams are fed in odd-sized chunks so part boundaries never line up with chunk boundaries. */
+function chunks(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let o = 0, step = 1; o < data.length; o += step, step = (step * 7 + 13) % 100_003 || 1) out.push(data.subarray(o, o + step));
+  return out;
+}
+
+async function sourceOf(kind: Kind, data: Buffer): Promise<UploadSource> {
+  switch (kind) {
+    case "path": {
+      const path = join(dir, `src-${data.length}-${Math.random().toString(36).slice(2)}.bin`);
+      await writeFile(path, data);
+      return path;
+    }
+    case "Buffer":
+      return data;
+    case "Uint8Array":
+      return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    case "Blob":
+      return new Blob([new Uint8Array(data)]);
+    case "Readable":
+      return Readable.from(chunks(data));
+    case "ReadableStream": {
+      const list = chunks(data);
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = list.shift();
+          if (next) controller.enqueue(new Uint8Array(next));
+          else controller.close();
+        },
+      });
+    }
+  }
+}
+
+function checkProgress(events: UploadProgress[], size: number): void {
+  expect(events.length).toBeGreaterThan(0);
+  for (let i = 1; i < events.length; i++) {
+    expect(events[i]!.bytesUploaded).toBeGreaterThan(events[i - 1]!.bytesUploaded);
+    expect(events[i]!.partsUploaded).toBeGreaterThanOrEqual(events[i - 1]!.partsUploaded);
+  }
+  for (const e of events) expect(e.bytesUploaded).toBeLessThanOrEqual(size);
+  const last = events[events.length - 1]!;
+  expect(last).toEqual(expect.objectContaining({ bytesUploaded: size, totalBytes: size, partsUploaded: last.totalParts }));
+}
+
+/** The Content-Range of every part sent for `sessionId`, in the order the server saw them. */
+function rangesSent(sessionId: string): string[] {
+  return h.server.log.filter((r) => r.route === "uploadPart" && r.path.endsWith(sessionId)).map((r) => r.contentRange!);
+}
+
+describe("new versions from every source kind and size", () => {
+  for (const kind of kinds) {
+    for (const [label, size] of sizes) {
+      test(`${kind}, ${label} (${size} bytes)`, async () => {
+        const data = bytesOf(size);
+        const file = h.server.addFile(`${kind}-${size}.bin`, Buffer.from("v1"));
+        const events: UploadProgress[] = [];
+        const exchangesBefore = h.proxy.exchanges;
+        const committed = await h.client.uploadNewVersion(file.id, await sourceOf(kind, data), {
+          concurrency: 3,
+          onProgress: (p) => events.push(p),
+          ...(kind.startsWith("Read") ? { size } : {}),
+        });
+        expect(committed.id).toBe(file.id);
+        expect(committed.size).toBe(size);
+        expect(committed.sha1).toBe(sha1(data));
+        expect(file.versions).toHaveLength(2);
+        expect(file.versions[1]!.sha1).toBe(sha1(data));
+        checkProgress(events, size);
+        const expected = planParts(size, PART).map((p) => contentRange(p, size));
+        expect([...rangesSent(events[0]!.sessionId)].sort()).toEqual([...expected].sort());
+        // Every exchange (create, each part, commit) went through the proxy and was validated.
+        expect(h.proxy.exchanges - exchangesBefore).toBe(expected.length + 2);
+      });
+    }
+  }
+});
+
+describe("new files", () => {
+  for (const kind of kinds) {
+    test(`${kind}: creates the file in the folder with the committed bytes`, async () => {
+      const size = 5 * PART + 77;
+      const data = bytesOf(size, 7);
+      const name = `new-${kind}.bin`;
+      const file = await h.client.uploadNewFile("0", name, await sourceOf(kind, data), kind.startsWith("Read") ? { size } : {});
+      expect(file.name).toBe(name);
+      expect(file.sha1).toBe(sha1(data));
+      expect(h.server.files.get(file.id!)!.versions).toHaveLength(1);
+    });
+  }
+
+  test("a name already in the folder is a 409 BoxApiError, and no session is left open", async () => {
+    h.server.addFile("taken.bin");
+    const open = () => [...h.server.sessions.values()].filter((s) => s.state === "open").length;
+    const before = open();
+    await expect(h.client.uploadNewFile("0", "taken.bin", bytesOf(1000))).rejects.toMatchObject({ name: "BoxApiError", status: 409, code: "item_name_in_use" });
+    expect(open()).toBe(before);
+  });
+});
+
+describe("behaviour of the uploader", () => {
+  test("renames on commit, passes If-Match, and a stale etag fails with 412 without a new version", async () => {
+    const file = h.server.addFile("old-name.bin", Buffer.from("v1"));
+    const data = bytesOf(2 * PART);
+    const committed = await h.client.uploadNewVersion(file.id, data, { fileName: "new-name.bin", ifMatch: "0" });
+    expect(committed.name).toBe("new-name.bin");
+    expect(committed.etag).toBe("1");
+    const err = await h.client.uploadNewVersion(file.id, data, { ifMatch: "0" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BoxApiError);
+    expect((err as BoxApiError).status).toBe(412);
+    expect(file.versions).toHaveLength(2);
+  });
+
+  test("never more than `concurrency` parts in flight", async () => {
+    let now = 0;
+    let peak = 0;
+    const local = await startHarness({
+      before: async (ctx) => {
+        if (ctx.route !== "uploadPart") return undefined;
+        peak = Math.max(peak, ++now);
+        await new Promise((r) => setTimeout(r, 20));
+        return undefined;
+      },
+      after: (ctx) => {
+        if (ctx.route === "uploadPart") now--;
+        return undefined;
+      },
+    });
+    try {
+      const file = local.server.addFile("c.bin");
+      await local.client.uploadNewVersion(file.id, bytesOf(12 * PART), { concurrency: 4 });
+      expect(peak).toBe(4);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("commit answered 202 twice: the client waits Retry-After and returns the committed file", async () => {
+    const local = await startHarness({ processingCommits: 2, retryAfterSeconds: 1 });
+    try {
+      const file = local.server.addFile("slow.bin");
+      const data = bytesOf(3 * PART);
+      const started = Date.now();
+      const committed = await local.client.uploadNewVersion(file.id, data);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+      expect(committed.sha1).toBe(sha1(data));
+      expect(local.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([202, 202, 201]);
+      expect(local.proxy.violations).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("abort signal: stops within a part, aborts the session, rejects with UploadAbortedError", async () => {
+    const controller = new AbortController();
+    const file = h.server.addFile("abort.bin");
+    const partsBefore = h.server.log.filter((r) => r.route === "uploadPart").length;
+    const err = await h.client
+      .uploadNewVersion(file.id, bytesOf(40 * PART), {
+        concurrency: 2,
+        signal: controller.signal,
+        onProgress: (p) => p.partsUploaded === 3 && controller.abort(new Error("user cancelled")),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadAbortedError);
+    expect((err as UploadAbortedError).name).toBe("AbortError");
+    const sent = h.server.log.filter((r) => r.route === "uploadPart").length - partsBefore;
+    expect(sent).toBeLessThanOrEqual(3 + 2);
+    const session = [...h.server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
+    expect(session.state).toBe("aborted");
+    expect(file.versions).toHaveLength(1);
+  });
+
+  test("session_endpoints on an untrusted origin are not followed; a trusted one is", async () => {
+    // The server announces its own origin; the client talks to the proxy, a different origin.
+    const file = h.server.addFile("endpoints.bin");
+    const before = h.proxy.exchanges;
+    await h.client.uploadNewVersion(file.id, bytesOf(3 * PART));
+    expect(h.proxy.exchanges - before).toBe(1 + 3 + 1); // create, 3 parts, commit: all via the proxy
+    const trusting = new (h.client.constructor as typeof import("../../src").BoxUploadClient)({
+      token: "local-dev-token",
+      baseUrl: `http://127.0.0.1:${new URL(h.client.baseUrl).port}/api/2.0`,
+      trustedOrigins: [new URL(h.server.baseUrl).origin],
+    });
+    try {
+      const mark = h.proxy.exchanges;
+      await trusting.uploadNewVersion(file.id, bytesOf(3 * PART, 2));
+      expect(h.proxy.exchanges - mark).toBe(1); // only the session creation; parts and commit went direct
+    } finally {
+      await trusting.close();
+    }
+  });
+});
+
+describe("the validating proxy is not blind", () => {
+  test("a request outside the fragment is reported", async () => {
+    const local = await startHarness();
+    try {
+      const { response } = await local.client.api.PUT("/files/upload_sessions/{upload_session_id}", {
+        params: { path: { upload_session_id: "ABC" }, header: { "content-range": "bytes 0-2/3" } as never },
+        body: "abc",
+        headers: { "content-type": "application/octet-stream" },
+        bodySerializer: (b: unknown) => b as string,
+      });
+      expect(response.status).toBe(404);
+      expect(local.proxy.violations).toEqual([expect.objectContaining({ side: "request", message: expect.stringMatching(/digest/) })]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("a response outside the fragment is reported", async () => {
+    const local = await startHarness({
+      after: (ctx) => (ctx.route === "uploadPart" ? { status: 200, body: { part: { part_id: 42, offset: "zero" } } } : undefined),
+    });
+    try {
+      const file = local.server.addFile("bad.bin");
+      await expect(local.client.uploadNewVersion(file.id, bytesOf(1000), { retry: { maxAttempts: 1 } })).rejects.toThrow();
+      expect(local.proxy.violations.map((v) => v.message).join("\n")).toMatch(/part_id/);
+    } finally {
+      await local.close();
+    }
+  });
+});
