@@ -17,7 +17,11 @@ export interface PartReader {
   readonly seekable: boolean;
   /** Identity of a file source, for resume: size and modification time. */
   readonly fileIdentity?: { path: string; size: number; mtimeMs: number };
-  read(part: PartRange): Promise<Uint8Array>;
+  /**
+   * The bytes of `part`. Readers that copy (files, streams) fill `into` when given, so the
+   * uploader can recycle a fixed set of part buffers instead of allocating one per part.
+   */
+  read(part: PartRange, into?: Buffer): Promise<Uint8Array>;
   /** Checks that the source had exactly the declared size (streams: nothing left over). */
   finish(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +56,10 @@ function checkDeclared(actual: number, declared: number | undefined): void {
   if (declared !== undefined && declared !== actual) {
     throw new BoxInputError("options.size", `is ${declared} but the source holds ${actual} bytes`);
   }
+}
+
+function target(part: PartRange, into: Buffer | undefined): Buffer {
+  return into && into.byteLength >= part.size ? into.subarray(0, part.size) : Buffer.allocUnsafe(part.size);
 }
 
 function tooShort(part: PartRange, got: number): SourceError {
@@ -89,8 +97,8 @@ class FileReader implements PartReader {
     return new FileReader(handle, st.size, { path, size: st.size, mtimeMs: st.mtimeMs });
   }
 
-  async read(part: PartRange): Promise<Uint8Array> {
-    const buf = Buffer.allocUnsafe(part.size);
+  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
+    const buf = target(part, into);
     let filled = 0;
     while (filled < part.size) {
       const { bytesRead } = await this.handle.read(buf, filled, part.size - filled, part.offset + filled);
@@ -176,11 +184,11 @@ class StreamReader implements PartReader {
     return next.value;
   }
 
-  async read(part: PartRange): Promise<Uint8Array> {
+  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
     if (part.offset !== this.position) {
       throw new SourceError(`a stream can only be read in order: asked for ${part.offset} at ${this.position}`);
     }
-    const buf = Buffer.allocUnsafe(part.size);
+    const buf = target(part, into);
     let filled = 0;
     while (filled < part.size) {
       const chunk = await this.nextChunk();

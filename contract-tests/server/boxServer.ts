@@ -46,7 +46,8 @@ interface StoredPart {
   offset: number;
   size: number;
   sha1: string;
-  data: Buffer;
+  /** Held only until the whole-file hash has consumed it (parts may arrive out of order). */
+  data?: Buffer;
 }
 
 interface Session {
@@ -60,6 +61,11 @@ interface Session {
   expiresAt: number;
   state: "open" | "committed" | "aborted";
   processingLeft: number;
+  /** Whole-file SHA-1 fed in file order as the gap-free prefix of parts grows, so the server
+   * holds only out-of-order parts in memory, not the file. */
+  whole: ReturnType<typeof createHash>;
+  hashedUpTo: number;
+  wholeSha1?: string;
 }
 
 /** What a fault hook sees; `route` names the operation, as in the spec's operationIds. */
@@ -97,6 +103,10 @@ export interface BoxServerOptions {
   /** How many times a commit answers 202 before it goes through. */
   processingCommits?: number;
   retryAfterSeconds?: number;
+  /** Shape like a real link: cap each request body to this many bytes/s (default: no cap). */
+  bytesPerSecond?: number;
+  /** Shape like a real link: added delay before each answer, in ms (default 0). */
+  latencyMs?: number;
   /** Base URL announced in session_endpoints (default: this server's own). */
   sessionEndpointsBaseUrl?: string;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
@@ -136,7 +146,8 @@ export class LocalBoxServer {
   private origin = "";
   private seq = 0;
   private nextId = 1_000_000;
-  private readonly opts: Required<Omit<BoxServerOptions, "before" | "after" | "sessionEndpointsBaseUrl">> & BoxServerOptions;
+  private readonly opts: Required<Omit<BoxServerOptions, "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond">> &
+    BoxServerOptions;
 
   constructor(options: BoxServerOptions = {}) {
     this.opts = {
@@ -146,6 +157,7 @@ export class LocalBoxServer {
       sessionTtlMs: 7 * 24 * 3600 * 1000,
       processingCommits: 0,
       retryAfterSeconds: 1,
+      latencyMs: 0,
       ...options,
     };
   }
@@ -211,6 +223,7 @@ export class LocalBoxServer {
     try {
       const early = await this.opts.before?.(ctx);
       if (early) return this.answerFault(req, res, ctx, early);
+      if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
       this.checkAuth(req);
       const result = await this.dispatch(route, req, url, sessionId, fileId);
       status = result.status;
@@ -360,6 +373,8 @@ export class LocalBoxServer {
       expiresAt: Date.now() + this.opts.sessionTtlMs,
       state: "open",
       processingLeft: this.opts.processingCommits,
+      whole: createHash("sha1"),
+      hashedUpTo: 0,
     };
     this.sessions.set(s.id, s);
     return { status: 201, body: this.sessionBody(s) };
@@ -406,7 +421,7 @@ export class LocalBoxServer {
     }
     const expected = parseDigestHeader(req.headers.digest as string | undefined);
     if (!expected) throw badRequest("Digest header must be sha=<base64 SHA-1>");
-    const data = await readBody(req, range.size + 1);
+    const data = await readBody(req, range.size + 1, this.opts.bytesPerSecond);
     if (data.byteLength !== range.size) {
       throw badRequest(`body has ${data.byteLength} bytes, Content-Range says ${range.size}`);
     }
@@ -419,6 +434,12 @@ export class LocalBoxServer {
     }
     const part: StoredPart = { part_id: randomBytes(4).toString("hex").toUpperCase(), offset: range.offset, size: range.size, sha1, data };
     s.parts.set(range.offset, part);
+    for (let next = s.parts.get(s.hashedUpTo); next?.data; next = s.parts.get(s.hashedUpTo)) {
+      s.whole.update(next.data);
+      delete next.data;
+      s.hashedUpTo += next.size;
+    }
+    if (s.hashedUpTo === s.fileSize && s.wholeSha1 === undefined) s.wholeSha1 = s.whole.digest("hex");
     return { status: 200, body: { part: publicPart(part) } };
   }
 
@@ -452,9 +473,7 @@ export class LocalBoxServer {
       s.processingLeft--;
       return { status: 202, headers: { "retry-after": String(this.opts.retryAfterSeconds) } };
     }
-    const whole = createHash("sha1");
-    for (const p of stored) whole.update(p.data);
-    const sha1 = whole.digest("hex");
+    const sha1 = s.wholeSha1!;
     if (sha1 !== wantSha1) throw new HttpError(400, "sha1_mismatch", "the uploaded file does not match the commit's Digest");
     const target = this.commitTarget(s, file);
     target.versions.push({ id: this.id(), sha1, size: s.fileSize, sessionId: s.id });
@@ -538,13 +557,19 @@ function intParam(url: URL, name: string, fallback: number): number {
   return n;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit: number, bytesPerSecond?: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  const started = Date.now();
   for await (const chunk of req as AsyncIterable<Buffer>) {
     total += chunk.byteLength;
     if (total > limit) throw new HttpError(413, "request_too_large", `body exceeds ${limit - 1} bytes`);
     chunks.push(chunk);
+    if (bytesPerSecond) {
+      // Not reading is what slows a TCP sender down: wait until this many bytes were "due".
+      const ahead = (total / bytesPerSecond) * 1000 - (Date.now() - started);
+      if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+    }
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }

@@ -1,0 +1,42 @@
+/**
+ * One upload of a file as a new version, in a process of its own, measured from inside: wall
+ * time and CPU of the upload alone, and the process's peak RSS. Prints one JSON line.
+ *
+ *   BOX_ACCESS_TOKEN=... node .build/scripts/upload-file.js --base-url URL --file-id ID --path FILE [--concurrency N]
+ */
+import { parseArgs } from "node:util";
+import { BoxUploadClient } from "../src";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "base-url": { type: "string" },
+      "file-id": { type: "string" },
+      path: { type: "string" },
+      concurrency: { type: "string" },
+    },
+  });
+  const client = new BoxUploadClient({ token: process.env.BOX_ACCESS_TOKEN!, baseUrl: values["base-url"]! });
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const file = await client.uploadNewVersion(values["file-id"]!, values.path!, {
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  await client.close();
+  process.stdout.write(
+    `${JSON.stringify({
+      seconds,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      sha1: file.sha1,
+      size: file.size,
+    })}\n`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? `${err.name}: ${err.message}` : err);
+  process.exit(1);
+});
