@@ -1,0 +1,196 @@
+/**
+ * Fault injection against the local Box server (through the validating proxy). Every scenario
+ * must end with the committed SHA-1 equal to the source and exactly one new version, or, where the
+ * outcome cannot be known, with the typed error that says so and still exactly one version.
+ */
+import { BoxApiError, CommitUncertainError, type RetryOptions } from "../../src";
+import type { Fault, RequestContext } from "../server/boxServer";
+import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
+import { seeded } from "../support/random";
+
+const PART = 256 * KiB;
+const retry = (seed: number): RetryOptions => ({ baseDelayMs: 5, maxDelayMs: 50, random: seeded(seed) });
+
+let h: Harness | undefined;
+afterEach(async () => {
+  if (h) {
+    expect(h.proxy.violations).toEqual([]);
+    await h.close();
+    h = undefined;
+  }
+});
+
+/** Puts of each offset the server saw, and their statuses (0 = dropped). */
+function putsByOffset(harness: Harness): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const r of harness.server.log) {
+    if (r.route !== "uploadPart" || !r.contentRange) continue;
+    const offset = Number(/bytes (\d+)-/.exec(r.contentRange)![1]);
+    out.set(offset, [...(out.get(offset) ?? []), r.status]);
+  }
+  return out;
+}
+
+/** Fires `fault` for requests that match, once each for the first `times` matches. */
+function nth(match: (ctx: RequestContext) => boolean, fault: Fault, times = 1): (ctx: RequestContext) => Fault | undefined {
+  let left = times;
+  return (ctx) => (match(ctx) && left-- > 0 ? fault : undefined);
+}
+
+async function uploadAndCheck(harness: Harness, size: number, seed: number, extra = {}) {
+  const data = bytesOf(size, seed);
+  const file = harness.server.addFile(`f-${seed}.bin`, Buffer.from("v1"));
+  const committed = await harness.client.uploadNewVersion(file.id, data, { concurrency: 3, retry: retry(seed), ...extra });
+  expect(committed.sha1).toBe(sha1(data));
+  expect(file.versions).toHaveLength(2);
+  expect(file.versions[1]!.sha1).toBe(sha1(data));
+  return { file, data };
+}
+
+test("5xx on parts are retried per part; the upload completes", async () => {
+  h = await startHarness({ before: nth((c) => c.route === "uploadPart" && (c.range?.offset ?? 0) % (2 * PART) === 0, { status: 503 }, 4) });
+  await uploadAndCheck(h, 8 * PART + 5, 1);
+  const puts = [...putsByOffset(h).values()];
+  expect(puts.flat().filter((s) => s === 503)).toHaveLength(4);
+  expect(puts).toHaveLength(9);
+  for (const statuses of puts) expect(statuses[statuses.length - 1]).toBe(200);
+});
+
+test("429 with Retry-After: the client waits at least that long before the retry", async () => {
+  const seen: number[] = [];
+  h = await startHarness({
+    before: (ctx) => {
+      if (ctx.route !== "uploadPart" || ctx.range?.offset !== PART) return undefined;
+      seen.push(Date.now());
+      return seen.length === 1 ? { status: 429, headers: { "retry-after": "1" } } : undefined;
+    },
+  });
+  await uploadAndCheck(h, 3 * PART, 2);
+  expect(seen).toHaveLength(2);
+  expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(1000);
+});
+
+test("dropped connections mid-body are retried after checking the part is not stored", async () => {
+  h = await startHarness({ before: nth((c) => c.route === "uploadPart" && c.range?.offset === 2 * PART, "drop", 2) });
+  await uploadAndCheck(h, 5 * PART, 3);
+  expect(putsByOffset(h).get(2 * PART)).toEqual([0, 0, 200]);
+  expect(h.server.log.filter((r) => r.route === "listParts")).toHaveLength(2);
+});
+
+test("500 although the part was stored: found by list parts, not sent again", async () => {
+  h = await startHarness({ after: nth((c) => c.route === "uploadPart" && c.range?.offset === PART, { status: 500 }) });
+  await uploadAndCheck(h, 4 * PART, 4);
+  expect(putsByOffset(h).get(PART)).toEqual([500]);
+  expect(h.server.log.filter((r) => r.route === "listParts").length).toBeGreaterThanOrEqual(1);
+});
+
+test("commit answered 202 several times, then 201", async () => {
+  h = await startHarness({ processingCommits: 3, retryAfterSeconds: 0 });
+  await uploadAndCheck(h, 2 * PART, 5);
+  expect(h.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([202, 202, 202, 201]);
+});
+
+test("parts_mismatch right after the last part, with every part stored: list, wait, commit again", async () => {
+  const mismatch = { status: 400, body: { type: "error", status: 400, code: "parts_mismatch", message: "lagging", request_id: "r1" } };
+  h = await startHarness({ before: nth((c) => c.route === "commit", mismatch, 2) });
+  await uploadAndCheck(h, 3 * PART, 6);
+  expect(h.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([400, 400, 201]);
+  // Nothing was re-sent: each part went once.
+  for (const statuses of putsByOffset(h).values()) expect(statuses).toEqual([200]);
+});
+
+test("parts_mismatch because the server lost a part: the missing part is re-sent", async () => {
+  let dropped = false;
+  h = await startHarness({
+    before: (ctx) => {
+      if (ctx.route === "commit" && !dropped) {
+        dropped = true;
+        const session = h!.server.sessions.get(ctx.sessionId!)!;
+        session.parts.delete(PART); // Box forgot it
+      }
+      return undefined;
+    },
+  });
+  await uploadAndCheck(h, 3 * PART, 7);
+  expect(putsByOffset(h).get(PART)).toEqual([200, 200]);
+});
+
+test("commit stored but its answer lost: no second upload, a CommitUncertainError naming session and SHA-1", async () => {
+  h = await startHarness({ after: nth((c) => c.route === "commit", "drop") });
+  const data = bytesOf(3 * PART, 8);
+  const file = h.server.addFile("lost.bin", Buffer.from("v1"));
+  const err = await h.client.uploadNewVersion(file.id, data, { retry: retry(8) }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(CommitUncertainError);
+  expect((err as CommitUncertainError).sha1).toBe(sha1(data));
+  expect((err as CommitUncertainError).message).toMatch(/most likely succeeded/);
+  expect(file.versions).toHaveLength(2);
+  expect(file.versions[1]!.sha1).toBe(sha1(data));
+  expect(h.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
+  expect(h.server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+});
+
+test("token expiry mid-upload: one refresh shared by all parts in flight, and the upload completes", async () => {
+  let requests = 0;
+  const asked: string[] = [];
+  h = await startHarness(
+    { token: (t) => (++requests <= 3 ? t === "token-1" : t === "token-2") },
+    {
+      token: ({ reason }) => {
+        asked.push(reason);
+        return reason === "initial" ? "token-1" : "token-2";
+      },
+    },
+  );
+  await uploadAndCheck(h, 8 * PART, 9);
+  expect(asked).toEqual(["initial", "expired"]);
+  expect(h.server.log.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(1);
+});
+
+test("session expiry mid-upload: one clean restart with a new session, exactly one new version", async () => {
+  let stored = 0;
+  h = await startHarness({
+    after: (ctx, status) => {
+      if (ctx.route === "uploadPart" && status === 200 && ++stored === 3) h!.server.expireSession(ctx.sessionId!);
+      return undefined;
+    },
+  });
+  await uploadAndCheck(h, 6 * PART, 10);
+  expect(h.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(2);
+});
+
+test("4xx other than 408/429 are not retried", async () => {
+  h = await startHarness({ before: nth((c) => c.route === "uploadPart", { status: 403 }) });
+  const file = h.server.addFile("forbidden.bin");
+  const err = await h.client.uploadNewVersion(file.id, bytesOf(3 * PART), { retry: retry(11), concurrency: 1 }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(BoxApiError);
+  expect((err as BoxApiError).status).toBe(403);
+  expect(putsByOffset(h).get(0)).toEqual([403]);
+  // The failed upload left nothing behind.
+  expect([...h.server.sessions.values()].filter((s) => s.state === "open")).toHaveLength(0);
+  expect(file.versions).toHaveLength(1);
+});
+
+test("a 409 for a different part at the same offset is an error, not retried", async () => {
+  h = await startHarness({
+    before: (ctx) => {
+      if (ctx.route === "uploadPart" && ctx.range?.offset === 0) {
+        const session = h!.server.sessions.get(ctx.sessionId!)!;
+        session.parts.set(0, { part_id: "OTHER", offset: 0, size: PART, sha1: "0".repeat(40) });
+      }
+      return undefined;
+    },
+  });
+  const file = h.server.addFile("conflict.bin");
+  const err = await h.client.uploadNewVersion(file.id, bytesOf(2 * PART), { retry: retry(12) }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ name: "BoxApiError", status: 409 });
+  expect(putsByOffset(h).get(0)).toEqual([409]);
+});
+
+test("retries stop at maxAttempts and the session is aborted", async () => {
+  h = await startHarness({ before: (c) => (c.route === "uploadPart" ? { status: 503 } : undefined) });
+  const file = h.server.addFile("down.bin");
+  const err = await h.client.uploadNewVersion(file.id, bytesOf(PART), { retry: { ...retry(13), maxAttempts: 3 } }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ name: "BoxApiError", status: 503 });
+  expect(putsByOffset(h).get(0)).toEqual([503, 503, 503]);
+  expect(h.server.log.filter((r) => r.route === "abortSession")).toHaveLength(1);
+});
