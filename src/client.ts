@@ -337,7 +337,7 @@ export class BoxUploadClient {
     }
     const { response } = result;
     if (response.ok) return result.data as T;
-    throw toApiError(label.split(" ")[0]!, response, result.error);
+    throw toApiError(label.split(" ")[0]!, response, redact(result.error, await this.tokens.get()));
   }
 }
 
@@ -368,6 +368,13 @@ function checkBaseUrl(argument: string, value: unknown): string {
     throw new BoxInputError(argument, "must be https (plain http only for loopback addresses)");
   }
   return String(value);
+}
+
+/** A server that echoes our Authorization header must not get the token into our errors. */
+function redact(body: unknown, token: string): unknown {
+  if (body === undefined) return body;
+  const text = JSON.stringify(body);
+  return text.includes(token) ? JSON.parse(text.split(token).join("[redacted]")) : body;
 }
 
 function toApiError(method: string, response: Response, body: unknown): BoxApiError {

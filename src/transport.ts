@@ -53,13 +53,16 @@ export function createTransport(): Transport {
     });
     const chunks: Buffer[] = [];
     let size = 0;
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
     for await (const chunk of res.body) {
+      chunks.push(chunk);
       size += chunk.byteLength;
       if (size > MAX_RESPONSE_BODY) {
         res.body.destroy();
+        // An error body is only read for its message: keep the head. A success body that large is not Box.
+        if (!ok) break;
         throw new BoxProtocolError(`${req.method} ${new URL(req.url).pathname}: response body over ${MAX_RESPONSE_BODY} bytes`);
       }
-      chunks.push(chunk);
     }
     const out = new Headers();
     for (const [name, value] of Object.entries(res.headers)) {

@@ -1,0 +1,164 @@
+/**
+ * Resume after a crash: an upload killed with SIGKILL in a child process is continued by a new
+ * run from its state file, sending only the parts the server does not have.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BoxUploadClient, SourceChangedError } from "../../src";
+import { planParts } from "../../src/partPlan";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
+import { bytesOf, KiB, sha1 } from "../support/harness";
+
+const PART = 256 * KiB;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "resume-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+function putOffsets(server: LocalBoxServer, from = 0): number[] {
+  return server.log
+    .slice(from)
+    .filter((r) => r.route === "uploadPart" && r.status === 200)
+    .map((r) => Number(/bytes (\d+)-/.exec(r.contentRange!)![1]))
+    .sort((a, b) => a - b);
+}
+
+test("kill -9 mid-upload, then resume: only the missing parts are sent, one version results", async () => {
+  const size = 12 * PART + 321;
+  const data = bytesOf(size, 99);
+  const path = join(dir, "big.bin");
+  const statePath = join(dir, "upload.state.json");
+  await writeFile(path, data);
+
+  let stored = 0;
+  let killAt: (() => void) | undefined;
+  const server = new LocalBoxServer({
+    minFileSize: 1,
+    partSizeFor: () => PART,
+    // Slow parts so the kill lands mid-way; kill once four parts are stored.
+    before: async (ctx) => {
+      if (ctx.route === "uploadPart") await new Promise((r) => setTimeout(r, 40));
+      return undefined;
+    },
+    after: (ctx, status) => {
+      if (ctx.route === "uploadPart" && status === 200 && ++stored === 4) killAt?.();
+      return undefined;
+    },
+  });
+  const baseUrl = await server.start();
+  const file = server.addFile("big.bin", Buffer.from("v1"));
+  try {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "..", "support", "uploadChild.ts")], {
+      env: { ...process.env, UPLOAD_CHILD: JSON.stringify({ baseUrl, token: DEFAULT_TOKEN, fileId: file.id, path, statePath }) },
+      stdio: "inherit",
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    killAt = () => child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+
+    const session = [...server.sessions.values()][0]!;
+    const onServer = [...session.parts.keys()].sort((a, b) => a - b);
+    expect(onServer.length).toBeGreaterThanOrEqual(4);
+    expect(onServer.length).toBeLessThan(13);
+    const state = await readFile(statePath, "utf8");
+    expect(JSON.parse(state).sessionId).toBe(session.id);
+    expect(state).not.toContain(DEFAULT_TOKEN);
+    expect((await stat(statePath)).mode & 0o777).toBe(0o600);
+
+    const mark = server.log.length;
+    const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl });
+    try {
+      const committed = await client.uploadNewVersion(file.id, path, { resume: { path: statePath } });
+      expect(committed.sha1).toBe(sha1(data));
+    } finally {
+      await client.close();
+    }
+    const missing = planParts(size, PART).map((p) => p.offset).filter((o) => !onServer.includes(o));
+    expect(putOffsets(server, mark)).toEqual(missing);
+    expect(server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
+    expect(file.versions).toHaveLength(2);
+    await expect(stat(statePath)).rejects.toMatchObject({ code: "ENOENT" });
+  } finally {
+    await server.stop();
+  }
+});
+
+describe("resume state", () => {
+  let server: LocalBoxServer;
+  let client: BoxUploadClient;
+  beforeEach(async () => {
+    server = new LocalBoxServer({
+      minFileSize: 1,
+      partSizeFor: () => PART,
+      // Fail the upload after two parts, keeping the session for resume.
+      before: (ctx) => (ctx.route === "uploadPart" && (ctx.range?.offset ?? 0) >= 2 * PART && failing ? { status: 400 } : undefined),
+    });
+    client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: await server.start() });
+  });
+  afterEach(async () => {
+    await client.close();
+    await server.stop();
+  });
+  let failing = true;
+
+  async function failedRun(path: string, statePath: string, fileId: string) {
+    failing = true;
+    await expect(client.uploadNewVersion(fileId, path, { concurrency: 1, resume: { path: statePath } })).rejects.toThrow();
+    failing = false;
+    expect(server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+  }
+
+  test("a changed source is refused with SourceChangedError before anything is sent", async () => {
+    const path = join(dir, "a.bin");
+    const statePath = join(dir, "a.state");
+    await writeFile(path, bytesOf(6 * PART, 1));
+    const file = server.addFile("a.bin");
+    await failedRun(path, statePath, file.id);
+    await writeFile(path, bytesOf(6 * PART, 2));
+    const mark = server.log.length;
+    await expect(client.uploadNewVersion(file.id, path, { resume: { path: statePath } })).rejects.toBeInstanceOf(SourceChangedError);
+    expect(server.log.length).toBe(mark);
+  });
+
+  test("content changed under an unchanged mtime is still caught by the fingerprint", async () => {
+    const path = join(dir, "b.bin");
+    const statePath = join(dir, "b.state");
+    await writeFile(path, bytesOf(6 * PART, 1));
+    const file = server.addFile("b.bin");
+    await failedRun(path, statePath, file.id);
+    const { mtime } = await stat(path);
+    const changed = bytesOf(6 * PART, 1);
+    changed[10] = changed[10]! ^ 0xff;
+    await writeFile(path, changed);
+    await utimes(path, mtime, mtime);
+    await expect(client.uploadNewVersion(file.id, path, { resume: { path: statePath } })).rejects.toBeInstanceOf(SourceChangedError);
+  });
+
+  test("an expired session starts cleanly with a new one", async () => {
+    const path = join(dir, "c.bin");
+    const statePath = join(dir, "c.state");
+    const data = bytesOf(6 * PART, 3);
+    await writeFile(path, data);
+    const file = server.addFile("c.bin");
+    await failedRun(path, statePath, file.id);
+    const old = JSON.parse(await readFile(statePath, "utf8")).sessionId;
+    server.expireSession(old);
+    const committed = await client.uploadNewVersion(file.id, path, { resume: { path: statePath } });
+    expect(committed.sha1).toBe(sha1(data));
+    expect(server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(2);
+    expect(file.versions).toHaveLength(2);
+  });
+
+  test("a state file for another target is refused", async () => {
+    const path = join(dir, "d.bin");
+    const statePath = join(dir, "d.state");
+    await writeFile(path, bytesOf(6 * PART, 4));
+    const file = server.addFile("d.bin");
+    await failedRun(path, statePath, file.id);
+    const other = server.addFile("other.bin");
+    await expect(client.uploadNewVersion(other.id, path, { resume: { path: statePath } })).rejects.toMatchObject({ name: "BoxInputError" });
+  });
+});
