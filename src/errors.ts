@@ -68,7 +68,8 @@ export class UploadAbortedError extends Error {
     readonly sessionId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(sessionId ? `upload aborted (session ${sessionId})` : "upload aborted", options);
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(`${sessionId ? `upload aborted (session ${sessionId})` : "upload aborted"}${why}`, options);
   }
 }
 

@@ -144,6 +144,7 @@ export class LocalBoxServer {
   readonly log: LoggedRequest[] = [];
   private server: Server | undefined;
   private origin = "";
+  private inFlight = 0;
   private seq = 0;
   private nextId = 1_000_000;
   private readonly opts: Required<Omit<BoxServerOptions, "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond">> &
@@ -210,7 +211,21 @@ export class LocalBoxServer {
     return String(this.nextId++);
   }
 
+  /** Resolves once no request is being handled (e.g. those of a client that was just killed). */
+  async idle(): Promise<void> {
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.handleRequest(req, res);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const { route, sessionId, fileId } = matchRoute(req.method ?? "", url.pathname);
     const ctx: RequestContext = { route, method: req.method ?? "", path: url.pathname, headers: req.headers, seq: ++this.seq };

@@ -1,6 +1,10 @@
-import { startPrism } from "./prism";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { ROOT, startPrism } from "./prism";
 
 export default async function globalSetup(): Promise<void> {
+  // The CLI and package tests drive the built package, so build it once, before any test runs.
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: "ignore" });
   const prism = await startPrism();
   // Test workers are spawned after this and inherit the environment.
   process.env.PRISM_URL = prism.url;

@@ -1,0 +1,165 @@
+/** The built `box-upload` CLI against the local Box server. */
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
+import { bytesOf, KiB, sha1 } from "../support/harness";
+import { runCli } from "../support/spawnCli";
+import { progressLine } from "../../src/cliProgress";
+
+const PART = 256 * KiB;
+const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN };
+let dir: string;
+let server: LocalBoxServer;
+let slowParts = false;
+let onPartStored: (() => void) | undefined;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cli-"));
+  server = new LocalBoxServer({
+    minFileSize: 1,
+    partSizeFor: () => PART,
+    before: async (ctx) => {
+      if (slowParts && ctx.route === "uploadPart") await new Promise((r) => setTimeout(r, 60));
+      return undefined;
+    },
+    after: (ctx, status) => {
+      if (ctx.route === "uploadPart" && status === 200) onPartStored?.();
+      return undefined;
+    },
+  });
+  await server.start();
+});
+afterAll(async () => {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function fileOf(name: string, size: number, seed = size): Promise<{ path: string; data: Buffer }> {
+  const data = bytesOf(size, seed);
+  const path = join(dir, name);
+  await writeFile(path, data);
+  return { path, data };
+}
+
+test("version --json: one JSON object on stdout with the committed file", async () => {
+  const { path, data } = await fileOf("v.bin", 5 * PART + 3);
+  const file = server.addFile("v.bin");
+  const { code, stdout, stderr } = await runCli(["version", file.id, path, "--base-url", server.baseUrl, "--json", "--concurrency", "3"], env).done;
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const out = JSON.parse(stdout);
+  expect(out).toEqual({
+    file: expect.objectContaining({ id: file.id, name: "v.bin", size: data.length, sha1: sha1(data) }),
+    session_id: expect.stringMatching(/^[0-9A-F]{32}$/),
+    parts: 6,
+    bytes: data.length,
+    seconds: expect.any(Number),
+  });
+  expect(file.versions).toHaveLength(2);
+});
+
+test("new --name: creates the file; plain progress lines go to stderr when not a TTY", async () => {
+  const { path, data } = await fileOf("local-name.bin", 9 * PART);
+  const { code, stdout, stderr } = await runCli(["new", "0", path, "--name", "in-box.bin", "--base-url", server.baseUrl], env).done;
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^uploaded in-box\.bin \(\d+ bytes\) as file \d+/);
+  expect(stdout).toContain(`sha1 ${sha1(data)}`);
+  expect(stderr).toMatch(/100\.0% .* parts 9\/9\n$/);
+  expect([...server.files.values()].some((f) => f.name === "in-box.bin")).toBe(true);
+});
+
+test("--quiet prints nothing on success", async () => {
+  const { path } = await fileOf("q.bin", PART);
+  const file = server.addFile("q.bin");
+  const { code, stdout, stderr } = await runCli(["version", file.id, path, "--base-url", server.baseUrl, "--quiet"], env).done;
+  expect([code, stdout, stderr]).toEqual([0, "", ""]);
+});
+
+test.each([
+  [["version"], /missing required argument/],
+  [["version", "1", "x.bin", "--concurrency", "zero"], /must be a whole number/],
+  [["bogus"], /unknown command/],
+  [["version", "1", "x.bin", "--token", "abc"], /unknown option/],
+])("usage error %p exits 2", async (args, message) => {
+  const { code, stderr } = await runCli(args as string[], env).done;
+  expect(code).toBe(2);
+  expect(stderr).toMatch(message);
+});
+
+test("no BOX_ACCESS_TOKEN: exit 2 with a JSON error on stderr under --json", async () => {
+  const { code, stdout, stderr } = await runCli(["version", "1", "x.bin", "--base-url", server.baseUrl, "--json"], {}).done;
+  expect(code).toBe(2);
+  expect(stdout).toBe("");
+  expect(JSON.parse(stderr)).toEqual({ error: expect.objectContaining({ name: "BoxInputError", argument: "BOX_ACCESS_TOKEN" }) });
+});
+
+test("an API error exits 3 with Box's fields in the JSON error", async () => {
+  const { path } = await fileOf("missing.bin", PART);
+  const { code, stderr } = await runCli(["version", "99999999", path, "--base-url", server.baseUrl, "--json"], env).done;
+  expect(code).toBe(3);
+  expect(JSON.parse(stderr).error).toEqual(expect.objectContaining({ name: "BoxApiError", status: 404, code: "not_found", request_id: expect.any(String) }));
+  expect(stderr).not.toContain(DEFAULT_TOKEN);
+});
+
+test("a missing local file exits 5", async () => {
+  const { code, stderr } = await runCli(["version", "1", join(dir, "nope.bin"), "--base-url", server.baseUrl], env).done;
+  expect(code).toBe(5);
+  expect(stderr).toMatch(/cannot open/);
+});
+
+describe("Ctrl-C", () => {
+  afterEach(() => {
+    slowParts = false;
+    onPartStored = undefined;
+  });
+
+  test("with --resume: exits 4, keeps the state, and the next run completes sending only what is missing", async () => {
+    const { path, data } = await fileOf("resume.bin", 16 * PART, 5);
+    const state = join(dir, "resume.state");
+    const file = server.addFile("resume.bin");
+    slowParts = true;
+    let stored = 0;
+    const first = runCli(["version", file.id, path, "--base-url", server.baseUrl, "--resume", state, "--concurrency", "2"], env);
+    onPartStored = () => ++stored === 3 && first.child.kill("SIGINT");
+    const r1 = await first.done;
+    expect(r1.code).toBe(4);
+    await server.idle();
+    expect(r1.stderr).toMatch(/interrupted/);
+    expect(r1.stderr).toContain(`state kept in ${state}`);
+    await stat(state);
+    const session = [...server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
+    expect(session.state).toBe("open");
+    const storedBefore = session.parts.size;
+    expect(storedBefore).toBeGreaterThanOrEqual(3);
+    expect(storedBefore).toBeLessThan(16);
+
+    slowParts = false;
+    const mark = server.log.length;
+    const r2 = await runCli(["version", file.id, path, "--base-url", server.baseUrl, "--resume", state, "--json"], env).done;
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(r2.stdout).file.sha1).toBe(sha1(data));
+    expect(server.log.slice(mark).filter((r) => r.route === "uploadPart" && r.status === 200)).toHaveLength(16 - storedBefore);
+    expect(server.log.filter((r) => r.route.startsWith("createSession") && r.path.includes(file.id))).toHaveLength(1);
+    expect(file.versions).toHaveLength(2);
+    await expect(stat(state)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  test("without --resume: exits 4 and aborts the session", async () => {
+    const { path } = await fileOf("abort.bin", 16 * PART, 6);
+    const file = server.addFile("abort.bin");
+    slowParts = true;
+    let stored = 0;
+    const run = runCli(["version", file.id, path, "--base-url", server.baseUrl, "--concurrency", "2"], env);
+    onPartStored = () => ++stored === 2 && run.child.kill("SIGINT");
+    expect((await run.done).code).toBe(4);
+    const session = [...server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
+    expect(session.state).toBe("aborted");
+    expect(file.versions).toHaveLength(1);
+  });
+});
+
+test("progressLine shows percent, bytes, speed, eta and parts", () => {
+  const line = progressLine({ sessionId: "S", bytesUploaded: 50e6, totalBytes: 200e6, partsUploaded: 6, totalParts: 24 }, 10_000);
+  expect(line).toBe("25.0% 50.0/200.0 MB 5.0 MB/s eta 30s parts 6/24");
+});

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+/**
+ * box-upload: the uploader from a shell. The token comes from BOX_ACCESS_TOKEN only (a flag would
+ * land in shell history). Exit codes: 0 ok, 1 unexpected, 2 usage, 3 Box API or protocol error,
+ * 4 interrupted, 5 bad source or input, 6 commit outcome unknown.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { BoxUploadClient, BOX_UPLOAD_BASE_URL, type BoxFile } from "./client";
+import { createProgressView } from "./cliProgress";
+import {
+  BoxApiError,
+  BoxInputError,
+  BoxProtocolError,
+  CommitUncertainError,
+  SourceError,
+  UploadAbortedError,
+} from "./errors";
+import type { UploadOptions, UploadProgress } from "./upload";
+import { VERSION } from "./version";
+
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6 } as const;
+
+interface CommonFlags {
+  baseUrl: string;
+  resume?: string;
+  json?: boolean;
+  quiet?: boolean;
+  concurrency?: number;
+  name?: string;
+  ifMatch?: string;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
+  return n;
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof UploadAbortedError) return EXIT.interrupted;
+  if (err instanceof CommitUncertainError) return EXIT.uncertain;
+  if (err instanceof BoxInputError || err instanceof SourceError) return EXIT.input;
+  if (err instanceof BoxApiError || err instanceof BoxProtocolError) return EXIT.api;
+  return EXIT.unexpected;
+}
+
+function errorJson(err: unknown): Record<string, unknown> {
+  const e = err as Error;
+  const out: Record<string, unknown> = { name: e?.name ?? "Error", message: e?.message ?? String(err) };
+  if (err instanceof BoxApiError) Object.assign(out, { status: err.status, code: err.code, request_id: err.requestId });
+  if (err instanceof CommitUncertainError) Object.assign(out, { session_id: err.sessionId, sha1: err.sha1 });
+  if (err instanceof BoxInputError) out.argument = err.argument;
+  return out;
+}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+async function runUpload(
+  io: Io,
+  flags: CommonFlags,
+  start: (client: BoxUploadClient, options: UploadOptions) => Promise<BoxFile>,
+): Promise<number> {
+  const token = io.env.BOX_ACCESS_TOKEN;
+  if (!token) {
+    report(io, flags, new BoxInputError("BOX_ACCESS_TOKEN", "set it in the environment to your Box access token"));
+    return EXIT.usage;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    // First Ctrl-C stops cleanly (session aborted, or kept with --resume); a second one leaves at once.
+    if (++interrupts > 1) process.exit(130);
+    controller.abort(new Error("interrupted (SIGINT)"));
+  };
+  process.on("SIGINT", onSigint);
+  const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", io.stderr);
+  let last: UploadProgress | undefined;
+  const started = Date.now();
+  let client: BoxUploadClient | undefined;
+  try {
+    client = new BoxUploadClient({ token, baseUrl: flags.baseUrl, userAgent: `box-upload/${VERSION} node/${process.versions.node}` });
+    const file = await start(client, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        last = p;
+        view.update(p);
+      },
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.resume ? { resume: { path: flags.resume } } : {}),
+    });
+    view.stop();
+    const seconds = (Date.now() - started) / 1000;
+    const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
+    if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    else if (!flags.quiet) {
+      io.stdout.write(
+        `uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s\n` +
+          `sha1 ${file.sha1}  session ${summary.session_id}  parts ${summary.parts}\n`,
+      );
+    }
+    return EXIT.ok;
+  } catch (err) {
+    view.stop();
+    report(io, flags, err);
+    if (err instanceof UploadAbortedError && flags.resume && !flags.json) {
+      io.stderr.write(`state kept in ${flags.resume}: run the same command again to continue\n`);
+    }
+    return exitCodeFor(err);
+  } finally {
+    process.off("SIGINT", onSigint);
+    await client?.close();
+  }
+}
+
+function report(io: Io, flags: CommonFlags, err: unknown): void {
+  if (flags.json) io.stderr.write(`${JSON.stringify({ error: errorJson(err) })}\n`);
+  else io.stderr.write(`box-upload: ${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? err}\n`);
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--base-url <url>", "API base URL").default(BOX_UPLOAD_BASE_URL))
+    .option("--concurrency <n>", "parts in flight (default 8)", positiveInt)
+    .option("--resume <state-file>", "record progress here; rerun the same command to continue after a crash or Ctrl-C")
+    .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
+    .option("--quiet", "print nothing but errors");
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command("box-upload")
+    .description("Upload large files to Box with chunked uploads: parallel, resumable, verified.\nThe access token is read from BOX_ACCESS_TOKEN.")
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 2 usage, 3 Box API error, 4 interrupted, 5 bad source or input, 6 commit outcome unknown, 1 other.",
+    );
+
+  common(program.command("version").description("upload a new version of an existing file"))
+    .argument("<file_id>", "id of the file to update")
+    .argument("<path>", "local file to upload")
+    .option("--name <new_name>", "rename the file on commit")
+    .option("--if-match <etag>", "only commit if the file's etag still matches")
+    .action(async (fileId: string, path: string, flags: CommonFlags) => {
+      code = await runUpload(io, flags, (client, options) =>
+        client.uploadNewVersion(fileId, path, {
+          ...options,
+          ...(flags.name !== undefined ? { fileName: flags.name } : {}),
+          ...(flags.ifMatch !== undefined ? { ifMatch: flags.ifMatch } : {}),
+        }),
+      );
+    });
+
+  common(program.command("new").description("upload a new file into a folder"))
+    .argument("<folder_id>", "id of the folder (0 is the root)")
+    .argument("<path>", "local file to upload")
+    .option("--name <name>", "name in Box (default: the local file's name)")
+    .action(async (folderId: string, path: string, flags: CommonFlags) => {
+      const name = flags.name ?? path.split(/[\\/]/).pop()!;
+      code = await runUpload(io, flags, (client, options) => client.uploadNewFile(folderId, name, path, options));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`box-upload: ${err instanceof Error ? err.message : err}\n`);
+      process.exitCode = EXIT.unexpected;
+    },
+  );
+}
