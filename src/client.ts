@@ -44,7 +44,7 @@ export interface BoxClientOptions {
   trustedOrigins?: string[];
   userAgent?: string;
   /**
-   * Replaces the built-in transport (undici, bodies sent without copies) with a fetch of your own,
+   * Replaces the built-in transport (node:http keep-alive, bodies sent without copies) with a fetch of your own,
    * called with standard Request objects, e.g. to add tracing or use a proxy.
    */
   fetch?: (request: Request) => Promise<Response>;
