@@ -1,0 +1,92 @@
+/** Renders the bench's results as the plain-text tables it prints. */
+import { GiB, MiB } from "../benchSupport";
+import { cpuPerGiB, type PhysicalResult } from "./physical";
+import { medianCost, type ModeResult, type SizeResult } from "./results";
+import { MB } from "./stats";
+import { signed, type Verdict } from "./targets";
+import type { WrapperResult } from "./wrapper";
+
+function cells(values: (string | number)[], widths: number[]): string {
+  return values.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]!) : String(v).padStart(widths[i]!))).join("  ");
+}
+
+export function sizeLabel(bytes: number): string {
+  return bytes >= GiB ? `${+(bytes / GiB).toFixed(2)} GiB` : `${+(bytes / MiB).toFixed(1)} MiB`;
+}
+
+export function modeTitle(mode: ModeResult): string {
+  return mode.name === "shaped"
+    ? `shaped like a link to Box: ${(mode.bytesPerSecond! / MB).toFixed(0)} MB/s per request, +${mode.latencyMs} ms per answer`
+    : "unshaped loopback";
+}
+
+const WIDTHS = [20, 4, 7, 8, 6, 6, 9, 8, 6];
+
+export function modeTable(mode: ModeResult): string[] {
+  const sdk = mode.rows.find((r) => r.kind === "sdk")?.summary;
+  const lines = [`  ${cells(["client", "conc", "wall s", "MB/s", "x SDK", "CPU s", "CPU-s/GiB", "peak RSS", "SHA-1"], WIDTHS)}`];
+  for (const row of mode.rows) {
+    const s = row.summary;
+    if (!s) continue;
+    lines.push(
+      `  ${cells(
+        [
+          row.label,
+          row.concurrency,
+          s.seconds.toFixed(2),
+          s.mbPerSecond.toFixed(1),
+          sdk ? (s.mbPerSecond / sdk.mbPerSecond).toFixed(2) : "-",
+          s.cpuSeconds.toFixed(2),
+          s.cpuPerGiB.toFixed(2),
+          `${(s.peakRssBytes / MB).toFixed(0)} MB`,
+          s.sha1Ok === s.runs ? `ok ${s.sha1Ok}/${s.runs}` : `BAD ${s.runs - s.sha1Ok}/${s.runs}`,
+        ],
+        WIDTHS,
+      )}`,
+    );
+  }
+  if (sdk) lines.push(`  (official SDK runs took ${mode.sdkWallSeconds.toFixed(0)} s in all, process start included)`);
+  return lines;
+}
+
+export function physicalTable(runs: PhysicalResult[], partSize: number): string[] {
+  const sha1 = medianCost(runs.map((r) => r.sha1));
+  const read = medianCost(runs.map((r) => r.read));
+  const rate = (c: { bytes: number; seconds: number }) => `${(c.bytes / c.seconds / MB).toFixed(0)} MB/s`.padStart(10);
+  const cpu = (c: Parameters<typeof cpuPerGiB>[0]) => `${cpuPerGiB(c).toFixed(2)} CPU-s/GiB`.padStart(16);
+  const part = `${partSize / MiB} MiB`;
+  const lines = [
+    `  ${`SHA-1, one core, ${part} buffers`.padEnd(48)}${rate(sha1)}${cpu(sha1)}`,
+    `  ${`file read, positioned, reused ${part} buffer`.padEnd(48)}${rate(read)}${cpu(read)}   (page cache: file just written)`,
+  ];
+  const concurrencies = runs[0]?.put.map((p) => p.concurrency) ?? [];
+  let putFloor = Infinity;
+  for (const c of concurrencies) {
+    const put = medianCost(runs.map((r) => r.put.find((p) => p.concurrency === c)!));
+    putFloor = Math.min(putFloor, cpuPerGiB(put));
+    lines.push(`  ${`raw PUT to a loopback sink, no hashing, conc ${c}`.padEnd(48)}${rate(put)}${cpu(put)}`);
+  }
+  const floor = 2 * cpuPerGiB(sha1) + cpuPerGiB(read) + putFloor;
+  lines.push(`  => CPU floor of any uploader (2 x SHA-1 + read + PUT): ${floor.toFixed(2)} CPU-s/GiB`);
+  return lines;
+}
+
+export function verdictLines(verdicts: Verdict[]): string[] {
+  return verdicts.map(
+    (v) => `  ${v.target.padEnd(58)}  ${v.measured.padEnd(34)}  ${v.met === undefined ? "-" : v.met ? "MET" : "MISSED"}`,
+  );
+}
+
+export function wrapperLines(w: WrapperResult): string[] {
+  return [
+    `  ${w.calls} sequential createUploadSessionForExistingFile calls, median of ${w.reps} repetitions (after warm-up):`,
+    `  ${"our client".padEnd(40)}${w.oursUs.toFixed(0).padStart(6)} us/call  ${w.oursCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
+    `  ${"plain fetch (same request, body parsed)".padEnd(40)}${w.fetchUs.toFixed(0).padStart(6)} us/call  ${w.fetchCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
+    `  ${"our transport alone (node:http)".padEnd(40)}${w.transportUs.toFixed(0).padStart(6)} us/call  ${w.transportCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
+    `  overhead vs plain fetch: ${signed(w.overheadUs, 0)} us/call (${signed(w.overheadPct)}%); vs our transport alone: ${signed(w.overheadVsTransportPct)}%`,
+  ];
+}
+
+export function sizeHeader(size: SizeResult, runs: number): string {
+  return `== ${sizeLabel(size.bytes)} (part ${size.partSize / MiB} MiB), median of ${runs} run${runs === 1 ? "" : "s"} ==`;
+}

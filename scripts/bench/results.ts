@@ -1,0 +1,66 @@
+/** The shapes the bench collects and writes to .bench/results-*.json, and their medians. */
+import { GiB } from "../benchSupport";
+import type { ClientResult } from "./measure";
+import type { Cost, PhysicalResult } from "./physical";
+import { MB, median } from "./stats";
+
+export type ClientKind = "ours" | "sdk" | "minimal";
+
+export interface Summary {
+  seconds: number;
+  mbPerSecond: number;
+  cpuSeconds: number;
+  cpuPerGiB: number;
+  peakRssBytes: number;
+  /** Runs whose committed SHA-1 equalled the source's. */
+  sha1Ok: number;
+  runs: number;
+}
+
+export interface ClientRow {
+  label: string;
+  kind: ClientKind;
+  concurrency: number;
+  /** True for our uploader with no options: the configuration the targets are about. */
+  isDefault: boolean;
+  runs: ClientResult[];
+  summary?: Summary;
+}
+
+export interface ModeResult {
+  name: "unshaped" | "shaped";
+  bytesPerSecond?: number;
+  latencyMs?: number;
+  rows: ClientRow[];
+  /** Wall seconds the official SDK's runs took, process start included. */
+  sdkWallSeconds: number;
+}
+
+export interface SizeResult {
+  bytes: number;
+  partSize: number;
+  sha1: string;
+  physical: PhysicalResult[];
+  modes: ModeResult[];
+}
+
+/** Medians of each figure over the runs (taken one by one, so one slow run moves none of them). */
+export function summarize(runs: ClientResult[], bytes: number, sha1: string): Summary {
+  const seconds = median(runs.map((r) => r.seconds));
+  const cpuSeconds = median(runs.map((r) => r.cpuSeconds));
+  return {
+    seconds,
+    mbPerSecond: bytes / seconds / MB,
+    cpuSeconds,
+    cpuPerGiB: cpuSeconds / (bytes / GiB),
+    peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
+    sha1Ok: runs.filter((r) => r.sha1 === sha1).length,
+    runs: runs.length,
+  };
+}
+
+/** The median run of one physical cost, by seconds. */
+export function medianCost(costs: Cost[]): Cost {
+  const sorted = [...costs].sort((a, b) => a.seconds - b.seconds);
+  return sorted[(sorted.length - 1) >> 1]!;
+}

@@ -1,0 +1,11 @@
+/** Small numeric helpers for the bench. */
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Decimal megabytes, the unit the shaping flags (bytes/s) and the targets use. */
+export const MB = 1e6;
