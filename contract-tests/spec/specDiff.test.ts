@@ -1,0 +1,266 @@
+/**
+ * spec:diff against Box's official description. The reference copy must match the fragment up to
+ * documented deviations; copies altered in memory must produce the exact lines a person would read,
+ * and undocumented ones must fail the run. Set SPEC_DIFF_OFFICIAL to use another official copy.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { diffSpecs } from "../../scripts/specDiff/diff";
+import { dereferenceDocument, readDocument } from "../../scripts/specDiff/load";
+import { line, type Difference } from "../../scripts/specDiff/types";
+
+const ROOT = join(__dirname, "..", "..");
+const FRAGMENT = join(ROOT, "openapi", "box-chunked-uploads.yaml");
+// CI lays shared/ beside the clone, as it is beside the working tree here.
+const OFFICIAL = process.env.SPEC_DIFF_OFFICIAL ?? join(ROOT, "..", "shared", "reference", "box-openapi", "openapi.json");
+
+const SESSIONS = "/files/upload_sessions";
+const SESSION = "/files/upload_sessions/{upload_session_id}";
+const COMMIT = "/files/upload_sessions/{upload_session_id}/commit";
+
+// The documents are untyped JSON that each case alters at will; typing them would only add casts.
+type Json = any;
+
+let officialRaw: Json;
+let fragmentRaw: Json;
+let tmp: string;
+
+beforeAll(async () => {
+  officialRaw = JSON.parse(readFileSync(OFFICIAL, "utf8"));
+  fragmentRaw = await readDocument(FRAGMENT);
+  tmp = mkdtempSync(join(tmpdir(), "spec-diff-test-"));
+});
+
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Deep-clones both documents, lets the case alter them, and diffs the results. */
+async function diff(alterOfficial: (doc: Json) => void = () => {}, alterFragment: (doc: Json) => void = () => {}): Promise<Difference[]> {
+  const official = structuredClone(officialRaw);
+  const fragment = structuredClone(fragmentRaw);
+  alterOfficial(official);
+  alterFragment(fragment);
+  return diffSpecs(await dereferenceDocument(fragment), await dereferenceDocument(official));
+}
+
+const undocumented = (diffs: Difference[]) => diffs.filter((d) => !d.documented).map((d) => `${d.kind}: ${line(d)}`);
+const documented = (diffs: Difference[]) => diffs.filter((d) => d.documented).map((d) => `${d.kind}: ${line(d)}`);
+
+function runCli(officialPath: string, ...extra: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/specDiff.ts", officialPath, ...extra], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+/** The lines printed under one group heading of the CLI output. */
+function group(stdout: string, heading: string): string[] {
+  const lines = stdout.split("\n");
+  const start = lines.indexOf(heading);
+  if (start < 0) throw new Error(`heading ${heading} missing from:\n${stdout}`);
+  const out: string[] = [];
+  for (let i = start + 1; i < lines.length && lines[i]!.startsWith("  "); i++) out.push(lines[i]!.trim());
+  return out;
+}
+
+function writeTemp(name: string, doc: Json): string {
+  const path = join(tmp, name);
+  writeFileSync(path, name.endsWith(".json") ? JSON.stringify(doc) : yaml.dump(doc));
+  return path;
+}
+
+describe("spec:diff on the reference copy", () => {
+  test("every difference is documented in the fragment", async () => {
+    const diffs = await diff();
+    expect(undocumented(diffs)).toEqual([]);
+    // The one known deviation that is a structural difference (Files.entries items are File, not
+    // File--Full) is still reported, marked as documented.
+    expect(documented(diffs)).toContain("changed: schema Files.entries[]: schema changed File -> File--Full (documented deviation)");
+  });
+
+  test("the CLI prints the three groups and exits 0", () => {
+    const run = runCli(OFFICIAL);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(group(run.stdout, "New in the official description:")).toEqual(["(none)"]);
+    expect(group(run.stdout, "Removed from the official description:")).toEqual(["(none)"]);
+    expect(group(run.stdout, "Changed:")).toContain("schema Files.entries[]: schema changed File -> File--Full (documented deviation)");
+    expect(run.stdout).toMatch(/\b0 undocumented\./);
+  });
+});
+
+describe("spec:diff reports changes in the official description", () => {
+  // Each case: what is altered in Box's copy, and the exact undocumented lines expected (no others).
+  const cases: [string, (doc: Json) => void, string[]][] = [
+    [
+      "a status code removed",
+      (doc) => delete doc.paths[SESSIONS].post.responses["403"],
+      ["removed: POST /files/upload_sessions: response 403 removed"],
+    ],
+    [
+      "a property renamed",
+      (doc) => renameProperty(doc.components.schemas.UploadSession.properties, "total_parts", "total_part_count"),
+      ["removed: schema UploadSession: property total_parts removed", "added: schema UploadSession: property total_part_count added"],
+    ],
+    [
+      "a parameter made required",
+      (doc) => (parameter(doc.paths[COMMIT].post, "if-match").required = true),
+      ["changed: POST /files/upload_sessions/{upload_session_id}/commit: header parameter if-match is now required"],
+    ],
+    [
+      "a parameter made optional",
+      (doc) => (parameter(doc.paths[SESSION].put, "digest").required = false),
+      ["changed: PUT /files/upload_sessions/{upload_session_id}: header parameter digest is now optional"],
+    ],
+    [
+      "an enum value added to a nested schema",
+      (doc) => doc.components.schemas.UploadParts.allOf[0].properties.order.items.properties.direction.enum.push("RANDOM"),
+      ['added: schema UploadParts.order[].direction: enum value "RANDOM" added'],
+    ],
+    [
+      "a response header removed",
+      (doc) => delete doc.paths[COMMIT].post.responses["202"].headers["Retry-After"],
+      ["removed: POST /files/upload_sessions/{upload_session_id}/commit: response 202 header Retry-After removed"],
+    ],
+    [
+      "a property type changed",
+      (doc) => (doc.components.schemas.UploadSession.properties.total_parts.type = "string"),
+      ["changed: schema UploadSession.total_parts: type changed integer -> string"],
+    ],
+    [
+      "a new operation-level parameter",
+      (doc) => doc.paths[SESSION].put.parameters.push({ name: "X-Part-Number", in: "header", required: false, schema: { type: "integer" } }),
+      ["added: PUT /files/upload_sessions/{upload_session_id}: header parameter X-Part-Number added"],
+    ],
+    [
+      "a request body property made required",
+      (doc) => doc.paths["/files/{file_id}/upload_sessions"].post.requestBody.content["application/json"].schema.required.push("file_name"),
+      ["changed: POST /files/{file_id}/upload_sessions request body: property file_name is now required"],
+    ],
+    [
+      "a property inherited through allOf changed (reported once, under the base)",
+      (doc) => (doc.components.schemas["User--Mini"].allOf[1].properties.login.format = "uri"),
+      ["changed: schema User--Mini.login: format changed email -> uri"],
+    ],
+    [
+      "a property named `description` (an API field, not prose) changed type",
+      (doc) => (doc.components.schemas.File.allOf[1].properties.description.type = "integer"),
+      ["changed: schema File.description: type changed string -> integer"],
+    ],
+    [
+      "a new chunked-upload operation",
+      (doc) => (doc.paths[`${SESSION}/log`] = { get: { operationId: "get_log", tags: ["Uploads (Chunked)"], responses: { "200": { description: "ok" } } } }),
+      ["added: GET /files/upload_sessions/{upload_session_id}/log: operation added"],
+    ],
+    [
+      "an operationId changed",
+      (doc) => (doc.paths[SESSIONS].post.operationId = "create_upload_session"),
+      ["changed: POST /files/upload_sessions: operationId changed post_files_upload_sessions -> create_upload_session"],
+    ],
+  ];
+
+  test.each(cases)("%s", async (_name, alter, expected) => {
+    const diffs = await diff(alter);
+    expect(undocumented(diffs)).toEqual(expected);
+  });
+
+  test("a new official ClientError code fails although code carries x-deviation (x-official-enum is compared)", async () => {
+    const diffs = await diff((doc) => doc.components.schemas.ClientError.properties.code.enum.push("session_expired"));
+    expect(undocumented(diffs)).toEqual(['added: schema ClientError.code: enum value "session_expired" added']);
+  });
+
+  test("descriptions, summaries, titles and examples are not compared", async () => {
+    const diffs = await diff((doc) => {
+      for (const path of [SESSIONS, SESSION, COMMIT]) {
+        for (const op of Object.values(doc.paths[path]) as Json[]) {
+          op.summary = "changed";
+          op.description = "changed";
+          for (const p of op.parameters ?? []) Object.assign(p, { description: "changed", example: "changed" });
+          for (const r of Object.values(op.responses) as Json[]) r.description = "changed";
+        }
+      }
+      const session = doc.components.schemas.UploadSession;
+      session.title = "changed";
+      session.description = "changed";
+      session.properties.total_parts.example = 7;
+    });
+    expect(diffs).toEqual(await diff());
+  });
+
+  test("header names that differ only in case are the same header (HTTP headers are case-insensitive)", async () => {
+    const diffs = await diff((doc) => {
+      parameter(doc.paths[SESSION].put, "digest").name = "Digest";
+      const responses = doc.paths[COMMIT].post.responses;
+      responses["202"].headers = { "retry-after": responses["202"].headers["Retry-After"] };
+    });
+    expect(diffs).toEqual(await diff());
+  });
+
+  test("the CLI exits 1 and prints each undocumented line in its group", () => {
+    const altered = structuredClone(officialRaw);
+    delete altered.paths[SESSIONS].post.responses["403"];
+    altered.components.schemas.UploadSession.properties.total_parts.type = "string";
+    const run = runCli(writeTemp("altered.json", altered));
+    expect(run.status).toBe(1);
+    expect(group(run.stdout, "Removed from the official description:")).toEqual(["POST /files/upload_sessions: response 403 removed"]);
+    expect(group(run.stdout, "Changed:")).toContain("schema UploadSession.total_parts: type changed integer -> string");
+    expect(run.stdout).toMatch(/\b2 undocumented\./);
+  });
+});
+
+describe("documented deviations", () => {
+  const dropResponse403 = (doc: Json) => delete doc.paths[SESSIONS].post.responses["403"];
+
+  test("a difference below a node with x-deviation is reported as documented and does not fail", async () => {
+    const without = await diff(undefined, dropResponse403);
+    expect(undocumented(without)).toEqual(["added: POST /files/upload_sessions: response 403 added"]);
+
+    const withNote = await diff(undefined, (doc) => {
+      dropResponse403(doc);
+      doc.paths[SESSIONS].post["x-deviation"] = "We do not model 403 here.";
+    });
+    expect(undocumented(withNote)).toEqual([]);
+    expect(documented(withNote)).toContain("added: POST /files/upload_sessions: response 403 added (documented deviation)");
+  });
+
+  test("the CLI with --fragment exits 0 when the only new difference is documented", () => {
+    const fragment = structuredClone(fragmentRaw);
+    dropResponse403(fragment);
+    fragment.paths[SESSIONS].post["x-deviation"] = "We do not model 403 here.";
+    const run = runCli(OFFICIAL, "--fragment", writeTemp("fragment.yaml", fragment));
+    expect(run.status).toBe(0);
+    expect(group(run.stdout, "New in the official description:")).toEqual([
+      "POST /files/upload_sessions: response 403 added (documented deviation)",
+    ]);
+  });
+
+  test("a root x-deviations entry whose `where` is a dotted path documents that node", async () => {
+    const removeNodeNote = (doc: Json) => delete doc.components.schemas.Files.properties.entries["x-deviation"];
+    const expected = "changed: schema Files.entries[]: schema changed File -> File--Full";
+
+    const rootEntryOnly = await diff(undefined, removeNodeNote);
+    expect(documented(rootEntryOnly)).toContain(`${expected} (documented deviation)`);
+
+    const neither = await diff(undefined, (doc) => {
+      removeNodeNote(doc);
+      doc["x-deviations"] = doc["x-deviations"].filter((d: Json) => d.where !== "components.schemas.Files.properties.entries");
+    });
+    expect(undocumented(neither)).toEqual([expected]);
+  });
+});
+
+function renameProperty(properties: Json, from: string, to: string): void {
+  properties[to] = properties[from];
+  delete properties[from];
+}
+
+function parameter(op: Json, name: string): Json {
+  const found = op.parameters.find((p: Json) => p.name === name);
+  if (!found) throw new Error(`no parameter ${name}`);
+  return found;
+}

@@ -1,0 +1,185 @@
+/**
+ * Compares the operations in scope: parameters, request body, status codes, response headers and
+ * bodies. Scope is every operation of the fragment, matched by path + method, plus any official
+ * operation that shares a tag or a path with them (that is how a new chunked-upload call shows up).
+ */
+import type { DiffContext } from "./context";
+import { compareSchemas } from "./schemas";
+import { child, children, isNode, objectEntries, type Node } from "./types";
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+
+interface Operation {
+  label: string;
+  path: string;
+  pathItem: Node;
+  op: Node;
+}
+
+export function operationsOf(doc: Node): Map<string, Operation> {
+  const found = new Map<string, Operation>();
+  for (const [path, pathItem] of children(doc, "paths")) {
+    for (const method of METHODS) {
+      const op = child(pathItem, method);
+      const label = `${method.toUpperCase()} ${path}`;
+      if (op) found.set(label, { label, path, pathItem, op });
+    }
+  }
+  return found;
+}
+
+function tagsOf(op: Node): string[] {
+  return Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+export function compareOperations(ctx: DiffContext): void {
+  const ours = operationsOf(ctx.fragment);
+  const theirs = operationsOf(ctx.official);
+  const ourTags = new Set([...ours.values()].flatMap((o) => tagsOf(o.op)));
+  const ourPaths = new Set([...ours.values()].map((o) => o.path));
+  for (const [label, official] of theirs) {
+    const related = ours.has(label) || ourPaths.has(official.path) || tagsOf(official.op).some((t) => ourTags.has(t));
+    if (!related) continue;
+    const fragment = ours.get(label);
+    if (fragment) compareOperation(ctx, fragment, official);
+    else ctx.report("added", label, "operation added", false);
+  }
+  for (const [label, fragment] of ours) {
+    if (!theirs.has(label)) ctx.report("removed", label, "operation removed", ctx.documents(fragment.pathItem) || ctx.documents(fragment.op));
+  }
+}
+
+function compareOperation(ctx: DiffContext, f: Operation, o: Operation): void {
+  const where = f.label;
+  const documented = ctx.documents(f.pathItem) || ctx.documents(f.op);
+  if (f.op.operationId !== o.op.operationId) {
+    ctx.report("changed", where, `operationId changed ${String(f.op.operationId)} -> ${String(o.op.operationId)}`, documented);
+  }
+  compareParameters(ctx, where, parametersOf(f), parametersOf(o), documented);
+  compareRequestBodies(ctx, where, child(f.op, "requestBody"), child(o.op, "requestBody"), documented);
+  compareResponses(ctx, where, child(f.op, "responses"), child(o.op, "responses"), documented);
+}
+
+/**
+ * The parameters that apply to an operation: the path item's, overridden by the operation's own
+ * (same name and location). Our fragment declares upload_session_id once per path, Box repeats it
+ * in every operation; both mean the same. Header names are case-insensitive, hence the lowercase key.
+ */
+function parametersOf(operation: Operation): Map<string, { label: string; parameter: Node }> {
+  const found = new Map<string, { label: string; parameter: Node }>();
+  for (const list of [operation.pathItem.parameters, operation.op.parameters]) {
+    if (!Array.isArray(list)) continue;
+    for (const parameter of list) {
+      if (!isNode(parameter) || typeof parameter.name !== "string" || typeof parameter.in !== "string") continue;
+      const key = `${parameter.in} ${parameter.in === "header" ? parameter.name.toLowerCase() : parameter.name}`;
+      found.set(key, { label: `${parameter.in} parameter ${parameter.name}`, parameter });
+    }
+  }
+  return found;
+}
+
+type Parameters = ReturnType<typeof parametersOf>;
+
+function compareParameters(ctx: DiffContext, where: string, ours: Parameters, theirs: Parameters, inheritedDoc: boolean): void {
+  for (const [key, { label, parameter: official }] of theirs) {
+    const fragment = ours.get(key)?.parameter;
+    if (!fragment) {
+      ctx.report("added", where, `${label} added${official.required === true ? " (required)" : ""}`, inheritedDoc);
+      continue;
+    }
+    const documented = inheritedDoc || ctx.documents(fragment);
+    if ((fragment.required === true) !== (official.required === true)) {
+      ctx.report("changed", where, `${label} is now ${official.required === true ? "required" : "optional"}`, documented);
+    }
+    const fs = child(fragment, "schema");
+    const os = child(official, "schema");
+    if (fs && os) compareSchemas(ctx, `${where} ${label}`, fs, os, documented);
+    else if (fs || os) ctx.report("changed", where, `${label}: schema ${os ? "added" : "removed"}`, documented);
+  }
+  for (const [key, { label, parameter: fragment }] of ours) {
+    if (!theirs.has(key)) ctx.report("removed", where, `${label} removed`, inheritedDoc || ctx.documents(fragment));
+  }
+}
+
+function compareRequestBodies(ctx: DiffContext, where: string, f: Node | undefined, o: Node | undefined, inheritedDoc: boolean): void {
+  if (!f && !o) return;
+  if (!f || !o) {
+    ctx.report(o ? "added" : "removed", where, `request body ${o ? "added" : "removed"}`, inheritedDoc || ctx.documents(f));
+    return;
+  }
+  const documented = inheritedDoc || ctx.documents(f);
+  if ((f.required === true) !== (o.required === true)) {
+    ctx.report("changed", where, `request body is now ${o.required === true ? "required" : "optional"}`, documented);
+  }
+  compareContent(ctx, `${where} request`, child(f, "content"), child(o, "content"), documented);
+}
+
+function compareResponses(ctx: DiffContext, where: string, f: Node | undefined, o: Node | undefined, inheritedDoc: boolean): void {
+  const ours = new Map(objectEntries(f));
+  const theirs = new Map(objectEntries(o));
+  for (const [status, official] of theirs) {
+    const fragment = ours.get(status);
+    if (!fragment) {
+      ctx.report("added", where, `response ${status} added`, inheritedDoc);
+      continue;
+    }
+    const documented = inheritedDoc || ctx.documents(fragment);
+    compareHeaders(ctx, where, status, child(fragment, "headers"), child(official, "headers"), documented);
+    compareContent(ctx, `${where} response ${status}`, child(fragment, "content"), child(official, "content"), documented);
+  }
+  for (const [status, fragment] of ours) {
+    if (!theirs.has(status)) ctx.report("removed", where, `response ${status} removed`, inheritedDoc || ctx.documents(fragment));
+  }
+}
+
+function compareHeaders(ctx: DiffContext, where: string, status: string, f: Node | undefined, o: Node | undefined, inheritedDoc: boolean): void {
+  // Header names are case-insensitive: Retry-After and retry-after are the same header.
+  const byName = (headers: Node | undefined) =>
+    new Map(objectEntries(headers).map(([name, header]) => [name.toLowerCase(), { name, header }]));
+  const ours = byName(f);
+  const theirs = byName(o);
+  for (const [key, official] of theirs) {
+    const fragment = ours.get(key);
+    if (!fragment) {
+      ctx.report("added", where, `response ${status} header ${official.name} added`, inheritedDoc);
+      continue;
+    }
+    const documented = inheritedDoc || ctx.documents(fragment.header);
+    if ((fragment.header.required === true) !== (official.header.required === true)) {
+      ctx.report("changed", where, `response ${status} header ${official.name} is now ${official.header.required === true ? "required" : "optional"}`, documented);
+    }
+    const fs = child(fragment.header, "schema");
+    const os = child(official.header, "schema");
+    if (fs && os) compareSchemas(ctx, `${where} response ${status} header ${official.name}`, fs, os, documented);
+  }
+  for (const [key, fragment] of ours) {
+    if (!theirs.has(key)) {
+      ctx.report("removed", where, `response ${status} header ${fragment.name} removed`, inheritedDoc || ctx.documents(fragment.header));
+    }
+  }
+}
+
+/**
+ * Bodies are matched by media type. The label is `<op> request body` / `<op> response 201 body`,
+ * with the media type added only when it is not the usual application/json.
+ */
+function compareContent(ctx: DiffContext, where: string, f: Node | undefined, o: Node | undefined, inheritedDoc: boolean): void {
+  const ours = new Map(objectEntries(f));
+  const theirs = new Map(objectEntries(o));
+  for (const [type, official] of theirs) {
+    const label = `${where} body${type === "application/json" ? "" : ` ${type}`}`;
+    const fragment = ours.get(type);
+    if (!fragment) {
+      ctx.report("added", `${where} body`, `media type ${type} added`, inheritedDoc);
+      continue;
+    }
+    const documented = inheritedDoc || ctx.documents(fragment);
+    const fs = child(fragment, "schema");
+    const os = child(official, "schema");
+    if (fs && os) compareSchemas(ctx, label, fs, os, documented);
+    else if (fs || os) ctx.report(os ? "added" : "removed", label, `schema ${os ? "added" : "removed"}`, documented);
+  }
+  for (const [type, fragment] of ours) {
+    if (!theirs.has(type)) ctx.report("removed", `${where} body`, `media type ${type} removed`, inheritedDoc || ctx.documents(fragment));
+  }
+}
