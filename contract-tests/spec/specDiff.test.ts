@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Deep-clones both documents, lets the case alter them, and diffs the results. */
