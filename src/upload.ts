@@ -194,13 +194,15 @@ class UploadRun {
 
   private async openSession(identity: SourceIdentity | undefined): Promise<void> {
     const { client, target, s, reader } = this;
-    // Creating a session is not idempotent, so it is not retried after a failure that may have reached Box.
+    // Retrying a create that may have reached Box can leave an orphan session; that is harmless
+    // (it never commits, and expires), unlike giving up on a multi-gigabyte upload over one 503.
     const session = await withRetry(
-      { ...s.retry, maxAttempts: 1 },
+      s.retry,
       () =>
         target.kind === "version"
           ? client.createUploadSessionForExistingFile(target.fileId, { fileSize: reader.size, ...(s.fileName ? { fileName: s.fileName } : {}) }, this.withSignal({}))
           : client.createUploadSession(target.folderId, { fileSize: reader.size, fileName: target.fileName }, this.withSignal({})),
+      this.retryHooks(),
     );
     this.adopt(session, this.sessionCall(session));
     if (s.resume && identity) {
@@ -439,6 +441,11 @@ class UploadRun {
     }
   }
 
+  /** The current session's id, once there is one. */
+  get session(): string | undefined {
+    return this.sessionId || undefined;
+  }
+
   /** Best-effort cleanup after a failure, so no half-written session lingers. */
   async abandon(): Promise<void> {
     if (!this.sessionId || this.s.resume || this.commitSent) return;
@@ -475,7 +482,7 @@ export async function upload(
   try {
     return await run.run();
   } catch (err) {
-    const error = s.signal?.aborted && !(err instanceof UploadAbortedError) ? new UploadAbortedError(undefined, { cause: s.signal.reason }) : err;
+    const error = s.signal?.aborted && !(err instanceof UploadAbortedError) ? new UploadAbortedError(run.session, { cause: s.signal.reason }) : err;
     await (s.resume ? run.keepForResume() : run.abandon());
     throw error;
   } finally {

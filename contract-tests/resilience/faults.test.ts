@@ -56,6 +56,13 @@ test("5xx on parts are retried per part; the upload completes", async () => {
   for (const statuses of puts) expect(statuses[statuses.length - 1]).toBe(200);
 });
 
+test("a 503 on session creation is retried; one session and one version result", async () => {
+  h = await startHarness({ before: nth((c) => c.route === "createSessionExistingFile", { status: 503 }, 2) });
+  await uploadAndCheck(h, 2 * PART, 14);
+  expect(h.server.log.filter((r) => r.route === "createSessionExistingFile").map((r) => r.status)).toEqual([503, 503, 201]);
+  expect(h.server.sessions.size).toBe(1);
+});
+
 test("429 with Retry-After: the client waits at least that long before the retry", async () => {
   const seen: number[] = [];
   h = await startHarness({
