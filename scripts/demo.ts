@@ -3,7 +3,10 @@
  * file, upload it as a new version with live progress, and print the committed file's id, size
  * and SHA-1 next to the SHA-1 of the bytes on disk.
  *
- *   npm run demo -- [--size BYTES] [--concurrency N]
+ * The server is shaped like a link to Box (10 MB/s per request, 30 ms per answer) so the progress
+ * is there to watch; `--unshaped` runs at loopback speed.
+ *
+ *   npm run demo -- [--size BYTES] [--concurrency N] [--unshaped]
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -11,7 +14,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BoxUploadClient, type UploadProgress } from "../src";
+import { BoxUploadClient } from "../src";
+import { createProgressView } from "../src/cliProgress";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/server/boxServer";
 
 async function sha1OfFile(path: string): Promise<string> {
@@ -20,17 +24,17 @@ async function sha1OfFile(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-function progressLine(p: UploadProgress, started: number): string {
-  const pct = ((100 * p.bytesUploaded) / p.totalBytes).toFixed(1);
-  const mbps = p.bytesUploaded / 1e6 / Math.max(0.001, (Date.now() - started) / 1000);
-  return `  ${pct.padStart(5)}%  ${p.partsUploaded}/${p.totalParts} parts  ${(p.bytesUploaded / 1e6).toFixed(1)}/${(p.totalBytes / 1e6).toFixed(1)} MB  ${mbps.toFixed(0)} MB/s`;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: "string", default: String(100 * 1024 * 1024 + 12345) }, concurrency: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      size: { type: "string", default: String(256 * 1024 * 1024 + 12345) },
+      concurrency: { type: "string" },
+      unshaped: { type: "boolean", default: false },
+    },
+  });
   const size = Number(values.size);
   const dir = await mkdtemp(join(tmpdir(), "box-demo-"));
-  const server = new LocalBoxServer();
+  const server = new LocalBoxServer(values.unshaped ? {} : { bytesPerSecond: 10_000_000, latencyMs: 30 });
   const baseUrl = await server.start();
   const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl });
   try {
@@ -43,19 +47,12 @@ async function main(): Promise<void> {
     console.log(`local Box server at ${baseUrl}; file ${existing.id} has 1 version`);
     console.log(`uploading ${path} (${size} bytes) as a new version...`);
     const started = Date.now();
-    const tty = process.stdout.isTTY;
-    let lastLine = 0;
+    const view = createProgressView(process.stdout.isTTY ? "tty" : "lines", process.stdout);
     const file = await client.uploadNewVersion(existing.id, path, {
       ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
-      onProgress: (p) => {
-        const done = p.bytesUploaded === p.totalBytes;
-        if (tty) process.stdout.write(`\r${progressLine(p, started)}${done ? "\n" : ""}`);
-        else if (done || Date.now() - lastLine > 1000) {
-          lastLine = Date.now();
-          console.log(progressLine(p, started));
-        }
-      },
+      onProgress: (p) => view.update(p),
     });
+    view.stop();
     const seconds = (Date.now() - started) / 1000;
     const local = await sha1OfFile(path);
     console.log(`committed in ${seconds.toFixed(2)} s`);
