@@ -3,6 +3,7 @@
  * refuses to send it anywhere but the configured origin); each method maps one operation of the
  * fragment, checks its arguments before sending, and turns non-2xx answers into BoxApiError.
  */
+import { isIPv4 } from "node:net";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { components, paths } from "../generated/box-chunked-uploads";
 import { TokenSource, type TokenOption } from "./auth";
@@ -10,7 +11,7 @@ import { contentRange } from "./partPlan";
 import { digestHeader } from "./digest";
 import { BoxApiError, BoxInputError, BoxProtocolError } from "./errors";
 import { parseRetryAfter } from "./retryAfter";
-import { createTransport } from "./transport";
+import { createTransport, MAX_ERROR_BODY } from "./transport";
 import { upload, type UploadOptions } from "./upload";
 import type { UploadSource } from "./source";
 import {
@@ -20,6 +21,7 @@ import {
   checkItemId,
   checkOptionalString,
   checkSessionId,
+  checkSha1Hex,
 } from "./validate";
 import { VERSION } from "./version";
 
@@ -32,8 +34,6 @@ export type BoxFile = Schemas["File"];
 export const BOX_UPLOAD_BASE_URL = "https://upload.box.com/api/2.0";
 /** Hosts Box hands out in `session_endpoints`; trusted only when the base URL is Box's own. */
 const BOX_UPLOAD_ORIGINS = ["https://upload.box.com", "https://upload.app.box.com"];
-/** Error bodies are read up to this size: a hostile or broken server cannot make us buffer more. */
-const MAX_ERROR_BODY = 64 * 1024;
 
 export interface BoxClientOptions {
   /** A bearer token, or a function that returns one (asked again once after a 401). */
@@ -109,7 +109,9 @@ export class BoxUploadClient {
       headers: { "user-agent": userAgent },
       ...(transport ? { fetch: transport.fetch, Request: transport.Request } : { fetch: options.fetch! }),
     });
-    this.api.use(this.authMiddleware(), capErrorBodies);
+    this.api.use(this.authMiddleware());
+    // The built-in transport caps bodies as it reads them; a caller's fetch gets the same cap here.
+    if (!transport) this.api.use(capErrorBodies);
   }
 
   private authMiddleware(): Middleware {
@@ -220,9 +222,7 @@ export class BoxUploadClient {
     if (input.offset + bytes.byteLength > input.fileSize) {
       throw new BoxInputError("bytes", "part runs past the end of the file");
     }
-    if (typeof input.sha1 !== "string" || !/^[0-9a-f]{40}$/.test(input.sha1)) {
-      throw new BoxInputError("sha1", "must be 40 lowercase hex digits");
-    }
+    checkSha1Hex("sha1", input.sha1);
     const uploaded = await this.send("PUT /files/upload_sessions/{id}", options, () =>
       this.api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
@@ -279,9 +279,7 @@ export class BoxUploadClient {
     if (!Array.isArray(input?.parts) || input.parts.length === 0) {
       throw new BoxInputError("parts", "must be a non-empty array of uploaded parts");
     }
-    if (typeof input.sha1 !== "string" || !/^[0-9a-f]{40}$/.test(input.sha1)) {
-      throw new BoxInputError("sha1", "must be 40 lowercase hex digits");
-    }
+    checkSha1Hex("sha1", input.sha1);
     const header: { digest: string; "if-match"?: string; "if-none-match"?: string } = { digest: digestHeader(input.sha1) };
     const ifMatch = checkOptionalString("ifMatch", input.ifMatch);
     const ifNoneMatch = checkOptionalString("ifNoneMatch", input.ifNoneMatch);
@@ -363,7 +361,7 @@ function checkBaseUrl(argument: string, value: unknown): string {
     throw new BoxInputError(argument, "must be an absolute URL");
   }
   if (url.username || url.password) throw new BoxInputError(argument, "must not carry credentials");
-  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname) || url.hostname.startsWith("127.");
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || (isIPv4(url.hostname) && url.hostname.startsWith("127."));
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
     throw new BoxInputError(argument, "must be https (plain http only for loopback addresses)");
   }

@@ -78,7 +78,10 @@ export class SourceError extends Error {
   override readonly name: string = "SourceError";
 }
 
-/** A resume state file belongs to other bytes than the source given now; nothing was sent. */
+/**
+ * The source is not the bytes the upload began with: found before sending (resume identity) or
+ * mid-way (a part reads differently than the server's copy). Nothing is committed either way.
+ */
 export class SourceChangedError extends SourceError {
   override readonly name = "SourceChangedError";
 }

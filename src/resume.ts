@@ -29,8 +29,10 @@ export interface ResumeState {
   partSize: number;
   totalParts: number;
   source: SourceIdentity;
-  /** Parts the server acknowledged, as of the last write. */
+  /** Parts the server acknowledged, as of the last write (a record for people; the server's list is what counts). */
   parts: UploadPart[];
+  /** Set just before the first commit is sent: from then on the commit may have happened. */
+  commitSha1?: string;
   updatedAt: string;
 }
 
@@ -72,6 +74,10 @@ export function sameTarget(a: UploadTarget, b: UploadTarget): boolean {
 }
 
 export class ResumeStore {
+  /** Saves run one after another, so a slow fsync cannot interleave two writes. */
+  private queue: Promise<void> = Promise.resolve();
+  private writes = 0;
+
   constructor(readonly path: string) {
     if (typeof path !== "string" || path.length === 0) {
       throw new BoxInputError("options.resume.path", "must be a non-empty file path");
@@ -98,19 +104,26 @@ export class ResumeStore {
     return state;
   }
 
-  async save(state: ResumeState): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const handle = await open(tmp, "w", 0o600);
-    try {
-      await handle.writeFile(JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 1));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.path);
+  save(state: ResumeState): Promise<void> {
+    const text = JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 1);
+    const tmp = `${this.path}.${process.pid}.${++this.writes}.tmp`;
+    const write = async () => {
+      const handle = await open(tmp, "w", 0o600);
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.path);
+    };
+    const done = this.queue.then(write);
+    this.queue = done.catch(() => undefined);
+    return done;
   }
 
   async remove(): Promise<void> {
+    await this.queue;
     await rm(this.path, { force: true });
   }
 }

@@ -40,27 +40,22 @@ export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
   return p;
 }
 
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
+/** The connection was never made: the server cannot have seen the request. */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EAI_AGAIN"]);
+/** The connection broke or stalled mid-exchange: the server may have acted on the request. */
+const BROKE_MID_WAY = new Set(["ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT"]);
 
-/** A failure below HTTP: the request may or may not have reached the server. */
-export function isNetworkError(err: unknown): boolean {
+function networkCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    if (typeof code === "string" && (NEVER_CONNECTED.has(code) || BROKE_MID_WAY.has(code))) return code;
   }
-  return false;
+  return undefined;
+}
+
+/** A failure below HTTP, worth another try. */
+export function isNetworkError(err: unknown): boolean {
+  return networkCode(err) !== undefined;
 }
 
 export function isRetryable(err: unknown): boolean {
@@ -70,7 +65,8 @@ export function isRetryable(err: unknown): boolean {
 
 /** True when the server may have acted on the request although we saw a failure. */
 export function mayHaveSucceeded(err: unknown): boolean {
-  return isNetworkError(err) || (err instanceof BoxApiError && err.status >= 500);
+  const code = networkCode(err);
+  return (code !== undefined && BROKE_MID_WAY.has(code)) || (err instanceof BoxApiError && err.status >= 500);
 }
 
 /** Milliseconds to wait before attempt `attempt + 1` (attempt is 1-based), full jitter. */

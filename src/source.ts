@@ -15,6 +15,8 @@ export interface PartReader {
   readonly size: number;
   /** False for streams: their parts must be read once each, in file order. */
   readonly seekable: boolean;
+  /** True when read() hands out views of memory the caller already holds, so needs no buffer. */
+  readonly zeroCopy: boolean;
   /** Identity of a file source, for resume: size and modification time. */
   readonly fileIdentity?: { path: string; size: number; mtimeMs: number };
   /**
@@ -70,6 +72,7 @@ function tooShort(part: PartRange, got: number): SourceError {
 
 class FileReader implements PartReader {
   readonly seekable = true;
+  readonly zeroCopy = false;
   private constructor(
     private readonly handle: FileHandle,
     readonly size: number,
@@ -123,6 +126,7 @@ class FileReader implements PartReader {
 
 class BytesReader implements PartReader {
   readonly seekable = true;
+  readonly zeroCopy = true;
   readonly size: number;
   constructor(private readonly bytes: Uint8Array) {
     this.size = bytes.byteLength;
@@ -137,14 +141,21 @@ class BytesReader implements PartReader {
 
 class BlobReader implements PartReader {
   readonly seekable = true;
+  readonly zeroCopy = false;
   readonly size: number;
   constructor(private readonly blob: Blob) {
     this.size = blob.size;
   }
-  async read(part: PartRange): Promise<Uint8Array> {
-    const bytes = new Uint8Array(await this.blob.slice(part.offset, part.offset + part.size).arrayBuffer());
-    if (bytes.byteLength !== part.size) throw tooShort(part, bytes.byteLength);
-    return bytes;
+  /** Streams the slice into the part buffer: arrayBuffer() would allocate a second copy per part. */
+  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
+    const buf = target(part, into);
+    let filled = 0;
+    for await (const chunk of this.blob.slice(part.offset, part.offset + part.size).stream() as unknown as AsyncIterable<Uint8Array>) {
+      buf.set(chunk, filled);
+      filled += chunk.byteLength;
+    }
+    if (filled !== part.size) throw tooShort(part, filled);
+    return buf;
   }
   async finish(): Promise<void> {}
   async close(): Promise<void> {}
@@ -152,15 +163,26 @@ class BlobReader implements PartReader {
 
 class StreamReader implements PartReader {
   readonly seekable = false;
-  private readonly chunks: AsyncIterator<unknown>;
+  readonly zeroCopy = false;
+  private readonly pull: () => Promise<IteratorResult<unknown>>;
+  /** Ends the stream; any read still pending settles rather than waits for data that may never come. */
+  private readonly stop: () => Promise<void>;
   private leftover: Uint8Array | undefined;
   private position = 0;
 
   constructor(
-    private readonly stream: Readable | ReadableStream<Uint8Array>,
+    stream: Readable | ReadableStream<Uint8Array>,
     readonly size: number,
   ) {
-    this.chunks = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    if (stream instanceof Readable) {
+      const it = stream[Symbol.asyncIterator]();
+      this.pull = () => it.next();
+      this.stop = async () => void stream.destroy();
+    } else {
+      const reader = stream.getReader();
+      this.pull = () => reader.read() as Promise<IteratorResult<unknown>>;
+      this.stop = () => reader.cancel().catch(() => undefined);
+    }
   }
 
   private async nextChunk(): Promise<Uint8Array | undefined> {
@@ -171,7 +193,7 @@ class StreamReader implements PartReader {
     }
     let next: IteratorResult<unknown>;
     try {
-      next = await this.chunks.next();
+      next = await this.pull();
     } catch (err) {
       throw new SourceError(`source stream failed at byte ${this.position}: ${(err as Error)?.message ?? err}`, {
         cause: err,
@@ -210,8 +232,7 @@ class StreamReader implements PartReader {
     }
   }
 
-  async close(): Promise<void> {
-    await this.chunks.return?.();
-    if (this.stream instanceof Readable) this.stream.destroy();
+  close(): Promise<void> {
+    return this.stop();
   }
 }

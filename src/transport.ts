@@ -11,6 +11,8 @@ import { BoxProtocolError } from "./errors";
 
 /** Every answer in this API is a small JSON document; anything larger is refused, not buffered. */
 const MAX_RESPONSE_BODY = 4 * 1024 * 1024;
+/** Error bodies are read only for their message: the head is kept, the rest never read. */
+export const MAX_ERROR_BODY = 64 * 1024;
 /** A socket with no traffic for this long is given up (and the request retried by policy). */
 const IDLE_TIMEOUT_MS = 120_000;
 
@@ -83,15 +85,18 @@ export function createTransport(): Transport {
 async function readResponse(req: RawRequest, res: IncomingMessage): Promise<Response> {
   const status = res.statusCode ?? 0;
   const ok = status >= 200 && status < 300;
+  const limit = ok ? MAX_RESPONSE_BODY : MAX_ERROR_BODY;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BODY) {
+    if (size > limit) {
       res.destroy();
-      // An error body is only read for its message: keep the head. A success body that large is not Box.
-      if (!ok) break;
+      if (!ok) {
+        size = limit;
+        break;
+      }
       throw new BoxProtocolError(`${req.method} ${new URL(req.url).pathname}: response body over ${MAX_RESPONSE_BODY} bytes`);
     }
   }

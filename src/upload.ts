@@ -1,8 +1,8 @@
 /**
  * The uploader: one session, parts read in file order and sent `concurrency` at a time, each
  * with its Digest and exact Content-Range, each acknowledgement checked against what was sent,
- * then a commit with the whole-file SHA-1 that waits out 202s. Memory: at most `concurrency`
- * parts in flight plus the one being read; the whole-file hash holds no file data.
+ * then a commit with the whole-file SHA-1 that waits out 202s. Memory: `concurrency` recycled
+ * part buffers (the part being read takes a free slot); the whole-file hash holds no file data.
  */
 import type { BoxFile, BoxUploadClient, CallOptions, UploadPart, UploadSession } from "./client";
 
@@ -25,7 +25,7 @@ import {
   type SourceIdentity,
   type UploadTarget,
 } from "./resume";
-import { backoff, isNetworkError, mayHaveSucceeded, retryPolicy, withRetry, type RetryOptions, type RetryPolicy } from "./retry";
+import { backoff, mayHaveSucceeded, retryPolicy, withRetry, type RetryOptions, type RetryPolicy } from "./retry";
 import { openSource, type PartReader, type UploadSource } from "./source";
 import { checkByteCount, checkFileName, checkIntInRange, checkOptionalString, checkOptionsObject } from "./validate";
 import { setMaxListeners } from "node:events";
@@ -56,7 +56,11 @@ export interface UploadOptions {
   /** Parts in flight, 1..64. Default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
   onProgress?: (progress: UploadProgress) => void;
-  /** Stops the upload within one part, aborts the session (unless resuming) and rejects with UploadAbortedError. */
+  /**
+   * Stops the upload at once (requests in flight are cancelled, a pending read is dropped), aborts
+   * the session (unless resuming) and rejects with UploadAbortedError, or with CommitUncertainError
+   * if a commit had already been sent.
+   */
   signal?: AbortSignal;
   /** New versions only: commit only if the file's etag still matches. */
   ifMatch?: string;
@@ -85,6 +89,8 @@ interface Settings {
 
 /** Retry-After values beyond this are clamped: a commit still gets asked again within a minute. */
 const MAX_COMMIT_WAIT_STEP = 60_000;
+/** ...and below this, so a `Retry-After: 0` does not become a tight loop. */
+const MIN_COMMIT_WAIT_STEP = 500;
 /** How often a `parts_mismatch` is checked and retried when every part is in fact stored. */
 const MAX_MISMATCH_RETRIES = 5;
 /** How often an upload starts over with a new session when its session vanished mid-way. */
@@ -132,8 +138,8 @@ class UploadRun {
   private lastStateWrite = 0;
   /** Bytes in the last progress event; -1 before the first. */
   private reportedBytes = -1;
-  /** Set once a commit request may have reached the server. */
-  private commitSent = false;
+  /** Set once a commit may have been applied by Box (see commit()). */
+  private commitMayBeApplied = false;
 
   constructor(
     private readonly client: BoxUploadClient,
@@ -158,7 +164,7 @@ class UploadRun {
         return await this.commit(sha1);
       } catch (err) {
         // A session that expired or vanished mid-way: start over once, if we can read the source again.
-        const gone = err instanceof BoxApiError && err.status === 404 && !this.commitSent;
+        const gone = err instanceof BoxApiError && err.status === 404 && !this.commitMayBeApplied;
         if (!gone || restarts >= MAX_SESSION_RESTARTS || !this.reader.seekable) throw err;
         stored = new Map();
         await this.openSession(identity);
@@ -181,10 +187,16 @@ class UploadRun {
       session = await withRetry(this.s.retry, () => this.client.getUploadSession(previous.sessionId, this.withSignal(call)), this.retryHooks());
     } catch (err) {
       if (err instanceof BoxApiError && err.status === 404) {
-        await this.s.resume!.remove(); // expired or aborted: start cleanly
+        // Gone after a commit was sent: it most likely went through, and uploading again could
+        // make a second version. Gone otherwise (expired, aborted): start cleanly.
+        if (previous.commitSha1) throw new CommitUncertainError(previous.sessionId, previous.commitSha1, { cause: err });
+        await this.s.resume!.remove();
         return new Map();
       }
       throw err;
+    }
+    if (session.part_size !== previous.partSize) {
+      throw new BoxProtocolError(`session ${previous.sessionId} now has part_size ${session.part_size}, the state file says ${previous.partSize}`);
     }
     this.adopt(session, call);
     this.state = previous;
@@ -273,13 +285,13 @@ class UploadRun {
       for (const part of this.plan) {
         while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
         if (firstError || signal.aborted) break;
-        const buffer = free.pop() ?? Buffer.allocUnsafe(this.plan[0]!.size);
-        const bytes = await reader.read(part, buffer);
+        const buffer = reader.zeroCopy ? undefined : (free.pop() ?? Buffer.allocUnsafe(this.plan[0]!.size));
+        const bytes = await untilAborted(reader.read(part, buffer), signal);
         whole.update(part.offset, bytes);
         const sha1 = sha1Hex(bytes);
         const prior = stored.get(part.offset);
         if (prior) {
-          free.push(buffer);
+          if (buffer) free.push(buffer);
           if (prior.size !== part.size || prior.sha1 !== sha1) {
             throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
           }
@@ -291,7 +303,7 @@ class UploadRun {
           .catch(fail)
           .finally(() => {
             inFlight.delete(task);
-            free.push(buffer);
+            if (buffer) free.push(buffer);
           });
         inFlight.add(task);
       }
@@ -350,24 +362,35 @@ class UploadRun {
     });
   }
 
+  /**
+   * Forced saves (session opened, parts done, commit about to be sent) must succeed; the periodic
+   * ones while parts complete are best effort, since the server's part list is what resume trusts.
+   */
   private async saveState(force: boolean): Promise<void> {
     if (!this.s.resume || !this.state) return;
     const now = Date.now();
     if (!force && now - this.lastStateWrite < STATE_WRITE_INTERVAL_MS) return;
     this.lastStateWrite = now;
     this.state.parts = this.acked.filter(Boolean) as UploadPart[];
-    await this.s.resume.save(this.state);
+    const saving = this.s.resume.save(this.state);
+    await (force ? saving : saving.catch(() => undefined));
   }
 
   /**
    * Commits, waiting out 202s. A `parts_mismatch` right after the last part is often Box lagging:
    * we list the parts, and if they are all there commit again after a pause, else resend the
-   * missing ones. If a commit may have gone through and the session then vanished, we stop with
-   * CommitUncertainError rather than upload a second version.
+   * missing ones. Once a commit may have been applied (a 202, an answer lost to a dropped
+   * connection or a 5xx, an abort while it was in flight), we never upload again nor abort the
+   * session: if we cannot see it through, we stop with CommitUncertainError.
    */
   private async commit(sha1: string): Promise<BoxFile> {
     const { client, s } = this;
     const deadline = Date.now() + s.commitWaitMs;
+    // Recorded before the first commit leaves, so a resumed run knows a commit may have happened.
+    if (this.state) {
+      this.state.commitSha1 = sha1;
+      await this.saveState(true);
+    }
     for (let mismatches = 0; ; ) {
       const parts = this.acked as UploadPart[];
       let result;
@@ -383,11 +406,15 @@ class UploadRun {
           { ...this.retryHooks(), onRetry: (err) => this.noteCommitFailure(err) },
         );
       } catch (err) {
-        if (s.signal?.aborted) throw new UploadAbortedError(this.sessionId, { cause: s.signal.reason });
-        const sentBefore = this.commitSent;
+        const appliedBefore = this.commitMayBeApplied;
         this.noteCommitFailure(err);
-        // The session vanished after a commit we cannot rule out, or we never learnt the outcome.
-        if ((sentBefore && err instanceof BoxApiError && err.status === 404) || (this.commitSent && isNetworkError(err))) {
+        if (s.signal?.aborted) {
+          // An abort cannot take back a commit that reached Box: say so instead of "aborted".
+          if (this.commitMayBeApplied) throw new CommitUncertainError(this.sessionId, sha1, { cause: s.signal.reason });
+          throw new UploadAbortedError(this.sessionId, { cause: s.signal.reason });
+        }
+        const gone = err instanceof BoxApiError && err.status === 404;
+        if ((appliedBefore && gone) || (this.commitMayBeApplied && mayHaveSucceeded(err))) {
           throw new CommitUncertainError(this.sessionId, sha1, { cause: err });
         }
         if (err instanceof BoxApiError && err.code === "parts_mismatch" && mismatches < MAX_MISMATCH_RETRIES) {
@@ -404,16 +431,23 @@ class UploadRun {
         await s.resume?.remove();
         return result.file;
       }
-      const wait = Math.min(result.retryAfterMs ?? 1000, MAX_COMMIT_WAIT_STEP);
+      // 202: Box took the commit and is assembling the file.
+      this.commitMayBeApplied = true;
+      const wait = Math.max(MIN_COMMIT_WAIT_STEP, Math.min(result.retryAfterMs ?? 1000, MAX_COMMIT_WAIT_STEP));
       if (Date.now() + wait > deadline) {
-        throw new BoxProtocolError(`Box was still processing session ${this.sessionId} after ${s.commitWaitMs} ms of commits answered 202`);
+        throw new CommitUncertainError(this.sessionId, sha1, {
+          cause: new BoxProtocolError(`Box was still processing the commit after ${s.commitWaitMs} ms of 202 answers`),
+        });
       }
-      await sleep(wait, undefined, this.retryHooks());
+      await sleep(wait, undefined, this.retryHooks()).catch((err: unknown) => {
+        throw new CommitUncertainError(this.sessionId, sha1, { cause: s.signal?.reason ?? err });
+      });
     }
   }
 
   private noteCommitFailure(err: unknown): void {
-    if (mayHaveSucceeded(err)) this.commitSent = true;
+    // A failure after the request may have reached Box, or an abort while it was in flight.
+    if (mayHaveSucceeded(err) || this.s.signal?.aborted) this.commitMayBeApplied = true;
   }
 
   /** After parts_mismatch: resend what the server lacks, or, if it has everything, give it time. */
@@ -448,7 +482,7 @@ class UploadRun {
 
   /** Best-effort cleanup after a failure, so no half-written session lingers. */
   async abandon(): Promise<void> {
-    if (!this.sessionId || this.s.resume || this.commitSent) return;
+    if (!this.sessionId || this.s.resume || this.commitMayBeApplied) return;
     await this.client.abortUploadSession(this.sessionId, { ...this.call, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
   }
 
@@ -482,10 +516,23 @@ export async function upload(
   try {
     return await run.run();
   } catch (err) {
-    const error = s.signal?.aborted && !(err instanceof UploadAbortedError) ? new UploadAbortedError(run.session, { cause: s.signal.reason }) : err;
+    // Whatever an abort broke on its way out is reported as the abort, unless the outcome is already typed.
+    const typed = err instanceof UploadAbortedError || err instanceof CommitUncertainError;
+    const error = s.signal?.aborted && !typed ? new UploadAbortedError(run.session, { cause: s.signal.reason }) : err;
     await (s.resume ? run.keepForResume() : run.abandon());
     throw error;
   } finally {
-    await reader.close();
+    // Closing is cleanup: it must not turn a committed upload into a failure.
+    await reader.close().catch(() => undefined);
   }
+}
+
+/** A read that a stalled stream could keep pending forever must still end when the upload is aborted. */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -61,6 +61,14 @@ export function checkFileName(argument: string, value: unknown): string {
   return value;
 }
 
+/** A SHA-1 as Box writes it in JSON: 40 lowercase hex digits. */
+export function checkSha1Hex(argument: string, value: unknown): string {
+  if (typeof value !== "string" || !/^[0-9a-f]{40}$/.test(value)) {
+    throw new BoxInputError(argument, "must be 40 lowercase hex digits");
+  }
+  return value;
+}
+
 export function checkOptionalString(argument: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || value.length === 0) {

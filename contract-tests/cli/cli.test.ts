@@ -57,6 +57,7 @@ test("version --json: one JSON object on stdout with the committed file", async 
     seconds: expect.any(Number),
   });
   expect(file.versions).toHaveLength(2);
+  expect(stdout).not.toContain(DEFAULT_TOKEN);
 });
 
 test("new --name: creates the file; plain progress lines go to stderr when not a TTY", async () => {

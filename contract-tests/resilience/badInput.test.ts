@@ -125,5 +125,26 @@ describe("sources that break their promise mid-way (found only while reading: th
     });
     return failsAndCleansUp(broken, 3 * PART, /disk on fire/);
   });
+  test.each(["Readable", "ReadableStream"])("a %s that stalls: abort still ends the upload at once and aborts the session", async (kind) => {
+    const first = bytesOf(PART + 10);
+    const stalled =
+      kind === "Readable"
+        ? Readable.from((async function* () {
+            yield first;
+            await new Promise(() => {}); // then never another byte, and never an end
+          })())
+        : new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new Uint8Array(first)) }); // never closes
+    const controller = new AbortController();
+    const pending = h.client.uploadNewVersion(fileId, stalled, {
+      size: 3 * PART,
+      signal: controller.signal,
+      onProgress: (p) => p.partsUploaded === 1 && setTimeout(() => controller.abort(new Error("stuck")), 50),
+    });
+    const started = Date.now();
+    await expect(pending).rejects.toBeInstanceOf(UploadAbortedError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(h.server.log.slice(mark).filter((r) => r.route === "abortSession")).toHaveLength(1);
+  });
+
   test("a stream of strings instead of bytes", () => failsAndCleansUp(Readable.from(["text"], { objectMode: true }), 3 * PART, /must yield bytes/));
 });

@@ -3,6 +3,9 @@
  * must end with the committed SHA-1 equal to the source and exactly one new version, or, where the
  * outcome cannot be known, with the typed error that says so and still exactly one version.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BoxApiError, CommitUncertainError, type RetryOptions } from "../../src";
 import type { Fault, RequestContext } from "../server/boxServer";
 import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
@@ -91,10 +94,12 @@ test("500 although the part was stored: found by list parts, not sent again", as
   expect(h.server.log.filter((r) => r.route === "listParts").length).toBeGreaterThanOrEqual(1);
 });
 
-test("commit answered 202 several times, then 201", async () => {
+test("commit answered 202 several times, then 201; Retry-After: 0 is not a tight loop", async () => {
   h = await startHarness({ processingCommits: 3, retryAfterSeconds: 0 });
+  const started = Date.now();
   await uploadAndCheck(h, 2 * PART, 5);
   expect(h.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([202, 202, 202, 201]);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 500);
 });
 
 test("parts_mismatch right after the last part, with every part stored: list, wait, commit again", async () => {
@@ -200,4 +205,66 @@ test("retries stop at maxAttempts and the session is aborted", async () => {
   expect(err).toMatchObject({ name: "BoxApiError", status: 503 });
   expect(putsByOffset(h).get(0)).toEqual([503, 503, 503]);
   expect(h.server.log.filter((r) => r.route === "abortSession")).toHaveLength(1);
+});
+
+describe("once a commit may have been applied, nothing is uploaded again and the session is left alone", () => {
+  const gone = { status: 404, body: { type: "error", status: 404, code: "not_found", message: "no such session", request_id: "r" } };
+
+  async function uncertain(harness: Harness, seed: number, extra = {}) {
+    const data = bytesOf(3 * PART, seed);
+    const file = harness.server.addFile(`u-${seed}.bin`, Buffer.from("v1"));
+    const err = await harness.client.uploadNewVersion(file.id, data, { retry: { ...retry(seed), maxAttempts: 3 }, ...extra }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommitUncertainError);
+    expect((err as CommitUncertainError).sha1).toBe(sha1(data));
+    expect(harness.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
+    expect(harness.server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+    return { file, data };
+  }
+
+  test("202, then the session is gone (Box finished with it): CommitUncertainError, no second upload", async () => {
+    let commits = 0;
+    h = await startHarness({ processingCommits: 1, retryAfterSeconds: 0, before: (c) => (c.route === "commit" && ++commits === 2 ? gone : undefined) });
+    await uncertain(h, 20);
+  });
+
+  test("every commit answered 5xx: CommitUncertainError, not a plain error that invites a rerun", async () => {
+    h = await startHarness({ before: (c) => (c.route === "commit" ? { status: 503 } : undefined) });
+    await uncertain(h, 21);
+    expect(h.server.log.filter((r) => r.route === "commit")).toHaveLength(3);
+  });
+
+  test("aborted while the commit is in flight: CommitUncertainError, and the session is not deleted", async () => {
+    const controller = new AbortController();
+    h = await startHarness({
+      after: async (c) => {
+        if (c.route !== "commit") return undefined;
+        controller.abort(new Error("user gave up"));
+        await new Promise((r) => setTimeout(r, 50));
+        return undefined;
+      },
+    });
+    const { file, data } = await uncertain(h, 22, { signal: controller.signal });
+    // The commit did go through on the server; the client said it could not be sure, not "aborted".
+    expect(file.versions.map((v) => v.sha1)).toContain(sha1(data));
+  });
+
+  test("with resume: a lost commit answer stays uncertain on the next run instead of uploading again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "uncertain-"));
+    try {
+      const statePath = join(dir, "state.json");
+      h = await startHarness({ after: nth((c) => c.route === "commit", "drop") });
+      const data = bytesOf(3 * PART, 23);
+      const path = join(dir, "src.bin");
+      await writeFile(path, data);
+      const file = h.server.addFile("resumed.bin", Buffer.from("v1"));
+      const options = { resume: { path: statePath }, retry: retry(23) };
+      await expect(h.client.uploadNewVersion(file.id, path, options)).rejects.toBeInstanceOf(CommitUncertainError);
+      const mark = h.server.log.length;
+      await expect(h.client.uploadNewVersion(file.id, path, options)).rejects.toBeInstanceOf(CommitUncertainError);
+      expect(h.server.log.slice(mark).map((r) => r.route)).toEqual(["getSession"]);
+      expect(file.versions).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -58,10 +58,12 @@ test("list parts checks its page", async () => {
 });
 
 test("plain http is refused except on loopback; credentials in URLs are refused", () => {
-  for (const baseUrl of ["http://upload.box.com/api/2.0", "ftp://127.0.0.1/", "not a url", "https://u:p@upload.box.com/api/2.0"]) {
+  for (const baseUrl of ["http://upload.box.com/api/2.0", "http://127.evil.example/api/2.0", "http://localhost.evil.example/", "ftp://127.0.0.1/", "not a url", "https://u:p@upload.box.com/api/2.0"]) {
     expect(() => new BoxUploadClient({ token: "t", baseUrl })).toThrow(BoxInputError);
   }
-  expect(() => new BoxUploadClient({ token: "t", baseUrl: "http://localhost:1/api/2.0" })).not.toThrow();
+  for (const baseUrl of ["http://localhost:1/api/2.0", "http://127.0.0.1:1/api/2.0", "http://127.1.2.3:1/", "http://[::1]:1/"]) {
+    expect(() => new BoxUploadClient({ token: "t", baseUrl })).not.toThrow();
+  }
 });
 
 test("the token is never sent to an origin other than the configured one", async () => {

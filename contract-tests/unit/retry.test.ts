@@ -1,0 +1,45 @@
+import { BoxApiError } from "../../src";
+import { backoff, isRetryable, mayHaveSucceeded, retryPolicy, withRetry } from "../../src/retry";
+
+const apiError = (status: number, retryAfterMs?: number) =>
+  new BoxApiError({ status, method: "PUT", url: "https://x/", ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+const netError = (code: string) => Object.assign(new Error(code), { code });
+
+test("what is retried, and what may have reached the server", () => {
+  for (const s of [500, 502, 503, 504, 429, 408]) expect(isRetryable(apiError(s))).toBe(true);
+  for (const s of [400, 401, 403, 404, 409, 412, 416]) expect(isRetryable(apiError(s))).toBe(false);
+  for (const c of ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]) {
+    expect(isRetryable(netError(c))).toBe(true);
+  }
+  // A connection that was never made cannot have stored anything; one that broke mid-way may have.
+  expect(mayHaveSucceeded(netError("ECONNREFUSED"))).toBe(false);
+  expect(mayHaveSucceeded(netError("EHOSTUNREACH"))).toBe(false);
+  expect(mayHaveSucceeded(netError("ECONNRESET"))).toBe(true);
+  expect(mayHaveSucceeded(new TypeError("fetch failed", { cause: netError("EPIPE") }))).toBe(true);
+  expect(mayHaveSucceeded(apiError(500))).toBe(true);
+  expect(mayHaveSucceeded(apiError(429))).toBe(false);
+  expect(isRetryable(new Error("something else"))).toBe(false);
+});
+
+test("backoff: full jitter under a doubling ceiling, Retry-After as a floor", () => {
+  const p = retryPolicy({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 });
+  expect([1, 2, 3, 4, 5].map((a) => backoff(p, a, apiError(503)))).toEqual([99, 199, 399, 799, 999]);
+  expect(backoff(retryPolicy({ random: () => 0 }), 1, apiError(429, 7000))).toBe(7000);
+});
+
+test("withRetry stops at maxAttempts and does not retry what is not retryable", async () => {
+  const policy = retryPolicy({ maxAttempts: 3, baseDelayMs: 1, random: () => 0 });
+  let calls = 0;
+  await expect(withRetry(policy, async () => { calls++; throw apiError(503); })).rejects.toMatchObject({ status: 503 });
+  expect(calls).toBe(3);
+  calls = 0;
+  await expect(withRetry(policy, async () => { calls++; throw apiError(409); })).rejects.toMatchObject({ status: 409 });
+  expect(calls).toBe(1);
+});
+
+test("withRetry gives up when the next wait would pass the deadline", async () => {
+  const policy = retryPolicy({ maxAttempts: 10, deadlineMs: 1000 });
+  let calls = 0;
+  await expect(withRetry(policy, async () => { calls++; throw apiError(503, 5000); })).rejects.toMatchObject({ status: 503 });
+  expect(calls).toBe(1);
+});
