@@ -25,11 +25,6 @@ export class WholeFileSha1 {
   private readonly hash = createHash("sha1");
   private next = 0;
 
-  /** Bytes hashed so far. */
-  get position(): number {
-    return this.next;
-  }
-
   update(offset: number, bytes: Uint8Array): void {
     if (offset !== this.next) throw new Error(`whole-file SHA-1 fed out of order: ${offset} after ${this.next}`);
     this.hash.update(bytes);

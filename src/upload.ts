@@ -419,7 +419,11 @@ class UploadRun {
         }
         if (err instanceof BoxApiError && err.code === "parts_mismatch" && mismatches < MAX_MISMATCH_RETRIES) {
           mismatches++;
-          await this.repairParts(mismatches);
+          await this.repairParts(mismatches).catch((repairErr: unknown) => {
+            // The parts are gone because an earlier commit consumed them: that commit went through.
+            const consumed = this.commitMayBeApplied && repairErr instanceof BoxApiError && repairErr.status === 404;
+            throw consumed ? new CommitUncertainError(this.sessionId, sha1, { cause: repairErr }) : repairErr;
+          });
           continue;
         }
         throw err;

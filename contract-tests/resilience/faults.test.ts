@@ -227,6 +227,17 @@ describe("once a commit may have been applied, nothing is uploaded again and the
     await uncertain(h, 20);
   });
 
+  test("answer lost, then parts_mismatch (the parts were consumed by that commit): CommitUncertainError", async () => {
+    let commits = 0;
+    const mismatch = { status: 400, body: { type: "error", status: 400, code: "parts_mismatch", message: "no parts", request_id: "r" } };
+    h = await startHarness({
+      before: (c) => (c.route === "commit" && ++commits === 2 ? mismatch : undefined),
+      after: (c) => (c.route === "commit" && commits === 1 ? "drop" : undefined),
+    });
+    const { file, data } = await uncertain(h, 24);
+    expect(file.versions.map((v) => v.sha1)).toEqual([sha1(Buffer.from("v1")), sha1(data)]);
+  });
+
   test("every commit answered 5xx: CommitUncertainError, not a plain error that invites a rerun", async () => {
     h = await startHarness({ before: (c) => (c.route === "commit" ? { status: 503 } : undefined) });
     await uncertain(h, 21);

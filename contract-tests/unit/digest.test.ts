@@ -19,7 +19,6 @@ describe("digest", () => {
     const data = randomBytes(1_000_003);
     const whole = new WholeFileSha1();
     for (let o = 0; o < data.length; o += 65_536) whole.update(o, data.subarray(o, o + 65_536));
-    expect(whole.position).toBe(data.length);
     expect(whole.hex()).toBe(createHash("sha1").update(data).digest("hex"));
   });
 
