@@ -233,6 +233,37 @@ describe("behaviour of the uploader", () => {
   });
 });
 
+describe("the plain operations", () => {
+  test("list parts follows pagination past 1000 parts, sorted by offset", async () => {
+    const local = await startHarness({ partSizeFor: () => 1024 });
+    try {
+      const size = 2100 * 1024 + 7;
+      const data = bytesOf(size, 3);
+      const file = local.server.addFile("many.bin");
+      const session = await local.client.createUploadSessionForExistingFile(file.id, { fileSize: size });
+      expect(session.total_parts).toBe(2101);
+      const parts = planParts(size, 1024, session.total_parts);
+      // Upload in reverse order, eight at a time, so the listing has to sort.
+      for (let i = parts.length - 1; i >= 0; i -= 8) {
+        await Promise.all(
+          parts.slice(Math.max(0, i - 7), i + 1).map((p) => {
+            const bytes = data.subarray(p.offset, p.offset + p.size);
+            return local.client.uploadPart(session.id!, bytes, { offset: p.offset, fileSize: size, sha1: sha1(bytes) });
+          }),
+        );
+      }
+      const listed = await local.client.listAllUploadedParts(session.id!);
+      expect(listed.map((p) => p.offset)).toEqual(parts.map((p) => p.offset));
+      expect(local.server.log.filter((r) => r.route === "listParts")).toHaveLength(3);
+      const result = await local.client.commitUploadSession(session.id!, { parts: listed, sha1: sha1(data) });
+      expect(result.status === "committed" && result.file.sha1).toBe(sha1(data));
+      expect(local.proxy.violations).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe("the validating proxy is not blind", () => {
   test("a request outside the fragment is reported", async () => {
     const local = await startHarness();

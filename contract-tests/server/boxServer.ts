@@ -135,7 +135,8 @@ class HttpError extends Error {
 }
 
 const BASE = "/api/2.0";
-const MAX_JSON = 64 * 1024;
+/** A commit lists every part: 10,000 parts of ~110 bytes each need about 1.1 MB. */
+const MAX_JSON = 4 * 1024 * 1024;
 
 export class LocalBoxServer {
   readonly files = new Map<string, StoredFile>();
