@@ -4,6 +4,7 @@
  * land in shell history). Exit codes: 0 ok, 1 unexpected, 2 usage, 3 Box API or protocol error,
  * 4 interrupted, 5 bad source or input, 6 commit outcome unknown.
  */
+import { basename } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { BoxUploadClient, BOX_UPLOAD_BASE_URL, type BoxFile } from "./client";
 import { createProgressView } from "./cliProgress";
@@ -163,7 +164,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .argument("<path>", "local file to upload")
     .option("--name <name>", "name in Box (default: the local file's name)")
     .action(async (folderId: string, path: string, flags: CommonFlags) => {
-      const name = flags.name ?? path.split(/[\\/]/).pop()!;
+      const name = flags.name ?? basename(path);
       code = await runUpload(io, flags, (client, options) => client.uploadNewFile(folderId, name, path, options));
     });
 
