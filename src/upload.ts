@@ -292,7 +292,7 @@ class UploadRun {
         const prior = stored.get(part.offset);
         if (prior) {
           if (buffer) free.push(buffer);
-          if (prior.size !== part.size || prior.sha1 !== sha1) {
+          if (!holds(prior, part, sha1)) {
             throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
           }
           await this.acknowledge(part, prior);
@@ -328,7 +328,7 @@ class UploadRun {
           const found = (await client.listAllUploadedParts(this.sessionId, this.withSignal(this.call, signal))).find(
             (p) => p.offset === part.offset,
           );
-          if (found && found.size === part.size && found.sha1 === sha1) return found;
+          if (found && holds(found, part, sha1)) return found;
         }
         const uploaded = await client.uploadPart(this.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, this.withSignal(this.call, signal));
         checkAcknowledgement(uploaded, part, sha1);
@@ -460,7 +460,7 @@ class UploadRun {
     const byOffset = new Map(listed.map((p) => [p.offset, p]));
     const missing = this.plan.filter((part) => {
       const have = byOffset.get(part.offset);
-      return !have || have.size !== part.size || have.sha1 !== this.acked[part.index]?.sha1;
+      return !have || !holds(have, part, this.acked[part.index]?.sha1);
     });
     if (missing.length === 0) {
       await sleep(backoff(this.s.retry, attempt, undefined) + 1000, undefined, this.retryHooks());
@@ -493,6 +493,14 @@ class UploadRun {
   async keepForResume(): Promise<void> {
     await this.saveState(true).catch(() => undefined);
   }
+}
+
+/**
+ * Whether a part the server lists is the one we mean. The sha1 is optional in the spec; where it
+ * is missing the size must do, and the whole-file digest at commit still guards the content.
+ */
+function holds(listed: UploadPart, part: PartRange, sha1: string | undefined): boolean {
+  return listed.offset === part.offset && listed.size === part.size && (listed.sha1 === undefined || listed.sha1 === sha1);
 }
 
 function checkAcknowledgement(uploaded: UploadPart, part: PartRange, sha1: string): void {

@@ -94,6 +94,24 @@ test("500 although the part was stored: found by list parts, not sent again", as
   expect(h.server.log.filter((r) => r.route === "listParts").length).toBeGreaterThanOrEqual(1);
 });
 
+test("500 after storing, and a part list without sha1 (optional in the spec): matched by size, not re-sent", async () => {
+  let failed = false;
+  h = await startHarness({
+    after: (c) => {
+      if (c.route === "uploadPart" && c.range?.offset === PART && !failed) {
+        failed = true;
+        return { status: 500 };
+      }
+      if (c.route !== "listParts") return undefined;
+      const parts = [...h!.server.sessions.get(c.sessionId!)!.parts.values()].sort((x, y) => x.offset - y.offset);
+      const entries = parts.map(({ part_id, offset, size }) => ({ part_id, offset, size }));
+      return { status: 200, body: { total_count: entries.length, offset: 0, limit: 1000, entries } };
+    },
+  });
+  await uploadAndCheck(h, 4 * PART, 15);
+  expect(putsByOffset(h).get(PART)).toEqual([500]);
+});
+
 test("commit answered 202 several times, then 201; Retry-After: 0 is not a tight loop", async () => {
   h = await startHarness({ processingCommits: 3, retryAfterSeconds: 0 });
   const started = Date.now();
