@@ -117,9 +117,8 @@ export class BoxUploadClient {
   private authMiddleware(): Middleware {
     return {
       onRequest: async ({ request }) => {
-        const { origin } = new URL(request.url);
-        if (!this.trusted.has(origin)) {
-          throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${origin}`);
+        if (!this.isTrusted(request.url)) {
+          throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${new URL(request.url).origin}`);
         }
         request.headers.set("authorization", `Bearer ${await this.tokens.get()}`);
         return request;

@@ -184,7 +184,7 @@ class UploadRun {
     const call: CallOptions = previous.sessionBaseUrl ? { baseUrl: previous.sessionBaseUrl } : {};
     let session: UploadSession;
     try {
-      session = await withRetry(this.s.retry, () => this.client.getUploadSession(previous.sessionId, this.withSignal(call)), this.retryHooks());
+      session = await this.retried((o) => this.client.getUploadSession(previous.sessionId, o), call);
     } catch (err) {
       if (err instanceof BoxApiError && err.status === 404) {
         // Gone after a commit was sent: it most likely went through, and uploading again could
@@ -200,7 +200,7 @@ class UploadRun {
     }
     this.adopt(session, call);
     this.state = previous;
-    const parts = await withRetry(this.s.retry, () => this.client.listAllUploadedParts(this.sessionId, this.withSignal(call)), this.retryHooks());
+    const parts = await this.retried((o) => this.client.listAllUploadedParts(this.sessionId, o), call);
     return new Map(parts.map((p) => [p.offset ?? -1, p]));
   }
 
@@ -208,13 +208,12 @@ class UploadRun {
     const { client, target, s, reader } = this;
     // Retrying a create that may have reached Box can leave an orphan session; that is harmless
     // (it never commits, and expires), unlike giving up on a multi-gigabyte upload over one 503.
-    const session = await withRetry(
-      s.retry,
-      () =>
+    const session = await this.retried(
+      (o) =>
         target.kind === "version"
-          ? client.createUploadSessionForExistingFile(target.fileId, { fileSize: reader.size, ...(s.fileName ? { fileName: s.fileName } : {}) }, this.withSignal({}))
-          : client.createUploadSession(target.folderId, { fileSize: reader.size, fileName: target.fileName }, this.withSignal({})),
-      this.retryHooks(),
+          ? client.createUploadSessionForExistingFile(target.fileId, { fileSize: reader.size, ...(s.fileName ? { fileName: s.fileName } : {}) }, o)
+          : client.createUploadSession(target.folderId, { fileSize: reader.size, fileName: target.fileName }, o),
+      {},
     );
     this.adopt(session, this.sessionCall(session));
     if (s.resume && identity) {
@@ -253,6 +252,11 @@ class UploadRun {
     if (!url || !url.endsWith(suffix) || !this.client.isTrusted(url)) return {};
     const base = url.slice(0, -suffix.length);
     return base === this.client.baseUrl ? {} : { baseUrl: base };
+  }
+
+  /** One client call under the retry policy, with the caller's signal and (by default) the session's endpoints. */
+  private retried<T>(call: (options: CallOptions) => Promise<T>, base: CallOptions = this.call): Promise<T> {
+    return withRetry(this.s.retry, () => call(this.withSignal(base)), this.retryHooks());
   }
 
   private withSignal(call: CallOptions, signal = this.s.signal): CallOptions {
@@ -456,7 +460,7 @@ class UploadRun {
 
   /** After parts_mismatch: resend what the server lacks, or, if it has everything, give it time. */
   private async repairParts(attempt: number): Promise<void> {
-    const listed = await withRetry(this.s.retry, () => this.client.listAllUploadedParts(this.sessionId, this.withSignal(this.call)), this.retryHooks());
+    const listed = await this.retried((o) => this.client.listAllUploadedParts(this.sessionId, o));
     const byOffset = new Map(listed.map((p) => [p.offset, p]));
     const missing = this.plan.filter((part) => {
       const have = byOffset.get(part.offset);
