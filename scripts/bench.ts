@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPartSize } from "../contract-tests/server/boxServer";
-import { DEFAULT_CONCURRENCY } from "../src/upload";
+import { DEFAULT_CONCURRENCY } from "../src";
 import { GiB, makeFile, startJsonChild, stopChild } from "./benchSupport";
 import { runJsonChild } from "./bench/child";
 import { cleanupOnSignals, withCleanup } from "./bench/cleanup";

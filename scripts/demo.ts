@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BoxUploadClient } from "../src";
-import { createProgressView } from "../src/cliProgress";
+import { createProgressView } from "../src/cli/progressView";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/server/boxServer";
 
 async function sha1OfFile(path: string): Promise<string> {

@@ -10,7 +10,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_CONCURRENCY } from "../src/upload";
+import { DEFAULT_CONCURRENCY } from "../src";
 import { defaultPartSize } from "../contract-tests/server/boxServer";
 import { GiB, makeFile, MiB, startJsonChild, stopChild } from "./benchSupport";
 

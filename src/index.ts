@@ -1,4 +1,7 @@
-export { BoxUploadClient, BOX_UPLOAD_BASE_URL } from "./client";
+/** The public API (Node entry). Everything a user needs, and nothing else. */
+export { BoxUploadClient } from "./client/uploadClient";
+export { BOX_UPLOAD_BASE_URL } from "./api/origins";
+export type { SessionEndpoint } from "./api/origins";
 export type {
   BoxClientOptions,
   BoxFile,
@@ -11,18 +14,21 @@ export type {
   UploadPartInput,
   UploadParts,
   UploadSession,
-} from "./client";
-export type { TokenOption, TokenProvider } from "./auth";
+} from "./api/boxApi";
+export type { TokenOption, TokenProvider } from "./api/auth";
 export {
   BoxApiError,
   BoxInputError,
   BoxProtocolError,
+  BoxUploadError,
   CommitUncertainError,
   SourceChangedError,
   SourceError,
   UploadAbortedError,
-} from "./errors";
-export { DEFAULT_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload";
-export type { UploadSource } from "./source";
-export type { RetryOptions } from "./retry";
-export { contentRange, planParts, type PartRange } from "./partPlan";
+  type CommitUncertainty,
+} from "./core/errors";
+export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
+export type { UploadSource } from "./upload/sources";
+export type { RetryOptions } from "./core/retry";
+export { contentRange, planParts, type PartRange } from "./core/partPlan";
+export { VERSION } from "./core/version";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
 import { bytesOf, KiB, sha1 } from "../support/harness";
 import { runCli } from "../support/spawnCli";
-import { progressLine } from "../../src/cliProgress";
+import { progressLine } from "../../src/cli/progressView";
 
 const PART = 256 * KiB;
 const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BoxApiError, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
-import { contentRange, planParts } from "../../src/partPlan";
+import { contentRange, planParts } from "../../src/core/partPlan";
 import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
 
 const PART = 256 * KiB;

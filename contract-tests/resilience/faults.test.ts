@@ -152,7 +152,8 @@ test("commit stored but its answer lost: no second upload, a CommitUncertainErro
   const err = await h.client.uploadNewVersion(file.id, data, { retry: retry(8) }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(CommitUncertainError);
   expect((err as CommitUncertainError).sha1).toBe(sha1(data));
-  expect((err as CommitUncertainError).message).toMatch(/most likely succeeded/);
+  expect((err as CommitUncertainError).reason).toBe("answer-lost");
+  expect((err as CommitUncertainError).message).toMatch(/session is gone, so it most likely went through/);
   expect(file.versions).toHaveLength(2);
   expect(file.versions[1]!.sha1).toBe(sha1(data));
   expect(h.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, SourceChangedError } from "../../src";
-import { planParts } from "../../src/partPlan";
+import { planParts } from "../../src/core/partPlan";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
 import { bytesOf, KiB, sha1 } from "../support/harness";
 

@@ -8,8 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { components } from "../../generated/box-chunked-uploads";
-import { parseDigestHeader } from "../../src/digest";
-import { parseContentRange } from "../../src/partPlan";
+import { parseContentRange, parseDigestHeader } from "../../scripts/tooling/wire";
 
 type Schemas = components["schemas"];
 type UploadSession = Schemas["UploadSession"];

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./prism";
 
-export const CLI = join(ROOT, "dist", "src", "cli.js");
+export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 export interface CliRun {
   child: ChildProcess;

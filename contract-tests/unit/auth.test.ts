@@ -1,5 +1,5 @@
-import { TokenSource } from "../../src/auth";
-import { BoxInputError } from "../../src/errors";
+import { TokenSource } from "../../src/api/auth";
+import { BoxInputError } from "../../src/core/errors";
 
 describe("TokenSource", () => {
   test("a provider is asked once, and concurrent refreshes after a 401 share one call", async () => {

@@ -1,6 +1,6 @@
 /** Bad arguments are refused with BoxInputError before any request leaves the client. */
 import { BoxInputError, BoxProtocolError, BoxUploadClient } from "../../src";
-import { VERSION } from "../../src/version";
+import { VERSION } from "../../src/core/version";
 
 let sent = 0;
 const client = new BoxUploadClient({

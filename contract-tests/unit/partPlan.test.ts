@@ -1,5 +1,6 @@
-import { contentRange, parseContentRange, planParts } from "../../src/partPlan";
-import { BoxProtocolError } from "../../src/errors";
+import { contentRange, planParts } from "../../src/core/partPlan";
+import { parseContentRange } from "../../scripts/tooling/wire";
+import { BoxProtocolError } from "../../src/core/errors";
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

@@ -1,5 +1,5 @@
 import { BoxApiError } from "../../src";
-import { backoff, isRetryable, mayHaveSucceeded, retryPolicy, withRetry } from "../../src/retry";
+import { backoff, isRetryable, mayHaveSucceeded, retryPolicy, withRetry } from "../../src/core/retry";
 
 const apiError = (status: number, retryAfterMs?: number) =>
   new BoxApiError({ status, method: "PUT", url: "https://x/", ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });

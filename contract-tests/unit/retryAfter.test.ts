@@ -1,4 +1,4 @@
-import { parseRetryAfter } from "../../src/retryAfter";
+import { parseRetryAfter } from "../../src/core/retryAfter";
 
 test("Retry-After in seconds and as an HTTP date", () => {
   const now = Date.parse("2026-11-25T10:00:00Z");

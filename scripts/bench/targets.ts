@@ -4,7 +4,7 @@
  * concurrency; client CPU <= 2.0 CPU-s/GiB; peak RSS <= (concurrency+1) x part_size + 100 MB.
  * The wrapper: < 10% per-call overhead over plain fetch.
  */
-import { DEFAULT_CONCURRENCY } from "../../src/upload";
+import { DEFAULT_CONCURRENCY } from "../../src";
 import type { SizeResult, Summary } from "./results";
 import { MB } from "./stats";
 import type { WrapperResult } from "./wrapper";

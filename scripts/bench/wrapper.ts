@@ -14,7 +14,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BoxUploadClient } from "../../src";
-import { createTransport, RawRequest, type Transport } from "../../src/transport";
+import { createNodeTransport as createTransport, RawRequest } from "../../src/platform/node/transport";
+import type { Transport } from "../../src/api/transport";
 import { startJsonChild, stopChild } from "../benchSupport";
 import { cleanupOnSignals, withCleanup } from "./cleanup";
 import { runMain } from "./measure";

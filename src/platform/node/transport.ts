@@ -1,18 +1,14 @@
 /**
- * The default `fetch` + `Request` pair handed to openapi-fetch. Node's global fetch turns every
- * body into a web stream, which cost ~4x the CPU of the hashing itself on 8 MiB parts; here the
- * bytes go from our buffer to the socket as they are, through node:http(s) with a keep-alive
- * agent, and openapi-fetch, its middleware and its types work unchanged. (undici.request was
- * measured too: 0.37 vs 0.26 CPU-s per GiB sent, plus ~90 ms to load it.)
+ * The Node `fetch` + `Request` pair handed to openapi-fetch. Node's global fetch turns every body
+ * into a web stream, which cost ~4x the CPU of the hashing itself on 8 MiB parts; here the bytes
+ * go from our buffer to the socket as they are, through node:http(s) with a keep-alive agent, and
+ * openapi-fetch, its middleware and its types work unchanged. (undici.request was measured too:
+ * 0.37 vs 0.26 CPU-s per GiB sent, plus ~90 ms to load it.)
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { BoxProtocolError } from "./errors";
+import { readCapped, type Transport } from "../../api/transport";
 
-/** Every answer in this API is a small JSON document; anything larger is refused, not buffered. */
-const MAX_RESPONSE_BODY = 4 * 1024 * 1024;
-/** Error bodies are read only for their message: the head is kept, the rest never read. */
-export const MAX_ERROR_BODY = 64 * 1024;
 /** A socket with no traffic for this long is given up (and the request retried by policy). */
 const IDLE_TIMEOUT_MS = 120_000;
 
@@ -37,13 +33,7 @@ export class RawRequest {
   }
 }
 
-export interface Transport {
-  fetch: (request: Request) => Promise<Response>;
-  Request: typeof Request;
-  close(): Promise<void>;
-}
-
-export function createTransport(): Transport {
+export function createNodeTransport(): Transport {
   const agents = {
     "http:": new HttpAgent({ keepAlive: true, scheduling: "lifo" }),
     "https:": new HttpsAgent({ keepAlive: true, scheduling: "lifo" }),
@@ -84,26 +74,20 @@ export function createTransport(): Transport {
 
 async function readResponse(req: RawRequest, res: IncomingMessage): Promise<Response> {
   const status = res.statusCode ?? 0;
-  const ok = status >= 200 && status < 300;
-  const limit = ok ? MAX_RESPONSE_BODY : MAX_ERROR_BODY;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size > limit) {
-      res.destroy();
-      if (!ok) {
-        size = limit;
-        break;
-      }
-      throw new BoxProtocolError(`${req.method} ${new URL(req.url).pathname}: response body over ${MAX_RESPONSE_BODY} bytes`);
-    }
-  }
+  const it = (res as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const body = await readCapped(
+    async () => {
+      const { done, value } = await it.next();
+      return done ? undefined : value;
+    },
+    () => res.destroy(),
+    status,
+    `${req.method} ${new URL(req.url).pathname}`,
+  );
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const empty = status === 204 || status === 205 || status === 304 || req.method === "HEAD";
-  const response = new Response(empty ? null : Buffer.concat(chunks, size), { status, headers });
+  const response = new Response(empty ? null : body, { status, headers });
   Object.defineProperty(response, "url", { value: req.url });
   return response;
 }

@@ -3,7 +3,7 @@
  * use and again only when Box says the token it gave is no longer good (401). Concurrent parts that
  * hit a 401 together share one refresh.
  */
-import { BoxInputError } from "./errors";
+import { BoxInputError } from "../core/errors";
 
 export type TokenProvider = (context: { reason: "initial" | "expired" }) => string | Promise<string>;
 export type TokenOption = string | TokenProvider;

@@ -1,15 +1,14 @@
 /**
- * Turns what the caller hands us into a reader of parts. Files, buffers and blobs are read at any
+ * Turns what the caller hands us into a reader of parts. Buffers and blobs are read at any
  * position (no part is held longer than its upload); streams are read once, in order, into one
- * buffer per part, so memory stays at a part per slot whatever the file size.
+ * buffer per part, so memory stays at a part per slot whatever the file size. Files are opened by
+ * the platform (platform/node/fileSource.ts).
  */
-import { open, stat, type FileHandle } from "node:fs/promises";
-import { Readable } from "node:stream";
-import { BoxInputError, SourceError } from "./errors";
-import type { PartRange } from "./partPlan";
+import { BoxInputError, SourceError } from "../core/errors";
+import type { PartRange } from "../core/partPlan";
 
-/** A path, bytes in memory, a Blob, or a stream whose size is given in `options.size`. */
-export type UploadSource = string | Uint8Array | Blob | Readable | ReadableStream<Uint8Array>;
+/** A path, bytes in memory, a Blob, or a stream (web or Node) whose size is given in `options.size`. */
+export type UploadSource = string | Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 export interface PartReader {
   readonly size: number;
@@ -23,26 +22,32 @@ export interface PartReader {
    * The bytes of `part`. Readers that copy (files, streams) fill `into` when given, so the
    * uploader can recycle a fixed set of part buffers instead of allocating one per part.
    */
-  read(part: PartRange, into?: Buffer): Promise<Uint8Array>;
+  read(part: PartRange, into?: Uint8Array): Promise<Uint8Array>;
   /** Checks that the source had exactly the declared size (streams: nothing left over). */
   finish(): Promise<void>;
   close(): Promise<void>;
 }
 
-function isStream(source: unknown): source is Readable | ReadableStream<Uint8Array> {
-  return source instanceof Readable || (typeof ReadableStream !== "undefined" && source instanceof ReadableStream);
+type OpenFile = (path: string, declaredSize: number | undefined) => Promise<PartReader>;
+
+function isWebStream(source: unknown): source is ReadableStream<Uint8Array> {
+  return typeof ReadableStream !== "undefined" && source instanceof ReadableStream;
+}
+
+function isAsyncIterable(source: unknown): source is AsyncIterable<unknown> {
+  return typeof source === "object" && source !== null && typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function";
 }
 
 /** Opens the source and learns its size. Nothing is sent before this succeeds. */
-export async function openSource(source: unknown, declaredSize: number | undefined): Promise<PartReader> {
+export async function openSource(source: unknown, declaredSize: number | undefined, openFile: OpenFile): Promise<PartReader> {
   if (typeof source === "string") {
     if (source.length === 0) throw new BoxInputError("source", "file path must not be empty");
-    return FileReader.open(source, declaredSize);
+    return openFile(source, declaredSize);
   }
   let reader: PartReader;
   if (source instanceof Uint8Array) reader = new BytesReader(source);
   else if (typeof Blob !== "undefined" && source instanceof Blob) reader = new BlobReader(source);
-  else if (isStream(source)) {
+  else if (isWebStream(source) || isAsyncIterable(source)) {
     if (declaredSize === undefined) {
       throw new BoxInputError("options.size", "is required when the source is a stream");
     }
@@ -54,74 +59,19 @@ export async function openSource(source: unknown, declaredSize: number | undefin
   return reader;
 }
 
-function checkDeclared(actual: number, declared: number | undefined): void {
+export function checkDeclared(actual: number, declared: number | undefined): void {
   if (declared !== undefined && declared !== actual) {
     throw new BoxInputError("options.size", `is ${declared} but the source holds ${actual} bytes`);
   }
 }
 
-function target(part: PartRange, into: Buffer | undefined): Buffer {
-  return into && into.byteLength >= part.size ? into.subarray(0, part.size) : Buffer.allocUnsafe(part.size);
+/** The part's slice of `into` when it is large enough, else a new buffer. */
+export function partBuffer(part: PartRange, into: Uint8Array | undefined): Uint8Array {
+  return into && into.byteLength >= part.size ? into.subarray(0, part.size) : new Uint8Array(part.size);
 }
 
-function tooShort(part: PartRange, got: number): SourceError {
-  return new SourceError(
-    `source ended early: part at offset ${part.offset} needs ${part.size} bytes, only ${got} were there`,
-  );
-}
-
-class FileReader implements PartReader {
-  readonly seekable = true;
-  readonly zeroCopy = false;
-  private constructor(
-    private readonly handle: FileHandle,
-    readonly size: number,
-    readonly fileIdentity: { path: string; size: number; mtimeMs: number },
-  ) {}
-
-  static async open(path: string, declared: number | undefined): Promise<FileReader> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, "r");
-    } catch (err) {
-      throw new BoxInputError("source", `cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-    const st = await handle.stat();
-    if (!st.isFile()) {
-      await handle.close();
-      throw new BoxInputError("source", `${path} is not a regular file`);
-    }
-    try {
-      checkDeclared(st.size, declared);
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
-    return new FileReader(handle, st.size, { path, size: st.size, mtimeMs: st.mtimeMs });
-  }
-
-  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
-    const buf = target(part, into);
-    let filled = 0;
-    while (filled < part.size) {
-      const { bytesRead } = await this.handle.read(buf, filled, part.size - filled, part.offset + filled);
-      if (bytesRead === 0) throw tooShort(part, filled);
-      filled += bytesRead;
-    }
-    return buf;
-  }
-
-  async finish(): Promise<void> {
-    // A file that changed while we read it would commit a version nobody ever had on disk.
-    const st = await stat(this.fileIdentity.path);
-    if (st.size !== this.size || st.mtimeMs !== this.fileIdentity.mtimeMs) {
-      throw new SourceError(`${this.fileIdentity.path} changed during the upload (size or mtime differs)`);
-    }
-  }
-
-  close(): Promise<void> {
-    return this.handle.close();
-  }
+export function tooShort(part: PartRange, got: number): SourceError {
+  return new SourceError(`source ended early: part at offset ${part.offset} needs ${part.size} bytes, only ${got} were there`);
 }
 
 class BytesReader implements PartReader {
@@ -147,12 +97,14 @@ class BlobReader implements PartReader {
     this.size = blob.size;
   }
   /** Streams the slice into the part buffer: arrayBuffer() would allocate a second copy per part. */
-  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
-    const buf = target(part, into);
+  async read(part: PartRange, into?: Uint8Array): Promise<Uint8Array> {
+    const buf = partBuffer(part, into);
     let filled = 0;
-    for await (const chunk of this.blob.slice(part.offset, part.offset + part.size).stream() as unknown as AsyncIterable<Uint8Array>) {
-      buf.set(chunk, filled);
-      filled += chunk.byteLength;
+    const reader = this.blob.slice(part.offset, part.offset + part.size).stream().getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (filled + r.value.byteLength > part.size) throw new SourceError(`blob slice at ${part.offset} holds more than ${part.size} bytes`);
+      buf.set(r.value, filled);
+      filled += r.value.byteLength;
     }
     if (filled !== part.size) throw tooShort(part, filled);
     return buf;
@@ -171,17 +123,22 @@ class StreamReader implements PartReader {
   private position = 0;
 
   constructor(
-    stream: Readable | ReadableStream<Uint8Array>,
+    stream: ReadableStream<Uint8Array> | AsyncIterable<unknown>,
     readonly size: number,
   ) {
-    if (stream instanceof Readable) {
-      const it = stream[Symbol.asyncIterator]();
-      this.pull = () => it.next();
-      this.stop = async () => void stream.destroy();
-    } else {
+    if (isWebStream(stream)) {
       const reader = stream.getReader();
       this.pull = () => reader.read() as Promise<IteratorResult<unknown>>;
       this.stop = () => reader.cancel().catch(() => undefined);
+    } else {
+      const it = stream[Symbol.asyncIterator]();
+      this.pull = () => it.next();
+      // A Node Readable is destroyed at once; another iterable is asked to return.
+      const destroy = (stream as { destroy?: () => void }).destroy;
+      this.stop = async () => {
+        if (typeof destroy === "function") destroy.call(stream);
+        else void Promise.resolve(it.return?.()).catch(() => undefined);
+      };
     }
   }
 
@@ -195,9 +152,7 @@ class StreamReader implements PartReader {
     try {
       next = await this.pull();
     } catch (err) {
-      throw new SourceError(`source stream failed at byte ${this.position}: ${(err as Error)?.message ?? err}`, {
-        cause: err,
-      });
+      throw new SourceError(`source stream failed at byte ${this.position}: ${(err as Error)?.message ?? err}`, { cause: err });
     }
     if (next.done) return undefined;
     if (!(next.value instanceof Uint8Array)) {
@@ -206,11 +161,11 @@ class StreamReader implements PartReader {
     return next.value;
   }
 
-  async read(part: PartRange, into?: Buffer): Promise<Uint8Array> {
+  async read(part: PartRange, into?: Uint8Array): Promise<Uint8Array> {
     if (part.offset !== this.position) {
       throw new SourceError(`a stream can only be read in order: asked for ${part.offset} at ${this.position}`);
     }
-    const buf = target(part, into);
+    const buf = partBuffer(part, into);
     let filled = 0;
     while (filled < part.size) {
       const chunk = await this.nextChunk();

@@ -3,8 +3,8 @@
  * exponential backoff and full jitter, waiting at least what `Retry-After` asks, until the attempt
  * limit or the deadline. Anything else (other 4xx, bad input, integrity failures) fails at once.
  */
-import { setTimeout as delay } from "node:timers/promises";
 import { BoxApiError, BoxInputError } from "./errors";
+import { sleep } from "./sleep";
 import { checkIntInRange } from "./validate";
 
 export interface RetryOptions {
@@ -105,7 +105,7 @@ export async function withRetry<T>(
       if (Date.now() - started + wait > policy.deadlineMs) throw err;
       options.onRetry?.(err, attempt, wait);
       lastError = err;
-      await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+      await sleep(wait, options.signal);
     }
   }
 }

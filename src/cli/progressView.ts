@@ -4,7 +4,7 @@
  * stays clean for the result (and for --json).
  */
 import { SingleBar } from "cli-progress";
-import type { UploadProgress } from "./upload";
+import type { UploadProgress } from "../index";
 
 export interface ProgressView {
   update(p: UploadProgress): void;

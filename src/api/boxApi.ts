@@ -1,19 +1,16 @@
 /**
- * The typed client: a thin layer over openapi-fetch. One middleware adds the bearer token (and
- * refuses to send it anywhere but the configured origin); each method maps one operation of the
+ * The typed API layer: a thin layer over openapi-fetch. One middleware adds the bearer token (and
+ * refuses to send it anywhere but a trusted origin); each method maps one operation of the
  * fragment, checks its arguments before sending, and turns non-2xx answers into BoxApiError.
+ * It knows nothing of the uploader above it, nor of the runtime below it (the transport and the
+ * default user agent are injected).
  */
-import { isIPv4 } from "node:net";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import type { components, paths } from "../generated/box-chunked-uploads";
-import { TokenSource, type TokenOption } from "./auth";
-import { contentRange } from "./partPlan";
-import { digestHeader } from "./digest";
-import { BoxApiError, BoxInputError, BoxProtocolError } from "./errors";
-import { parseRetryAfter } from "./retryAfter";
-import { createTransport, MAX_ERROR_BODY } from "./transport";
-import { upload, type UploadOptions } from "./upload";
-import type { UploadSource } from "./source";
+import type { paths } from "../../generated/box-chunked-uploads";
+import { contentRange } from "../core/partPlan";
+import { digestHeader } from "../core/digest";
+import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { parseRetryAfter } from "../core/retryAfter";
 import {
   checkByteCount,
   checkFileName,
@@ -22,96 +19,52 @@ import {
   checkOptionalString,
   checkSessionId,
   checkSha1Hex,
-} from "./validate";
-import { VERSION } from "./version";
+} from "../core/validate";
+import { redact, toApiError } from "./apiError";
+import { TokenSource, type TokenOption } from "./auth";
+import { Origins, type SessionEndpoint } from "./origins";
+import { capBodies } from "./transport";
+import type {
+  ApiPlatform,
+  BoxClientOptions,
+  CallOptions,
+  CommitInput,
+  CommitResult,
+  SessionInput,
+  UploadPart,
+  UploadPartInput,
+  UploadParts,
+  UploadSession,
+} from "./types";
 
-export type Schemas = components["schemas"];
-export type UploadSession = Schemas["UploadSession"];
-export type UploadPart = Schemas["UploadPart"];
-export type UploadParts = Schemas["UploadParts"];
-export type BoxFile = Schemas["File"];
+export type * from "./types";
 
-export const BOX_UPLOAD_BASE_URL = "https://upload.box.com/api/2.0";
-/** Hosts Box hands out in `session_endpoints`; trusted only when the base URL is Box's own. */
-const BOX_UPLOAD_ORIGINS = ["https://upload.box.com", "https://upload.app.box.com"];
-
-export interface BoxClientOptions {
-  /** A bearer token, or a function that returns one (asked again once after a 401). */
-  token: TokenOption;
-  /** Defaults to Box's upload host. `http://` is accepted for loopback addresses only. */
-  baseUrl?: string;
-  /** Extra origins allowed to receive the token (e.g. a regional upload host). */
-  trustedOrigins?: string[];
-  userAgent?: string;
-  /**
-   * Replaces the built-in transport (node:http keep-alive, bodies sent without copies) with a fetch of your own,
-   * called with standard Request objects, e.g. to add tracing or use a proxy.
-   */
-  fetch?: (request: Request) => Promise<Response>;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Send to this base URL instead (a session endpoint); must be a trusted origin. */
-  baseUrl?: string;
-}
-
-export interface SessionInput {
-  fileSize: number;
-  fileName?: string;
-}
-
-export interface UploadPartInput {
-  /** First byte of the part in the file. */
-  offset: number;
-  /** Size of the whole file, for Content-Range. */
-  fileSize: number;
-  /** SHA-1 of the part, lowercase hex. */
-  sha1: string;
-}
-
-export interface CommitInput {
-  parts: UploadPart[];
-  /** SHA-1 of the whole file, lowercase hex. */
-  sha1: string;
-  ifMatch?: string;
-  ifNoneMatch?: string;
-}
-
-/** A commit either created the file, or Box is still assembling the parts and asks us to come back. */
-export type CommitResult =
-  | { status: "committed"; file: BoxFile; files: Schemas["Files"] }
-  | { status: "processing"; retryAfterMs: number | undefined };
-
-export class BoxUploadClient {
+export class BoxApi {
   /** The underlying openapi-fetch client, for anything this class does not wrap. */
   readonly api: Client<paths>;
   readonly baseUrl: string;
   readonly tokens: TokenSource;
-  private readonly trusted: Set<string>;
+  private readonly origins: Origins;
   private readonly closeTransport: () => Promise<void>;
 
-  constructor(options: BoxClientOptions) {
+  constructor(options: BoxClientOptions, platform: ApiPlatform) {
     if (options === null || typeof options !== "object") {
       throw new BoxInputError("options", "must be an object with at least a token");
     }
     this.tokens = new TokenSource(options.token);
-    this.baseUrl = checkBaseUrl("baseUrl", options.baseUrl ?? BOX_UPLOAD_BASE_URL).replace(/\/+$/, "");
-    const origin = new URL(this.baseUrl).origin;
-    const boxOrigins = BOX_UPLOAD_ORIGINS.includes(origin) ? BOX_UPLOAD_ORIGINS : [];
-    const extra = (options.trustedOrigins ?? []).map((o) => new URL(checkBaseUrl("trustedOrigins", o)).origin);
-    this.trusted = new Set([origin, ...boxOrigins, ...extra]);
-    const userAgent = options.userAgent ?? `box-chunked-upload/${VERSION} node/${process.versions.node}`;
-    const transport = options.fetch ? undefined : createTransport();
+    this.origins = new Origins(options.baseUrl, options.trustedOrigins);
+    this.baseUrl = this.origins.baseUrl;
+    const userAgent = options.userAgent ?? platform.userAgent;
+    const transport = options.fetch ? undefined : platform.createTransport();
     this.closeTransport = transport ? transport.close : async () => {};
     this.api = createClient<paths>({
       baseUrl: this.baseUrl,
       headers: { "user-agent": userAgent },
-      ...(transport ? { fetch: transport.fetch, Request: transport.Request } : { fetch: options.fetch! }),
+      ...(transport ? { fetch: transport.fetch, ...(transport.Request ? { Request: transport.Request } : {}) } : { fetch: options.fetch! }),
     });
     this.api.use(this.authMiddleware());
-    // The built-in transport caps bodies as it reads them; a caller's fetch gets the same cap here.
-    if (!transport) this.api.use(capErrorBodies);
+    // The built-in transport caps bodies as it reads them; a caller's fetch gets the same caps here.
+    if (!transport) this.api.use(capBodies);
   }
 
   private authMiddleware(): Middleware {
@@ -131,33 +84,18 @@ export class BoxUploadClient {
     return this.closeTransport();
   }
 
-  /** True when `url` may receive our token; used to decide whether to follow session_endpoints. */
+  /** True when `url` may receive our token. */
   isTrusted(url: string): boolean {
-    try {
-      return this.trusted.has(new URL(url).origin);
-    } catch {
-      return false;
-    }
+    return this.origins.isTrusted(url);
   }
 
   /**
-   * Uploads `source` as a new version of file `fileId`, parts in parallel, and returns the
-   * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
+   * Call options that reach a session's endpoint where Box named one we may use (the one rule for
+   * `session_endpoints`); the client's own base URL otherwise.
    */
-  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return Promise.resolve().then(() => upload(this, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options));
-  }
-
-  /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
-  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return Promise.resolve().then(() =>
-      upload(
-        this,
-        { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) },
-        source,
-        options,
-      ),
-    );
+  sessionCall(session: UploadSession, endpoint: SessionEndpoint = "upload_part"): CallOptions {
+    const base = this.origins.sessionBase(session, endpoint);
+    return base === undefined ? {} : { baseUrl: base };
   }
 
   /** `POST /files/{file_id}/upload_sessions`: starts uploading a new version of an existing file. */
@@ -351,64 +289,3 @@ function sessionBody(input: SessionInput): { file_size: number; file_name?: stri
   if (input.fileName !== undefined) body.file_name = checkFileName("fileName", input.fileName);
   return body;
 }
-
-function checkBaseUrl(argument: string, value: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new BoxInputError(argument, "must be an absolute URL");
-  }
-  if (url.username || url.password) throw new BoxInputError(argument, "must not carry credentials");
-  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || (isIPv4(url.hostname) && url.hostname.startsWith("127."));
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new BoxInputError(argument, "must be https (plain http only for loopback addresses)");
-  }
-  return String(value);
-}
-
-/** A server that echoes our Authorization header must not get the token into our errors. */
-function redact(body: unknown, token: string): unknown {
-  if (body === undefined) return body;
-  const text = JSON.stringify(body);
-  return text.includes(token) ? JSON.parse(text.split(token).join("[redacted]")) : body;
-}
-
-function toApiError(method: string, response: Response, body: unknown): BoxApiError {
-  const fields = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
-  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-  const url = new URL(response.url || "http://unknown/");
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-  return new BoxApiError({
-    status: response.status,
-    method,
-    url: `${url.origin}${url.pathname}`,
-    code: str(fields.code),
-    message: str(fields.message) ?? (typeof body === "string" ? body.slice(0, 200) : undefined),
-    requestId: str(fields.request_id),
-    contextInfo: (fields.context_info as Record<string, unknown> | null | undefined) ?? undefined,
-    helpUrl: str(fields.help_url),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-  });
-}
-
-/** Replaces an error response's body with at most MAX_ERROR_BODY bytes of it. */
-const capErrorBodies: Middleware = {
-  async onResponse({ response }) {
-    if (response.ok || !response.body) return undefined;
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    while (size < MAX_ERROR_BODY) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-    await reader.cancel().catch(() => undefined);
-    const body = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY);
-    const capped = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-    Object.defineProperty(capped, "url", { value: response.url });
-    return capped;
-  },
-};

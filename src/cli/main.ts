@@ -1,25 +1,24 @@
 #!/usr/bin/env node
 /**
  * box-upload: the uploader from a shell. The token comes from BOX_ACCESS_TOKEN only (a flag would
- * land in shell history). Exit codes: 0 ok, 1 unexpected, 2 usage, 3 Box API or protocol error,
- * 4 interrupted, 5 bad source or input, 6 commit outcome unknown.
+ * land in shell history). Exit codes: see exitCodes.ts. Imports only the public API.
  */
 import { basename } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { BoxUploadClient, BOX_UPLOAD_BASE_URL, type BoxFile } from "./client";
-import { createProgressView } from "./cliProgress";
 import {
   BoxApiError,
   BoxInputError,
-  BoxProtocolError,
+  BoxUploadClient,
+  BOX_UPLOAD_BASE_URL,
   CommitUncertainError,
-  SourceError,
   UploadAbortedError,
-} from "./errors";
-import type { UploadOptions, UploadProgress } from "./upload";
-import { VERSION } from "./version";
-
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6 } as const;
+  VERSION,
+  type BoxFile,
+  type UploadOptions,
+  type UploadProgress,
+} from "../index";
+import { EXIT, exitCodeFor, exitCodeHelp } from "./exitCodes";
+import { createProgressView } from "./progressView";
 
 interface CommonFlags {
   baseUrl: string;
@@ -35,14 +34,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
   return n;
-}
-
-function exitCodeFor(err: unknown): number {
-  if (err instanceof UploadAbortedError) return EXIT.interrupted;
-  if (err instanceof CommitUncertainError) return EXIT.uncertain;
-  if (err instanceof BoxInputError || err instanceof SourceError) return EXIT.input;
-  if (err instanceof BoxApiError || err instanceof BoxProtocolError) return EXIT.api;
-  return EXIT.unexpected;
 }
 
 function errorJson(err: unknown): Record<string, unknown> {
@@ -141,7 +132,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText(
       "after",
-      "\nExit codes: 0 ok, 2 usage, 3 Box API error, 4 interrupted, 5 bad source or input, 6 commit outcome unknown, 1 other.",
+      `\nExit codes: ${exitCodeHelp()}.`,
     );
 
   common(program.command("version").description("upload a new version of an existing file"))

@@ -42,12 +42,3 @@ export function planParts(fileSize: number, partSize: number, totalParts?: numbe
 export function contentRange(part: Pick<PartRange, "offset" | "size">, fileSize: number): string {
   return `bytes ${part.offset}-${part.offset + part.size - 1}/${fileSize}`;
 }
-
-/** Inverse of {@link contentRange}; undefined for anything malformed. */
-export function parseContentRange(header: string): { offset: number; size: number; total: number } | undefined {
-  const m = /^bytes (\d{1,16})-(\d{1,16})\/(\d{1,16})$/.exec(header.trim());
-  if (!m) return undefined;
-  const [first, last, total] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (![first, last, total].every(Number.isSafeInteger) || last < first || last >= total) return undefined;
-  return { offset: first, size: last - first + 1, total };
-}

@@ -3,6 +3,22 @@
  * (or on `name`, across realms) instead of parsing messages. None of them ever holds a token.
  */
 
+/** Marks our errors, so `instanceof BoxUploadError` also holds for BoxInputError (a TypeError). */
+const BRAND = Symbol.for("box-chunked-upload.error");
+
+/**
+ * The base of all our errors. BoxInputError extends TypeError (as any wrong argument in JS), so
+ * membership is a brand check rather than the prototype chain; it also holds across two copies of
+ * the package in one process.
+ */
+export abstract class BoxUploadError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== BoxUploadError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+}
+Object.defineProperty(BoxUploadError.prototype, BRAND, { value: true });
+
 /** Bad input caught before anything was sent. A TypeError, as for any wrong argument in JS. */
 export class BoxInputError extends TypeError {
   override readonly name = "BoxInputError";
@@ -14,6 +30,7 @@ export class BoxInputError extends TypeError {
     super(`${argument}: ${message}`);
   }
 }
+Object.defineProperty(BoxInputError.prototype, BRAND, { value: true });
 
 export interface BoxApiErrorDetails {
   status: number;
@@ -30,7 +47,7 @@ export interface BoxApiErrorDetails {
 }
 
 /** A non-2xx answer from Box, with Box's error fields lifted out of the body. */
-export class BoxApiError extends Error {
+export class BoxApiError extends BoxUploadError {
   override readonly name = "BoxApiError";
   readonly status: number;
   readonly method: string;
@@ -57,12 +74,12 @@ export class BoxApiError extends Error {
 }
 
 /** The server acknowledged something other than what we sent, or answered outside the spec. */
-export class BoxProtocolError extends Error {
+export class BoxProtocolError extends BoxUploadError {
   override readonly name = "BoxProtocolError";
 }
 
 /** The caller's AbortSignal fired. `cause` holds the signal's reason. */
-export class UploadAbortedError extends Error {
+export class UploadAbortedError extends BoxUploadError {
   override readonly name = "AbortError";
   constructor(
     readonly sessionId: string | undefined,
@@ -74,7 +91,7 @@ export class UploadAbortedError extends Error {
 }
 
 /** The source did not deliver the bytes it promised (too short, too long, or it failed). */
-export class SourceError extends Error {
+export class SourceError extends BoxUploadError {
   override readonly name: string = "SourceError";
 }
 
@@ -86,19 +103,38 @@ export class SourceChangedError extends SourceError {
   override readonly name = "SourceChangedError";
 }
 
+/** Why a commit's outcome is unknown; each reason says what really happened. */
+export type CommitUncertainty =
+  /** The commit's answer was lost (dropped connection, 5xx) and the session is now gone. */
+  | "answer-lost"
+  /** Box kept answering 202 (still processing) until `commitWaitMs` ran out; the session is kept. */
+  | "still-processing"
+  /** The caller aborted while a commit was in flight or being processed. */
+  | "aborted"
+  /** A state file records a commit for a session that no longer exists. */
+  | "resumed-after-commit";
+
+const UNCERTAINTY: Record<CommitUncertainty, string> = {
+  "answer-lost": "its answer was lost and the session is gone, so it most likely went through",
+  "still-processing": "Box was still processing it when the wait for it ran out; the session is kept",
+  aborted: "the upload was aborted after the commit was sent, so it may have gone through",
+  "resumed-after-commit": "the state file records a commit, and the session is gone, so it most likely went through",
+};
+
 /**
- * The commit may have gone through (its answer was lost and the session is now gone), so we
- * neither upload again nor open a second session. Check the file's current version against `sha1`.
+ * The commit may have gone through, so we neither upload again, nor abort, nor open a second
+ * session. Check the file's current version against `sha1`. Built only by upload/commit.ts.
  */
-export class CommitUncertainError extends Error {
+export class CommitUncertainError extends BoxUploadError {
   override readonly name = "CommitUncertainError";
   constructor(
     readonly sessionId: string,
     readonly sha1: string,
+    readonly reason: CommitUncertainty,
     options?: { cause?: unknown },
   ) {
     super(
-      `the commit of upload session ${sessionId} most likely succeeded, but its answer was lost and the session is gone; ` +
+      `the outcome of the commit of upload session ${sessionId} is unknown: ${UNCERTAINTY[reason]}; ` +
         `check that the file's current version has SHA-1 ${sha1} before uploading again`,
       options,
     );

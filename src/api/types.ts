@@ -1,0 +1,65 @@
+/** The API layer's types: Box's schemas from the generated spec types, and each operation's input. */
+import type { components } from "../../generated/box-chunked-uploads";
+import type { TokenOption } from "./auth";
+import type { Transport } from "./transport";
+
+export type Schemas = components["schemas"];
+export type UploadSession = Schemas["UploadSession"];
+export type UploadPart = Schemas["UploadPart"];
+export type UploadParts = Schemas["UploadParts"];
+export type BoxFile = Schemas["File"];
+
+export interface BoxClientOptions {
+  /** A bearer token, or a function that returns one (asked again once after a 401). */
+  token: TokenOption;
+  /** Defaults to Box's upload host. `http://` is accepted for loopback addresses only. */
+  baseUrl?: string;
+  /** Extra origins allowed to receive the token (e.g. a regional upload host). */
+  trustedOrigins?: string[];
+  userAgent?: string;
+  /**
+   * Replaces the built-in transport with a fetch of your own, called with standard Request
+   * objects, e.g. to add tracing. Response bodies get the same size caps.
+   */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+/** What the runtime supplies: its HTTP stack and the user agent to send by default. */
+export interface ApiPlatform {
+  createTransport(): Transport;
+  userAgent: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Send to this base URL instead (a session endpoint); must be a trusted origin. */
+  baseUrl?: string;
+}
+
+export interface SessionInput {
+  fileSize: number;
+  fileName?: string;
+}
+
+export interface UploadPartInput {
+  /** First byte of the part in the file. */
+  offset: number;
+  /** Size of the whole file, for Content-Range. */
+  fileSize: number;
+  /** SHA-1 of the part, lowercase hex. */
+  sha1: string;
+}
+
+export interface CommitInput {
+  parts: UploadPart[];
+  /** SHA-1 of the whole file, lowercase hex. */
+  sha1: string;
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+/** A commit either created the file, or Box is still assembling the parts and asks us to come back. */
+export type CommitResult =
+  | { status: "committed"; file: BoxFile; files: Schemas["Files"] }
+  | { status: "processing"; retryAfterMs: number | undefined };
+

@@ -1,0 +1,43 @@
+/**
+ * The client facade: Box's upload operations (from the API layer) plus the one-call uploads built
+ * on them. The runtime's pieces are chosen here, once; everything below takes them as arguments.
+ */
+import { BoxApi, type BoxClientOptions, type BoxFile } from "../api/boxApi";
+import { checkFileName, checkItemId } from "../core/validate";
+import { nodeApiPlatform, nodeUploadPlatform } from "../platform/node";
+import type { UploadOptions } from "../upload/options";
+import type { UploadPlatform } from "../upload/ports";
+import { upload } from "../upload/run";
+import type { UploadSource } from "../upload/sources";
+
+export class BoxUploadClient extends BoxApi {
+  private readonly uploadPlatform: UploadPlatform;
+
+  constructor(options: BoxClientOptions) {
+    super(options, nodeApiPlatform);
+    this.uploadPlatform = nodeUploadPlatform;
+  }
+
+  /**
+   * Uploads `source` as a new version of file `fileId`, parts in parallel, and returns the
+   * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
+   */
+  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return Promise.resolve().then(() =>
+      upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options),
+    );
+  }
+
+  /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
+  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return Promise.resolve().then(() =>
+      upload(
+        this,
+        this.uploadPlatform,
+        { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) },
+        source,
+        options,
+      ),
+    );
+  }
+}

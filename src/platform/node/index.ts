@@ -1,0 +1,19 @@
+/** The Node runtime's pieces: node:http transport, files on disk, node:crypto SHA-1, state files. */
+import type { ApiPlatform } from "../../api/boxApi";
+import { VERSION } from "../../core/version";
+import type { UploadPlatform } from "../../upload/ports";
+import { FileReader } from "./fileSource";
+import { nodeSha1 } from "./sha1";
+import { StateFile } from "./stateFile";
+import { createNodeTransport } from "./transport";
+
+export const nodeApiPlatform: ApiPlatform = {
+  createTransport: createNodeTransport,
+  userAgent: `box-chunked-upload/${VERSION} node/${process.versions.node}`,
+};
+
+export const nodeUploadPlatform: UploadPlatform = {
+  openFile: (path, declared) => FileReader.open(path, declared),
+  sha1: nodeSha1,
+  stateStore: (path) => new StateFile(path),
+};

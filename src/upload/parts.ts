@@ -1,0 +1,111 @@
+/**
+ * The part pipeline: parts read in file order and sent `concurrency` at a time, each with its
+ * Digest and exact Content-Range, each acknowledgement checked against what was sent. Memory:
+ * `concurrency` recycled part buffers (the part being read takes a free slot); the whole-file
+ * hash holds no file data.
+ */
+import type { UploadPart } from "../api/boxApi";
+import { sha1Hex, WholeFileSha1 } from "../core/digest";
+import { BoxProtocolError, SourceChangedError, UploadAbortedError } from "../core/errors";
+import type { PartRange } from "../core/partPlan";
+import { mayHaveSucceeded, withRetry } from "../core/retry";
+import { untilAborted } from "../core/sleep";
+import type { UploadState } from "./state";
+
+/** Sends every part not already stored; returns the whole-file SHA-1. */
+export async function sendParts(st: UploadState, stored: Map<number, UploadPart>): Promise<string> {
+  const { reader, s, platform } = st;
+  const whole = new WholeFileSha1(platform.sha1);
+  // Recycled part buffers: no per-part allocation, page faults or GC of 8 MiB blocks, and a
+  // hard cap on what the uploader holds. A buffer returns here only when its part is settled.
+  const free: Uint8Array[] = [];
+  const failed = new AbortController();
+  const signal = s.signal ? AbortSignal.any([s.signal, failed.signal]) : failed.signal;
+  // One listener fans the abort out to each request's own signal, rather than one listener per
+  // request on a shared signal (Node warns past 10, and 64 parts may be in flight).
+  const live = new Set<AbortController>();
+  signal.addEventListener("abort", () => live.forEach((c) => c.abort(signal.reason)), { once: true });
+  const inFlight = new Set<Promise<void>>();
+  let firstError: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    firstError ??= { error };
+    failed.abort(error);
+  };
+
+  try {
+    for (const part of st.plan) {
+      while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
+      if (firstError || signal.aborted) break;
+      const buffer = reader.zeroCopy ? undefined : (free.pop() ?? new Uint8Array(st.plan[0]!.size));
+      const bytes = await untilAborted(reader.read(part, buffer), signal);
+      whole.update(part.offset, bytes);
+      const sha1 = sha1Hex(platform.sha1, bytes);
+      const prior = stored.get(part.offset);
+      if (prior) {
+        if (buffer) free.push(buffer);
+        if (!holds(prior, part, sha1)) {
+          throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
+        }
+        await st.acknowledge(part, prior);
+        continue;
+      }
+      const own = new AbortController();
+      live.add(own);
+      const task: Promise<void> = sendPart(st, part, bytes, sha1, own.signal)
+        .then((p) => st.acknowledge(part, p))
+        .catch(fail)
+        .finally(() => {
+          live.delete(own);
+          inFlight.delete(task);
+          if (buffer) free.push(buffer);
+        });
+      inFlight.add(task);
+    }
+  } catch (err) {
+    fail(err);
+  }
+  await Promise.all(inFlight);
+  if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
+  if (firstError) throw firstError.error;
+  await reader.finish();
+  await st.saveState(true);
+  return whole.hex();
+}
+
+/** One part, retried per the policy. After a failure the server may have acted on, look before resending. */
+export function sendPart(st: UploadState, part: PartRange, bytes: Uint8Array, sha1: string, signal = st.s.signal): Promise<UploadPart> {
+  const { api, reader } = st;
+  return withRetry(
+    st.s.retry,
+    async ({ lastError }) => {
+      if (lastError !== undefined && mayHaveSucceeded(lastError)) {
+        const found = (await api.listAllUploadedParts(st.sessionId, st.withSignal(st.call, signal))).find((p) => p.offset === part.offset);
+        if (found && holds(found, part, sha1)) return found;
+      }
+      st.guard.assertMayUpload(lastError);
+      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, st.withSignal(st.call, signal));
+      checkAcknowledgement(uploaded, part, sha1);
+      return uploaded;
+    },
+    signal ? { signal } : {},
+  );
+}
+
+/**
+ * Whether a part the server lists is the one we mean. The sha1 is optional in the spec; where it
+ * is missing the size must do, and the whole-file digest at commit still guards the content.
+ */
+export function holds(listed: UploadPart, part: PartRange, sha1: string | undefined): boolean {
+  return listed.offset === part.offset && listed.size === part.size && (listed.sha1 === undefined || listed.sha1 === sha1);
+}
+
+function checkAcknowledgement(uploaded: UploadPart, part: PartRange, sha1: string): void {
+  const problems: string[] = [];
+  if (typeof uploaded.part_id !== "string" || uploaded.part_id === "") problems.push("no part_id");
+  if (uploaded.offset !== part.offset) problems.push(`offset ${uploaded.offset} (sent ${part.offset})`);
+  if (uploaded.size !== part.size) problems.push(`size ${uploaded.size} (sent ${part.size})`);
+  if (uploaded.sha1 !== undefined && uploaded.sha1 !== sha1) problems.push(`sha1 ${uploaded.sha1} (sent ${sha1})`);
+  if (problems.length) {
+    throw new BoxProtocolError(`server acknowledged a different part than sent at offset ${part.offset}: ${problems.join(", ")}`);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * What the upload machinery needs from below, as narrow interfaces: the API operations it calls
+ * (so it can run against a fake), and the runtime's pieces (file reading, SHA-1, state files),
+ * so a browser, Deno or Bun build swaps them without touching the pipeline.
+ */
+import type { BoxApi } from "../api/boxApi";
+import type { Sha1Factory } from "../core/digest";
+import type { PartReader } from "./sources";
+import type { StateStore } from "./resume";
+
+export type UploadApi = Pick<
+  BoxApi,
+  | "createUploadSessionForExistingFile"
+  | "createUploadSession"
+  | "getUploadSession"
+  | "uploadPart"
+  | "listAllUploadedParts"
+  | "commitUploadSession"
+  | "abortUploadSession"
+  | "sessionCall"
+>;
+
+export interface UploadPlatform {
+  /** Opens a file by path (Node); a runtime without files throws BoxInputError. */
+  openFile(path: string, declaredSize: number | undefined): Promise<PartReader>;
+  sha1: Sha1Factory;
+  /** The store behind `options.resume.path`. */
+  stateStore(path: string): StateStore;
+}

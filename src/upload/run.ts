@@ -1,0 +1,73 @@
+/**
+ * One upload, start to end: check the options, open the source, open (or resume) a session, send
+ * the parts, commit, and clean up on failure. The pieces live beside this file; this is the order.
+ */
+import type { BoxFile, UploadPart } from "../api/boxApi";
+import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
+import { commit } from "./commit";
+import { settings, type UploadOptions } from "./options";
+import { sendParts } from "./parts";
+import type { UploadApi, UploadPlatform } from "./ports";
+import { identify, parseState, type UploadTarget } from "./resume";
+import { openSession, reattach } from "./session";
+import { openSource, type UploadSource } from "./sources";
+import { UploadState } from "./state";
+
+/** How often an upload starts over with a new session when its session vanished mid-way. */
+const MAX_SESSION_RESTARTS = 1;
+
+async function run(st: UploadState): Promise<BoxFile> {
+  const { s, reader, platform } = st;
+  const identity = s.resume ? await identify(reader, platform.sha1) : undefined;
+  let stored = new Map<number, UploadPart>();
+  if (s.resume) {
+    const previous = parseState(await s.resume.load(), s.resume.path);
+    if (previous) stored = await reattach(st, previous, identity!);
+  }
+  if (!st.sessionId) await openSession(st, identity);
+
+  for (let restarts = 0; ; restarts++) {
+    try {
+      const sha1 = await sendParts(st, stored);
+      return await commit(st, sha1);
+    } catch (err) {
+      // A session that expired or vanished mid-way: start over once, if we can read the source again.
+      const gone = err instanceof BoxApiError && err.status === 404 && !st.guard.mayBeApplied;
+      if (!gone || restarts >= MAX_SESSION_RESTARTS || !reader.seekable) throw err;
+      stored = new Map();
+      await openSession(st, identity);
+    }
+  }
+}
+
+/** Best-effort cleanup after a failure, so no half-written session lingers (never once a commit may have been applied). */
+async function abandon(st: UploadState): Promise<void> {
+  if (!st.sessionId || st.s.resume || !st.guard.mayAbortSession) return;
+  await st.api.abortUploadSession(st.sessionId, { ...st.call, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+}
+
+/** Shared by uploadNewVersion and uploadNewFile: check, open, run, and clean up on failure. */
+export async function upload(
+  api: UploadApi,
+  platform: UploadPlatform,
+  target: UploadTarget,
+  source: UploadSource,
+  options: UploadOptions | undefined,
+): Promise<BoxFile> {
+  const s = settings(options, target, platform);
+  if (s.signal?.aborted) throw new UploadAbortedError(undefined, { cause: s.signal.reason });
+  const reader = await openSource(source, s.size, platform.openFile);
+  const st = new UploadState(api, platform, target, reader, s);
+  try {
+    return await run(st);
+  } catch (err) {
+    // Whatever an abort broke on its way out is reported as the abort, unless the outcome is already typed.
+    const typed = err instanceof UploadAbortedError || err instanceof CommitUncertainError;
+    const error = s.signal?.aborted && !typed ? new UploadAbortedError(st.sessionId || undefined, { cause: s.signal.reason }) : err;
+    await (s.resume ? st.saveState(true).catch(() => undefined) : abandon(st));
+    throw error;
+  } finally {
+    // Closing is cleanup: it must not turn a committed upload into a failure.
+    await reader.close().catch(() => undefined);
+  }
+}
