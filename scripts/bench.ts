@@ -14,7 +14,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { defaultPartSize } from "../contract-tests/server/boxServer";
+import { defaultPartSize } from "./tooling/localBoxServer";
 import { DEFAULT_CONCURRENCY } from "../src";
 import { GiB, makeFile, startJsonChild, stopChild } from "./benchSupport";
 import { runJsonChild } from "./bench/child";

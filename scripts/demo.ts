@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BoxUploadClient } from "../src";
 import { createProgressView } from "../src/cli/progressView";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/server/boxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "./tooling/localBoxServer";
 
 async function sha1OfFile(path: string): Promise<string> {
   const hash = createHash("sha1");

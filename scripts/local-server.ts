@@ -5,7 +5,7 @@
  *   node .build/scripts/local-server.js [--bandwidth BYTES_PER_S] [--latency MS] [--min-size BYTES]
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/server/boxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "./tooling/localBoxServer";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

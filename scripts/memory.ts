@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONCURRENCY } from "../src";
-import { defaultPartSize } from "../contract-tests/server/boxServer";
+import { defaultPartSize } from "./tooling/localBoxServer";
 import { GiB, makeFile, MiB, startJsonChild, stopChild } from "./benchSupport";
 
 interface Result {

@@ -10,9 +10,9 @@
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { CommitUncertainError } from "../src";
-import type { Fault, RequestContext } from "../contract-tests/server/boxServer";
-import { bytesOf, KiB, startHarness } from "../contract-tests/support/harness";
-import { seeded } from "../contract-tests/support/random";
+import type { Fault, RequestContext } from "./tooling/localBoxServer";
+import { bytesOf, KiB, startHarness } from "./tooling/harness";
+import { seeded } from "./tooling/random";
 
 const PART = 64 * KiB;
 

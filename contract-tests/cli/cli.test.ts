@@ -2,8 +2,8 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
-import { bytesOf, KiB, sha1 } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
+import { bytesOf, KiB, sha1 } from "../../scripts/tooling/harness";
 import { runCli } from "../support/spawnCli";
 import { progressLine } from "../../src/cli/progressView";
 

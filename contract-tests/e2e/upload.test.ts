@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BoxApiError, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
 import { contentRange, planParts } from "../../src/core/partPlan";
-import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
+import { bytesOf, KiB, sha1, startHarness, type Harness } from "../../scripts/tooling/harness";
 
 const PART = 256 * KiB;
 let dir: string;

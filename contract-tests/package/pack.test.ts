@@ -7,9 +7,9 @@ import { promisify } from "node:util";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
-import { ROOT } from "../support/prism";
-import { KiB } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
+import { ROOT } from "../../scripts/tooling/paths";
+import { KiB } from "../../scripts/tooling/harness";
 
 let dir: string;
 let server: LocalBoxServer;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BoxInputError, SourceError, UploadAbortedError, type UploadOptions } from "../../src";
-import { bytesOf, KiB, startHarness, type Harness } from "../support/harness";
+import { bytesOf, KiB, startHarness, type Harness } from "../../scripts/tooling/harness";
 
 const PART = 256 * KiB;
 let h: Harness;

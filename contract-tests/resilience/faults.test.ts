@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxApiError, CommitUncertainError, type RetryOptions } from "../../src";
-import type { Fault, RequestContext } from "../server/boxServer";
-import { bytesOf, KiB, sha1, startHarness, type Harness } from "../support/harness";
-import { seeded } from "../support/random";
+import type { Fault, RequestContext } from "../../scripts/tooling/localBoxServer";
+import { bytesOf, KiB, sha1, startHarness, type Harness } from "../../scripts/tooling/harness";
+import { seeded } from "../../scripts/tooling/random";
 
 const PART = 256 * KiB;
 const retry = (seed: number): RetryOptions => ({ baseDelayMs: 5, maxDelayMs: 50, random: seeded(seed) });

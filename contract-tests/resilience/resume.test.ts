@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, SourceChangedError } from "../../src";
 import { planParts } from "../../src/core/partPlan";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../server/boxServer";
-import { bytesOf, KiB, sha1 } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
+import { bytesOf, KiB, sha1 } from "../../scripts/tooling/harness";
 
 const PART = 256 * KiB;
 let dir: string;

@@ -2,8 +2,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BoxApiError, BoxUploadClient } from "../../src";
-import { DEFAULT_TOKEN } from "../server/boxServer";
-import { bytesOf, KiB, startHarness, type Harness } from "../support/harness";
+import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
+import { bytesOf, KiB, startHarness, type Harness } from "../../scripts/tooling/harness";
 
 const PART = 256 * KiB;
 let h: Harness | undefined;

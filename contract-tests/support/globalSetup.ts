@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT, startPrism } from "./prism";
+import { ROOT } from "../../scripts/tooling/paths";
+import { startPrism } from "./prism";
 
 export default async function globalSetup(): Promise<void> {
   // The CLI and package tests drive the built package, so build it once, before any test runs.

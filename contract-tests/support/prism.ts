@@ -2,9 +2,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { ROOT, SPEC } from "../../scripts/tooling/paths";
 
-export const ROOT = join(__dirname, "..", "..");
-export const SPEC = join(ROOT, "openapi", "box-chunked-uploads.yaml");
 const PRISM = join(ROOT, "node_modules", "@stoplight", "prism-cli", "dist", "index.js");
 
 export async function freePort(): Promise<number> {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { getHttpOperationsFromSpec, type IHttpRequest } from "@stoplight/prism-http";
 import route from "@stoplight/prism-http/dist/router";
 import { validateInput, validateOutput } from "@stoplight/prism-http/dist/validator";
-import { SPEC } from "./prism";
+import { SPEC } from "./paths";
 
 export interface Violation {
   exchange: string;

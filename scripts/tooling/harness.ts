@@ -1,7 +1,7 @@
 /** Local Box server behind the validating proxy, and a client pointed at the proxy. */
 import { createHash } from "node:crypto";
 import { BoxUploadClient, type BoxClientOptions } from "../../src";
-import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../server/boxServer";
+import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "./localBoxServer";
 import { ValidatingProxy } from "./validatingProxy";
 
 export const KiB = 1024;

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { components } from "../../generated/box-chunked-uploads";
-import { parseContentRange, parseDigestHeader } from "../../scripts/tooling/wire";
+import { parseContentRange, parseDigestHeader } from "./wire";
 
 type Schemas = components["schemas"];
 type UploadSession = Schemas["UploadSession"];
