@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultPartSize } from "./tooling/localBoxServer";
 import { DEFAULT_CONCURRENCY } from "../src";
-import { GiB, makeFile, startJsonChild, stopChild } from "./benchSupport";
+import { GiB, startJsonChild, stopChild } from "./benchSupport";
+import { writeRandomFile } from "./tooling/random";
 import { runJsonChild } from "./bench/child";
 import { cleanupOnSignals, withCleanup } from "./bench/cleanup";
 import type { ClientResult } from "./bench/measure";
@@ -202,7 +203,7 @@ async function benchSize(o: Options, bytes: number): Promise<SizeResult> {
     () => rm(path, { force: true }),
     async () => {
       progress(`writing ${sizeLabel(bytes)} test file`);
-      const sha1 = await makeFile(path, bytes);
+      const sha1 = await writeRandomFile(path, bytes);
       const partSize = defaultPartSize(bytes);
       const result: SizeResult = { bytes, partSize, sha1, physical: [], modes: [] };
       result.physical = await benchPhysical(o, path, partSize);

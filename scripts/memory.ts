@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONCURRENCY } from "../src";
 import { defaultPartSize } from "./tooling/localBoxServer";
-import { GiB, makeFile, MiB, startJsonChild, stopChild } from "./benchSupport";
+import { GiB, MiB, startJsonChild, stopChild } from "./benchSupport";
+import { writeRandomFile } from "./tooling/random";
 
 interface Result {
   seconds: number;
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     const size = Math.round(gib * GiB);
     const path = join(tmpdir(), `box-memory-${size}.bin`);
     process.stderr.write(`writing ${gib} GiB test file...\n`);
-    const sha1 = await makeFile(path, size);
+    const sha1 = await writeRandomFile(path, size);
     const server = await startJsonChild<{ baseUrl: string; token: string; fileId: string }>(join(__dirname, "local-server.js"), []);
     try {
       const { value: r } = await startJsonChild<Result>(

@@ -7,18 +7,17 @@
  *
  *   npm run soak -- [--runs 100] [--seed 1]
  */
-import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { CommitUncertainError } from "../src";
-import type { Fault, RequestContext } from "./tooling/localBoxServer";
-import { bytesOf, KiB, startHarness } from "./tooling/harness";
-import { seeded } from "./tooling/random";
+import { KiB, startHarness } from "./tooling/harness";
+import { errorFault, type Fault, type RequestContext } from "./tooling/localBoxServer";
+import { bytesOf, seeded } from "./tooling/random";
+import { sha1 } from "./tooling/sha1";
 
 const PART = 64 * KiB;
 
 function faults(rand: () => number) {
   let mismatchSent = false;
-  const errorBody = (status: number, code: string) => ({ type: "error", status, code, message: "injected", request_id: "soak" });
   const before = (ctx: RequestContext): Fault | undefined => {
     const r = rand();
     if (ctx.route === "uploadPart") {
@@ -29,7 +28,7 @@ function faults(rand: () => number) {
     if (ctx.route === "commit") {
       if (!mismatchSent && r < 0.3) {
         mismatchSent = true;
-        return { status: 400, body: errorBody(400, "parts_mismatch") };
+        return errorFault(400, "parts_mismatch", "injected");
       }
       if (r >= 0.3 && r < 0.4) return { status: 502 };
     }
@@ -78,20 +77,20 @@ async function main(): Promise<void> {
       { token: ({ reason }) => (reason === "initial" ? "t1" : "t2") },
     );
     const data = bytesOf(size, seed);
-    const sha1 = createHash("sha1").update(data).digest("hex");
+    const expected = sha1(data);
     const file = h.server.addFile(`soak-${i}.bin`, Buffer.from("v1"));
     let outcome: "ok" | "uncertain" | "error" = "ok";
     let error: unknown;
     try {
       const committed = await h.client.uploadNewVersion(file.id, data, { concurrency: 1 + Math.floor(rand() * 6), retry: { baseDelayMs: 2, maxDelayMs: 20, random: rand } });
-      if (committed.sha1 !== sha1) outcome = "error";
+      if (committed.sha1 !== expected) outcome = "error";
     } catch (err) {
       error = err;
       outcome = err instanceof CommitUncertainError ? "uncertain" : "error";
     }
     const added = file.versions.slice(1);
     const label = `run ${i} (seed ${seed}, ${size} bytes)`;
-    if (added.some((v) => v.sha1 !== sha1)) {
+    if (added.some((v) => v.sha1 !== expected)) {
       counts.corrupted++;
       failures.push(`${label}: a version with the wrong SHA-1`);
     } else if (added.length > 1) {

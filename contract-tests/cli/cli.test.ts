@@ -2,12 +2,14 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PART } from "../../scripts/tooling/harness";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { bytesOf, KiB, sha1 } from "../../scripts/tooling/harness";
-import { runCli } from "../support/spawnCli";
+import { bytesOf } from "../../scripts/tooling/random";
+import { sha1 } from "../../scripts/tooling/sha1";
 import { progressLine } from "../../src/cli/progressView";
+import { requestsTo, storedOffsets, versionSessionOf } from "../support/serverLog";
+import { runCli } from "../support/spawnCli";
 
-const PART = 256 * KiB;
 const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN };
 let dir: string;
 let server: LocalBoxServer;
@@ -129,7 +131,7 @@ describe("Ctrl-C", () => {
     expect(r1.stderr).toMatch(/interrupted/);
     expect(r1.stderr).toContain(`state kept in ${state}`);
     await stat(state);
-    const session = [...server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
+    const session = versionSessionOf(server, file.id);
     expect(session.state).toBe("open");
     const storedBefore = session.parts.size;
     expect(storedBefore).toBeGreaterThanOrEqual(3);
@@ -140,8 +142,8 @@ describe("Ctrl-C", () => {
     const r2 = await runCli(["version", file.id, path, "--base-url", server.baseUrl, "--resume", state, "--json"], env).done;
     expect(r2.code).toBe(0);
     expect(JSON.parse(r2.stdout).file.sha1).toBe(sha1(data));
-    expect(server.log.slice(mark).filter((r) => r.route === "uploadPart" && r.status === 200)).toHaveLength(16 - storedBefore);
-    expect(server.log.filter((r) => r.route.startsWith("createSession") && r.path.includes(file.id))).toHaveLength(1);
+    expect(storedOffsets(server, mark)).toHaveLength(16 - storedBefore);
+    expect(requestsTo(server, "createSession").filter((r) => r.path.includes(file.id))).toHaveLength(1);
     expect(file.versions).toHaveLength(2);
     await expect(stat(state)).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -154,8 +156,7 @@ describe("Ctrl-C", () => {
     const run = runCli(["version", file.id, path, "--base-url", server.baseUrl, "--concurrency", "2"], env);
     onPartStored = () => ++stored === 2 && run.child.kill("SIGINT");
     expect((await run.done).code).toBe(4);
-    const session = [...server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
-    expect(session.state).toBe("aborted");
+    expect(versionSessionOf(server, file.id).state).toBe("aborted");
     expect(file.versions).toHaveLength(1);
   });
 });

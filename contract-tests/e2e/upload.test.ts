@@ -6,11 +6,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { BoxApiError, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
-import { contentRange, planParts } from "../../src/core/partPlan";
-import { bytesOf, KiB, sha1, startHarness, type Harness } from "../../scripts/tooling/harness";
-
-const PART = 256 * KiB;
+import { BoxApiError, BoxUploadClient, contentRange, planParts, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
+import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
+import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
+import { bytesOf } from "../../scripts/tooling/random";
+import { sha1 } from "../../scripts/tooling/sha1";
+import { rejectionOf } from "../support/rejection";
+import { openSessionCount, rangesSent, requestsTo, statusesOf, versionSessionOf } from "../support/serverLog";
 let dir: string;
 let h: Harness;
 
@@ -82,11 +84,6 @@ function checkProgress(events: UploadProgress[], size: number): void {
   expect(last).toEqual(expect.objectContaining({ bytesUploaded: size, totalBytes: size, partsUploaded: last.totalParts }));
 }
 
-/** The Content-Range of every part sent for `sessionId`, in the order the server saw them. */
-function rangesSent(sessionId: string): string[] {
-  return h.server.log.filter((r) => r.route === "uploadPart" && r.path.endsWith(sessionId)).map((r) => r.contentRange!);
-}
-
 describe("new versions from every source kind and size", () => {
   for (const kind of kinds) {
     for (const [label, size] of sizes) {
@@ -107,7 +104,7 @@ describe("new versions from every source kind and size", () => {
         expect(file.versions[1]!.sha1).toBe(sha1(data));
         checkProgress(events, size);
         const expected = planParts(size, PART).map((p) => contentRange(p, size));
-        expect([...rangesSent(events[0]!.sessionId)].sort()).toEqual([...expected].sort());
+        expect(rangesSent(h.server, events[0]!.sessionId).sort()).toEqual([...expected].sort());
         // Every exchange (create, each part, commit) went through the proxy and was validated.
         expect(h.proxy.exchanges - exchangesBefore).toBe(expected.length + 2);
       });
@@ -130,10 +127,9 @@ describe("new files", () => {
 
   test("a name already in the folder is a 409 BoxApiError, and no session is left open", async () => {
     h.server.addFile("taken.bin");
-    const open = () => [...h.server.sessions.values()].filter((s) => s.state === "open").length;
-    const before = open();
+    const before = openSessionCount(h.server);
     await expect(h.client.uploadNewFile("0", "taken.bin", bytesOf(1000))).rejects.toMatchObject({ name: "BoxApiError", status: 409, code: "item_name_in_use" });
-    expect(open()).toBe(before);
+    expect(openSessionCount(h.server)).toBe(before);
   });
 });
 
@@ -144,9 +140,8 @@ describe("behaviour of the uploader", () => {
     const committed = await h.client.uploadNewVersion(file.id, data, { fileName: "new-name.bin", ifMatch: "0" });
     expect(committed.name).toBe("new-name.bin");
     expect(committed.etag).toBe("1");
-    const err = await h.client.uploadNewVersion(file.id, data, { ifMatch: "0" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BoxApiError);
-    expect((err as BoxApiError).status).toBe(412);
+    const err = await rejectionOf(h.client.uploadNewVersion(file.id, data, { ifMatch: "0" }), BoxApiError);
+    expect(err.status).toBe(412);
     expect(file.versions).toHaveLength(2);
   });
 
@@ -185,7 +180,7 @@ describe("behaviour of the uploader", () => {
       const committed = await local.client.uploadNewVersion(file.id, data);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
       expect(committed.sha1).toBe(sha1(data));
-      expect(local.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([202, 202, 201]);
+      expect(statusesOf(local.server, "commit")).toEqual([202, 202, 201]);
       expect(local.proxy.violations).toEqual([]);
     } finally {
       await local.close();
@@ -195,20 +190,18 @@ describe("behaviour of the uploader", () => {
   test("abort signal: stops within a part, aborts the session, rejects with UploadAbortedError", async () => {
     const controller = new AbortController();
     const file = h.server.addFile("abort.bin");
-    const partsBefore = h.server.log.filter((r) => r.route === "uploadPart").length;
-    const err = await h.client
-      .uploadNewVersion(file.id, bytesOf(40 * PART), {
+    const mark = h.server.log.length;
+    const err = await rejectionOf(
+      h.client.uploadNewVersion(file.id, bytesOf(40 * PART), {
         concurrency: 2,
         signal: controller.signal,
         onProgress: (p) => p.partsUploaded === 3 && controller.abort(new Error("user cancelled")),
-      })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UploadAbortedError);
-    expect((err as UploadAbortedError).name).toBe("AbortError");
-    const sent = h.server.log.filter((r) => r.route === "uploadPart").length - partsBefore;
-    expect(sent).toBeLessThanOrEqual(3 + 2);
-    const session = [...h.server.sessions.values()].find((s) => s.target.kind === "version" && s.target.fileId === file.id)!;
-    expect(session.state).toBe("aborted");
+      }),
+      UploadAbortedError,
+    );
+    expect(err.name).toBe("AbortError");
+    expect(requestsTo(h.server, "uploadPart", mark).length).toBeLessThanOrEqual(3 + 2);
+    expect(versionSessionOf(h.server, file.id).state).toBe("aborted");
     expect(file.versions).toHaveLength(1);
   });
 
@@ -218,8 +211,8 @@ describe("behaviour of the uploader", () => {
     const before = h.proxy.exchanges;
     await h.client.uploadNewVersion(file.id, bytesOf(3 * PART));
     expect(h.proxy.exchanges - before).toBe(1 + 3 + 1); // create, 3 parts, commit: all via the proxy
-    const trusting = new (h.client.constructor as typeof import("../../src").BoxUploadClient)({
-      token: "local-dev-token",
+    const trusting = new BoxUploadClient({
+      token: DEFAULT_TOKEN,
       baseUrl: `http://127.0.0.1:${new URL(h.client.baseUrl).port}/api/2.0`,
       trustedOrigins: [new URL(h.server.baseUrl).origin],
     });
@@ -254,7 +247,7 @@ describe("the plain operations", () => {
       }
       const listed = await local.client.listAllUploadedParts(session.id!);
       expect(listed.map((p) => p.offset)).toEqual(parts.map((p) => p.offset));
-      expect(local.server.log.filter((r) => r.route === "listParts")).toHaveLength(3);
+      expect(requestsTo(local.server, "listParts")).toHaveLength(3);
       const result = await local.client.commitUploadSession(session.id!, { parts: listed, sha1: sha1(data) });
       expect(result.status === "committed" && result.file.sha1).toBe(sha1(data));
       expect(local.proxy.violations).toEqual([]);

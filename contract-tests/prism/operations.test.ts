@@ -4,6 +4,7 @@
  * the typed result for 2xx and a BoxApiError with Box's fields for the rest.
  */
 import { BoxApiError, BoxUploadClient } from "../../src";
+import { rejectionOf } from "../support/rejection";
 
 const TOKEN = "prism-test-token-7f3a";
 const SESSION = "F971964745A5CD0C001BBE4E58196BFD";
@@ -21,12 +22,7 @@ function clientAnswering(code?: number): BoxUploadClient {
 }
 
 async function apiError(promise: Promise<unknown>): Promise<BoxApiError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BoxApiError);
-  const e = err as BoxApiError;
+  const e = await rejectionOf(promise, BoxApiError);
   // The token must never travel inside an error.
   expect(JSON.stringify({ ...e, message: e.message, stack: e.stack })).not.toContain(TOKEN);
   return e;

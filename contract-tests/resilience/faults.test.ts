@@ -7,11 +7,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxApiError, CommitUncertainError, type RetryOptions } from "../../src";
-import type { Fault, RequestContext } from "../../scripts/tooling/localBoxServer";
-import { bytesOf, KiB, sha1, startHarness, type Harness } from "../../scripts/tooling/harness";
-import { seeded } from "../../scripts/tooling/random";
+import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
+import { errorFault, type Fault, type RequestContext } from "../../scripts/tooling/localBoxServer";
+import { bytesOf, seeded } from "../../scripts/tooling/random";
+import { sha1 } from "../../scripts/tooling/sha1";
+import { rejectionOf } from "../support/rejection";
+import { openSessionCount, putsByOffset, requestsTo, statusesOf } from "../support/serverLog";
 
-const PART = 256 * KiB;
 const retry = (seed: number): RetryOptions => ({ baseDelayMs: 5, maxDelayMs: 50, random: seeded(seed) });
 
 let h: Harness | undefined;
@@ -22,17 +24,6 @@ afterEach(async () => {
     h = undefined;
   }
 });
-
-/** Puts of each offset the server saw, and their statuses (0 = dropped). */
-function putsByOffset(harness: Harness): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const r of harness.server.log) {
-    if (r.route !== "uploadPart" || !r.contentRange) continue;
-    const offset = Number(/bytes (\d+)-/.exec(r.contentRange)![1]);
-    out.set(offset, [...(out.get(offset) ?? []), r.status]);
-  }
-  return out;
-}
 
 /** Fires `fault` for requests that match, once each for the first `times` matches. */
 function nth(match: (ctx: RequestContext) => boolean, fault: Fault, times = 1): (ctx: RequestContext) => Fault | undefined {
@@ -53,7 +44,7 @@ async function uploadAndCheck(harness: Harness, size: number, seed: number, extr
 test("5xx on parts are retried per part; the upload completes", async () => {
   h = await startHarness({ before: nth((c) => c.route === "uploadPart" && (c.range?.offset ?? 0) % (2 * PART) === 0, { status: 503 }, 4) });
   await uploadAndCheck(h, 8 * PART + 5, 1);
-  const puts = [...putsByOffset(h).values()];
+  const puts = [...putsByOffset(h.server).values()];
   expect(puts.flat().filter((s) => s === 503)).toHaveLength(4);
   expect(puts).toHaveLength(9);
   for (const statuses of puts) expect(statuses[statuses.length - 1]).toBe(200);
@@ -62,7 +53,7 @@ test("5xx on parts are retried per part; the upload completes", async () => {
 test("a 503 on session creation is retried; one session and one version result", async () => {
   h = await startHarness({ before: nth((c) => c.route === "createSessionExistingFile", { status: 503 }, 2) });
   await uploadAndCheck(h, 2 * PART, 14);
-  expect(h.server.log.filter((r) => r.route === "createSessionExistingFile").map((r) => r.status)).toEqual([503, 503, 201]);
+  expect(statusesOf(h.server, "createSessionExistingFile")).toEqual([503, 503, 201]);
   expect(h.server.sessions.size).toBe(1);
 });
 
@@ -83,15 +74,15 @@ test("429 with Retry-After: the client waits at least that long before the retry
 test("dropped connections mid-body are retried after checking the part is not stored", async () => {
   h = await startHarness({ before: nth((c) => c.route === "uploadPart" && c.range?.offset === 2 * PART, "drop", 2) });
   await uploadAndCheck(h, 5 * PART, 3);
-  expect(putsByOffset(h).get(2 * PART)).toEqual([0, 0, 200]);
-  expect(h.server.log.filter((r) => r.route === "listParts")).toHaveLength(2);
+  expect(putsByOffset(h.server).get(2 * PART)).toEqual([0, 0, 200]);
+  expect(requestsTo(h.server, "listParts")).toHaveLength(2);
 });
 
 test("500 although the part was stored: found by list parts, not sent again", async () => {
   h = await startHarness({ after: nth((c) => c.route === "uploadPart" && c.range?.offset === PART, { status: 500 }) });
   await uploadAndCheck(h, 4 * PART, 4);
-  expect(putsByOffset(h).get(PART)).toEqual([500]);
-  expect(h.server.log.filter((r) => r.route === "listParts").length).toBeGreaterThanOrEqual(1);
+  expect(putsByOffset(h.server).get(PART)).toEqual([500]);
+  expect(requestsTo(h.server, "listParts").length).toBeGreaterThanOrEqual(1);
 });
 
 test("500 after storing, and a part list without sha1 (optional in the spec): matched by size, not re-sent", async () => {
@@ -109,24 +100,23 @@ test("500 after storing, and a part list without sha1 (optional in the spec): ma
     },
   });
   await uploadAndCheck(h, 4 * PART, 15);
-  expect(putsByOffset(h).get(PART)).toEqual([500]);
+  expect(putsByOffset(h.server).get(PART)).toEqual([500]);
 });
 
 test("commit answered 202 several times, then 201; Retry-After: 0 is not a tight loop", async () => {
   h = await startHarness({ processingCommits: 3, retryAfterSeconds: 0 });
   const started = Date.now();
   await uploadAndCheck(h, 2 * PART, 5);
-  expect(h.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([202, 202, 202, 201]);
+  expect(statusesOf(h.server, "commit")).toEqual([202, 202, 202, 201]);
   expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 500);
 });
 
 test("parts_mismatch right after the last part, with every part stored: list, wait, commit again", async () => {
-  const mismatch = { status: 400, body: { type: "error", status: 400, code: "parts_mismatch", message: "lagging", request_id: "r1" } };
-  h = await startHarness({ before: nth((c) => c.route === "commit", mismatch, 2) });
+  h = await startHarness({ before: nth((c) => c.route === "commit", errorFault(400, "parts_mismatch", "lagging"), 2) });
   await uploadAndCheck(h, 3 * PART, 6);
-  expect(h.server.log.filter((r) => r.route === "commit").map((r) => r.status)).toEqual([400, 400, 201]);
+  expect(statusesOf(h.server, "commit")).toEqual([400, 400, 201]);
   // Nothing was re-sent: each part went once.
-  for (const statuses of putsByOffset(h).values()) expect(statuses).toEqual([200]);
+  for (const statuses of putsByOffset(h.server).values()) expect(statuses).toEqual([200]);
 });
 
 test("parts_mismatch because the server lost a part: the missing part is re-sent", async () => {
@@ -142,22 +132,21 @@ test("parts_mismatch because the server lost a part: the missing part is re-sent
     },
   });
   await uploadAndCheck(h, 3 * PART, 7);
-  expect(putsByOffset(h).get(PART)).toEqual([200, 200]);
+  expect(putsByOffset(h.server).get(PART)).toEqual([200, 200]);
 });
 
 test("commit stored but its answer lost: no second upload, a CommitUncertainError naming session and SHA-1", async () => {
   h = await startHarness({ after: nth((c) => c.route === "commit", "drop") });
   const data = bytesOf(3 * PART, 8);
   const file = h.server.addFile("lost.bin", Buffer.from("v1"));
-  const err = await h.client.uploadNewVersion(file.id, data, { retry: retry(8) }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(CommitUncertainError);
-  expect((err as CommitUncertainError).sha1).toBe(sha1(data));
-  expect((err as CommitUncertainError).reason).toBe("answer-lost");
-  expect((err as CommitUncertainError).message).toMatch(/session is gone, so it most likely went through/);
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, data, { retry: retry(8) }), CommitUncertainError);
+  expect(err.sha1).toBe(sha1(data));
+  expect(err.reason).toBe("answer-lost");
+  expect(err.message).toMatch(/session is gone, so it most likely went through/);
   expect(file.versions).toHaveLength(2);
   expect(file.versions[1]!.sha1).toBe(sha1(data));
-  expect(h.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
-  expect(h.server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+  expect(requestsTo(h.server, "createSession")).toHaveLength(1);
+  expect(requestsTo(h.server, "abortSession")).toHaveLength(0);
 });
 
 test("token expiry mid-upload: one refresh shared by all parts in flight, and the upload completes", async () => {
@@ -186,18 +175,17 @@ test("session expiry mid-upload: one clean restart with a new session, exactly o
     },
   });
   await uploadAndCheck(h, 6 * PART, 10);
-  expect(h.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(2);
+  expect(requestsTo(h.server, "createSession")).toHaveLength(2);
 });
 
 test("4xx other than 408/429 are not retried", async () => {
   h = await startHarness({ before: nth((c) => c.route === "uploadPart", { status: 403 }) });
   const file = h.server.addFile("forbidden.bin");
-  const err = await h.client.uploadNewVersion(file.id, bytesOf(3 * PART), { retry: retry(11), concurrency: 1 }).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(BoxApiError);
-  expect((err as BoxApiError).status).toBe(403);
-  expect(putsByOffset(h).get(0)).toEqual([403]);
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, bytesOf(3 * PART), { retry: retry(11), concurrency: 1 }), BoxApiError);
+  expect(err.status).toBe(403);
+  expect(putsByOffset(h.server).get(0)).toEqual([403]);
   // The failed upload left nothing behind.
-  expect([...h.server.sessions.values()].filter((s) => s.state === "open")).toHaveLength(0);
+  expect(openSessionCount(h.server)).toBe(0);
   expect(file.versions).toHaveLength(1);
 });
 
@@ -212,31 +200,30 @@ test("a 409 for a different part at the same offset is an error, not retried", a
     },
   });
   const file = h.server.addFile("conflict.bin");
-  const err = await h.client.uploadNewVersion(file.id, bytesOf(2 * PART), { retry: retry(12) }).catch((e: unknown) => e);
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, bytesOf(2 * PART), { retry: retry(12) }));
   expect(err).toMatchObject({ name: "BoxApiError", status: 409 });
-  expect(putsByOffset(h).get(0)).toEqual([409]);
+  expect(putsByOffset(h.server).get(0)).toEqual([409]);
 });
 
 test("retries stop at maxAttempts and the session is aborted", async () => {
   h = await startHarness({ before: (c) => (c.route === "uploadPart" ? { status: 503 } : undefined) });
   const file = h.server.addFile("down.bin");
-  const err = await h.client.uploadNewVersion(file.id, bytesOf(PART), { retry: { ...retry(13), maxAttempts: 3 } }).catch((e: unknown) => e);
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, bytesOf(PART), { retry: { ...retry(13), maxAttempts: 3 } }));
   expect(err).toMatchObject({ name: "BoxApiError", status: 503 });
-  expect(putsByOffset(h).get(0)).toEqual([503, 503, 503]);
-  expect(h.server.log.filter((r) => r.route === "abortSession")).toHaveLength(1);
+  expect(putsByOffset(h.server).get(0)).toEqual([503, 503, 503]);
+  expect(requestsTo(h.server, "abortSession")).toHaveLength(1);
 });
 
 describe("once a commit may have been applied, nothing is uploaded again and the session is left alone", () => {
-  const gone = { status: 404, body: { type: "error", status: 404, code: "not_found", message: "no such session", request_id: "r" } };
+  const gone = errorFault(404, "not_found", "no such session");
 
   async function uncertain(harness: Harness, seed: number, extra = {}) {
     const data = bytesOf(3 * PART, seed);
     const file = harness.server.addFile(`u-${seed}.bin`, Buffer.from("v1"));
-    const err = await harness.client.uploadNewVersion(file.id, data, { retry: { ...retry(seed), maxAttempts: 3 }, ...extra }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CommitUncertainError);
-    expect((err as CommitUncertainError).sha1).toBe(sha1(data));
-    expect(harness.server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
-    expect(harness.server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+    const err = await rejectionOf(harness.client.uploadNewVersion(file.id, data, { retry: { ...retry(seed), maxAttempts: 3 }, ...extra }), CommitUncertainError);
+    expect(err.sha1).toBe(sha1(data));
+    expect(requestsTo(harness.server, "createSession")).toHaveLength(1);
+    expect(requestsTo(harness.server, "abortSession")).toHaveLength(0);
     return { file, data };
   }
 
@@ -248,7 +235,7 @@ describe("once a commit may have been applied, nothing is uploaded again and the
 
   test("answer lost, then parts_mismatch (the parts were consumed by that commit): CommitUncertainError", async () => {
     let commits = 0;
-    const mismatch = { status: 400, body: { type: "error", status: 400, code: "parts_mismatch", message: "no parts", request_id: "r" } };
+    const mismatch = errorFault(400, "parts_mismatch", "no parts");
     h = await startHarness({
       before: (c) => (c.route === "commit" && ++commits === 2 ? mismatch : undefined),
       after: (c) => (c.route === "commit" && commits === 1 ? "drop" : undefined),
@@ -260,7 +247,7 @@ describe("once a commit may have been applied, nothing is uploaded again and the
   test("every commit answered 5xx: CommitUncertainError, not a plain error that invites a rerun", async () => {
     h = await startHarness({ before: (c) => (c.route === "commit" ? { status: 503 } : undefined) });
     await uncertain(h, 21);
-    expect(h.server.log.filter((r) => r.route === "commit")).toHaveLength(3);
+    expect(requestsTo(h.server, "commit")).toHaveLength(3);
   });
 
   test("aborted while the commit is in flight: CommitUncertainError, and the session is not deleted", async () => {

@@ -6,25 +6,18 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoxUploadClient, SourceChangedError } from "../../src";
-import { planParts } from "../../src/core/partPlan";
+import { BoxUploadClient, planParts, SourceChangedError } from "../../src";
+import { PART } from "../../scripts/tooling/harness";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { bytesOf, KiB, sha1 } from "../../scripts/tooling/harness";
-
-const PART = 256 * KiB;
+import { bytesOf } from "../../scripts/tooling/random";
+import { sha1 } from "../../scripts/tooling/sha1";
+import { rejectionOf } from "../support/rejection";
+import { requestsTo, storedOffsets } from "../support/serverLog";
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "resume-"));
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
-
-function putOffsets(server: LocalBoxServer, from = 0): number[] {
-  return server.log
-    .slice(from)
-    .filter((r) => r.route === "uploadPart" && r.status === 200)
-    .map((r) => Number(/bytes (\d+)-/.exec(r.contentRange!)![1]))
-    .sort((a, b) => a - b);
-}
 
 test("kill -9 mid-upload, then resume: only the missing parts are sent, one version results", async () => {
   const size = 12 * PART + 321;
@@ -79,8 +72,8 @@ test("kill -9 mid-upload, then resume: only the missing parts are sent, one vers
       await client.close();
     }
     const missing = planParts(size, PART).map((p) => p.offset).filter((o) => !onServer.includes(o));
-    expect(putOffsets(server, mark)).toEqual(missing);
-    expect(server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(1);
+    expect(storedOffsets(server, mark)).toEqual(missing);
+    expect(requestsTo(server, "createSession")).toHaveLength(1);
     expect(file.versions).toHaveLength(2);
     await expect(stat(statePath)).rejects.toMatchObject({ code: "ENOENT" });
   } finally {
@@ -110,7 +103,7 @@ describe("resume state", () => {
     failing = true;
     await expect(client.uploadNewVersion(fileId, path, { concurrency: 1, resume: { path: statePath } })).rejects.toThrow();
     failing = false;
-    expect(server.log.filter((r) => r.route === "abortSession")).toHaveLength(0);
+    expect(requestsTo(server, "abortSession")).toHaveLength(0);
   }
 
   test("a changed source is refused with SourceChangedError before anything is sent", async () => {
@@ -138,9 +131,8 @@ describe("resume state", () => {
     changed[10] = changed[10]! ^ 0xff;
     await writeFile(path, changed);
     await utimes(path, when, when);
-    const err = await client.uploadNewVersion(file.id, path, { resume: { path: statePath } }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SourceChangedError);
-    expect((err as Error).message).toMatch(/content changed/);
+    const err = await rejectionOf(client.uploadNewVersion(file.id, path, { resume: { path: statePath } }), SourceChangedError);
+    expect(err.message).toMatch(/content changed/);
   });
 
   test("an expired session starts cleanly with a new one", async () => {
@@ -154,7 +146,7 @@ describe("resume state", () => {
     server.expireSession(old);
     const committed = await client.uploadNewVersion(file.id, path, { resume: { path: statePath } });
     expect(committed.sha1).toBe(sha1(data));
-    expect(server.log.filter((r) => r.route.startsWith("createSession"))).toHaveLength(2);
+    expect(requestsTo(server, "createSession")).toHaveLength(2);
     expect(file.versions).toHaveLength(2);
   });
 

@@ -2,10 +2,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BoxApiError, BoxUploadClient } from "../../src";
+import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
 import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
-import { bytesOf, KiB, startHarness, type Harness } from "../../scripts/tooling/harness";
+import { bytesOf } from "../../scripts/tooling/random";
+import { rejectionOf } from "../support/rejection";
 
-const PART = 256 * KiB;
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
@@ -25,16 +26,15 @@ test("a server that echoes the Authorization header does not get the token into 
     }),
   });
   const file = h.server.addFile("echo.bin");
-  const err = await h.client.uploadNewVersion(file.id, bytesOf(PART)).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(BoxApiError);
-  expect((err as BoxApiError).message).toContain("[redacted]");
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, bytesOf(PART)), BoxApiError);
+  expect(err.message).toContain("[redacted]");
   expect(leaks(err, DEFAULT_TOKEN)).toBe(false);
 });
 
 test("a wrong token gives a 401 BoxApiError without the token in it", async () => {
   h = await startHarness({}, { token: "wrong-secret-token" });
   const file = h.server.addFile("auth.bin");
-  const err = await h.client.uploadNewVersion(file.id, bytesOf(PART)).catch((e: unknown) => e);
+  const err = await rejectionOf(h.client.uploadNewVersion(file.id, bytesOf(PART)));
   expect(err).toMatchObject({ name: "BoxApiError", status: 401, code: "unauthorized" });
   expect(leaks(err, "wrong-secret-token")).toBe(false);
 });
@@ -54,7 +54,7 @@ describe("response bodies are capped when read", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/2.0` });
     try {
-      return await client.getUploadSession("ABC").catch((e: unknown) => e);
+      return await rejectionOf(client.getUploadSession("ABC"));
     } finally {
       await client.close();
       server.closeAllConnections();

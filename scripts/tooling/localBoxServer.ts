@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { components } from "../../generated/box-chunked-uploads";
+import { sha1 } from "./sha1";
 import { parseContentRange, parseDigestHeader } from "./wire";
 
 type Schemas = components["schemas"];
@@ -49,7 +50,7 @@ interface StoredPart {
   data?: Buffer;
 }
 
-interface Session {
+export interface Session {
   id: string;
   fileSize: number;
   partSize: number;
@@ -92,6 +93,24 @@ export type Route =
 
 /** A fault replaces the normal answer: a canned reply, or a dropped connection. */
 export type Fault = { status: number; headers?: Record<string, string>; body?: unknown } | "drop";
+
+/** Box's error body, as this server answers errors. */
+export function errorBody(status: number, code: string, message: string): Schemas["ClientError"] {
+  return {
+    type: "error",
+    status,
+    code,
+    message,
+    request_id: randomBytes(6).toString("hex"),
+    help_url: "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+    context_info: null,
+  };
+}
+
+/** A fault answering Box's error `code` (e.g. a lagging `parts_mismatch`) rather than a generic one. */
+export function errorFault(status: number, code: string, message = "fault injected by the test"): Fault {
+  return { status, body: errorBody(status, code, message) };
+}
 
 export interface BoxServerOptions {
   /** Accepted bearer token(s). A function lets tests expire tokens. */
@@ -194,7 +213,7 @@ export class LocalBoxServer {
       name,
       folderId,
       etag: 0,
-      versions: [{ id: this.id(), sha1: createHash("sha1").update(content).digest("hex"), size: content.byteLength }],
+      versions: [{ id: this.id(), sha1: sha1(content), size: content.byteLength }],
     };
     this.files.set(file.id, file);
     this.folders.get(folderId)!.add(file.id);
@@ -248,7 +267,7 @@ export class LocalBoxServer {
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, "internal_server_error", String(err));
       if (!(err instanceof HttpError)) console.error("local box server:", err);
-      this.send(req, res, ctx, e.status, this.errorBody(e.status, e.code, e.message), e.headers);
+      this.send(req, res, ctx, e.status, errorBody(e.status, e.code, e.message), e.headers);
     }
   }
 
@@ -258,7 +277,7 @@ export class LocalBoxServer {
       req.socket.destroy();
       return;
     }
-    const body = fault.body ?? this.errorBody(fault.status, "injected_fault", "fault injected by the test");
+    const body = fault.body ?? errorBody(fault.status, "injected_fault", "fault injected by the test");
     this.send(req, res, ctx, fault.status, body, fault.headers);
   }
 
@@ -279,18 +298,6 @@ export class LocalBoxServer {
       ...headers,
     });
     res.end(payload);
-  }
-
-  private errorBody(status: number, code: string, message: string): Schemas["ClientError"] {
-    return {
-      type: "error",
-      status,
-      code,
-      message,
-      request_id: randomBytes(6).toString("hex"),
-      help_url: "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
-      context_info: null,
-    };
   }
 
   private checkAuth(req: IncomingMessage): void {
@@ -440,14 +447,14 @@ export class LocalBoxServer {
     if (data.byteLength !== range.size) {
       throw badRequest(`body has ${data.byteLength} bytes, Content-Range says ${range.size}`);
     }
-    const sha1 = createHash("sha1").update(data).digest("hex");
-    if (sha1 !== expected) throw new HttpError(412, "sha1_mismatch", "part body does not match its Digest");
+    const partSha1 = sha1(data);
+    if (partSha1 !== expected) throw new HttpError(412, "sha1_mismatch", "part body does not match its Digest");
     const existing = s.parts.get(range.offset);
     if (existing) {
-      if (existing.sha1 !== sha1) throw new HttpError(409, "conflict", `a different part is stored at offset ${range.offset}`);
+      if (existing.sha1 !== partSha1) throw new HttpError(409, "conflict", `a different part is stored at offset ${range.offset}`);
       return { status: 200, body: { part: publicPart(existing) } };
     }
-    const part: StoredPart = { part_id: randomBytes(4).toString("hex").toUpperCase(), offset: range.offset, size: range.size, sha1, data };
+    const part: StoredPart = { part_id: randomBytes(4).toString("hex").toUpperCase(), offset: range.offset, size: range.size, sha1: partSha1, data };
     s.parts.set(range.offset, part);
     for (let next = s.parts.get(s.hashedUpTo); next?.data; next = s.parts.get(s.hashedUpTo)) {
       s.whole.update(next.data);
@@ -488,10 +495,10 @@ export class LocalBoxServer {
       s.processingLeft--;
       return { status: 202, headers: { "retry-after": String(this.opts.retryAfterSeconds) } };
     }
-    const sha1 = s.wholeSha1!;
-    if (sha1 !== wantSha1) throw new HttpError(400, "sha1_mismatch", "the uploaded file does not match the commit's Digest");
+    const wholeSha1 = s.wholeSha1!;
+    if (wholeSha1 !== wantSha1) throw new HttpError(400, "sha1_mismatch", "the uploaded file does not match the commit's Digest");
     const target = this.commitTarget(s, file);
-    target.versions.push({ id: this.id(), sha1, size: s.fileSize, sessionId: s.id });
+    target.versions.push({ id: this.id(), sha1: wholeSha1, size: s.fileSize, sessionId: s.id });
     target.etag++;
     if (s.fileName) target.name = s.fileName;
     s.state = "committed";
