@@ -19,6 +19,7 @@ export type { TokenOption, TokenProvider } from "./api/auth";
 export {
   BoxApiError,
   BoxInputError,
+  BoxNetworkError,
   BoxProtocolError,
   BoxUploadError,
   CommitUncertainError,

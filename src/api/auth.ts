@@ -4,6 +4,7 @@
  * hit a 401 together share one refresh.
  */
 import { BoxInputError } from "../core/errors";
+import type { Secrets } from "./secrets";
 
 export type TokenProvider = (context: { reason: "initial" | "expired" }) => string | Promise<string>;
 export type TokenOption = string | TokenProvider;
@@ -13,8 +14,14 @@ export class TokenSource {
   /** The token `current` resolved to; undefined while a request for one is pending. */
   private settled: string | undefined;
 
-  constructor(private readonly option: TokenOption) {
-    if (typeof option === "string") checkToken(option);
+  constructor(
+    private readonly option: TokenOption,
+    private readonly secrets?: Secrets,
+  ) {
+    if (typeof option === "string") {
+      const token = checkToken(option);
+      secrets?.remember(token);
+    }
     else if (typeof option !== "function") {
       throw new BoxInputError("token", "must be a non-empty string or a function returning one");
     }
@@ -51,6 +58,8 @@ export class TokenSource {
       .then(() => option({ reason }))
       .then(checkToken)
       .then((token) => {
+        // Remembered for redaction for the client's life: a server may echo an old token too.
+        this.secrets?.remember(token);
         if (this.current === pending) this.settled = token;
         return token;
       });

@@ -7,20 +7,24 @@
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
-import { contentRange } from "../core/partPlan";
+import { contentRange, MAX_PARTS } from "../core/partPlan";
 import { digestHeader } from "../core/digest";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { parseRetryAfter } from "../core/retryAfter";
+import { untilAborted } from "../core/sleep";
 import {
   checkByteCount,
   checkFileName,
+  checkHeaderValue,
+  checkOptionsObject,
   checkIntInRange,
   checkItemId,
   checkOptionalString,
   checkSessionId,
   checkSha1Hex,
 } from "../core/validate";
-import { redact, toApiError } from "./apiError";
+import { classify, toApiError } from "./apiError";
+import { Secrets } from "./secrets";
 import { TokenSource, type TokenOption } from "./auth";
 import { Origins, type SessionEndpoint } from "./origins";
 import { capBodies } from "./transport";
@@ -39,27 +43,42 @@ import type {
 
 export type * from "./types";
 
+/** Default per-request deadline: a part of 128 MiB still fits at ~0.25 MB/s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 600_000;
+/** Default longest silence on a connection before it is given up. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+
 export class BoxApi {
   /** The underlying openapi-fetch client, for anything this class does not wrap. */
   readonly api: Client<paths>;
   readonly baseUrl: string;
   readonly tokens: TokenSource;
+  /** Every token this client has used, for redaction of anything a server sends back. */
+  readonly secrets = new Secrets();
   private readonly origins: Origins;
+  private readonly requestTimeoutMs: number;
   private readonly closeTransport: () => Promise<void>;
 
   constructor(options: BoxClientOptions, platform: ApiPlatform) {
     if (options === null || typeof options !== "object") {
       throw new BoxInputError("options", "must be an object with at least a token");
     }
-    this.tokens = new TokenSource(options.token);
+    this.tokens = new TokenSource(options.token, this.secrets);
     this.origins = new Origins(options.baseUrl, options.trustedOrigins);
     this.baseUrl = this.origins.baseUrl;
-    const userAgent = options.userAgent ?? platform.userAgent;
-    const transport = options.fetch ? undefined : platform.createTransport();
+    const userAgent = checkHeaderValue("userAgent", options.userAgent) ?? platform.userAgent;
+    const timeouts = checkOptionsObject<{ requestMs: number; idleMs: number }>("timeouts", options.timeouts);
+    this.requestTimeoutMs = timeouts.requestMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkIntInRange("timeouts.requestMs", timeouts.requestMs, 1, 2 ** 31 - 1);
+    const idleMs = timeouts.idleMs === undefined ? DEFAULT_IDLE_TIMEOUT_MS : checkIntInRange("timeouts.idleMs", timeouts.idleMs, 1, 2 ** 31 - 1);
+    if (options.fetch !== undefined && typeof options.fetch !== "function") throw new BoxInputError("fetch", "must be a function");
+    const transport = options.fetch ? undefined : platform.createTransport({ idleMs });
     this.closeTransport = transport ? transport.close : async () => {};
     this.api = createClient<paths>({
       baseUrl: this.baseUrl,
       headers: { "user-agent": userAgent },
+      // A redirect would carry a part's bytes (and, to the same origin, the token) somewhere we
+      // did not choose: it is answered as the 3xx it is, never followed.
+      redirect: "manual",
       ...(transport ? { fetch: transport.fetch, ...(transport.Request ? { Request: transport.Request } : {}) } : { fetch: options.fetch! }),
     });
     this.api.use(this.authMiddleware());
@@ -73,7 +92,8 @@ export class BoxApi {
         if (!this.isTrusted(request.url)) {
           throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${new URL(request.url).origin}`);
         }
-        request.headers.set("authorization", `Bearer ${await this.tokens.get()}`);
+        const token = await untilAborted(this.tokens.get(), request.signal ?? undefined);
+        request.headers.set("authorization", `Bearer ${token}`);
         return request;
       },
     };
@@ -106,11 +126,11 @@ export class BoxApi {
   ): Promise<UploadSession> {
     checkItemId("fileId", fileId);
     const body = sessionBody(input);
-    return this.send("POST /files/{file_id}/upload_sessions", options, () =>
+    return this.send("POST /files/{file_id}/upload_sessions", options, (init) =>
       this.api.POST("/files/{file_id}/upload_sessions", {
         params: { path: { file_id: fileId } },
         body,
-        ...fetchOptions(options),
+        ...init,
       }),
     );
   }
@@ -124,10 +144,10 @@ export class BoxApi {
     checkItemId("folderId", folderId);
     if (input?.fileName === undefined) throw new BoxInputError("fileName", "is required for a new file");
     const { file_size, file_name } = sessionBody(input);
-    return this.send("POST /files/upload_sessions", options, () =>
+    return this.send("POST /files/upload_sessions", options, (init) =>
       this.api.POST("/files/upload_sessions", {
         body: { folder_id: folderId, file_size, file_name: file_name! },
-        ...fetchOptions(options),
+        ...init,
       }),
     );
   }
@@ -135,10 +155,10 @@ export class BoxApi {
   /** `GET /files/upload_sessions/{id}`. */
   async getUploadSession(sessionId: string, options: CallOptions = {}): Promise<UploadSession> {
     checkSessionId("sessionId", sessionId);
-    return this.send("GET /files/upload_sessions/{id}", options, () =>
+    return this.send("GET /files/upload_sessions/{id}", options, (init) =>
       this.api.GET("/files/upload_sessions/{upload_session_id}", {
         params: { path: { upload_session_id: sessionId } },
-        ...fetchOptions(options),
+        ...init,
       }),
     );
   }
@@ -160,7 +180,7 @@ export class BoxApi {
       throw new BoxInputError("bytes", "part runs past the end of the file");
     }
     checkSha1Hex("sha1", input.sha1);
-    const uploaded = await this.send("PUT /files/upload_sessions/{id}", options, () =>
+    const uploaded = await this.send("PUT /files/upload_sessions/{id}", options, (init) =>
       this.api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
           path: { upload_session_id: sessionId },
@@ -173,7 +193,7 @@ export class BoxApi {
         // The fragment types a binary body as `string` (format: binary); we send the bytes as they are.
         body: bytes as unknown as string,
         bodySerializer: (b: unknown) => b as BodyInit,
-        ...fetchOptions(options),
+        ...init,
       }),
     );
     if (!uploaded?.part) throw new BoxProtocolError("part upload answered 200 without a part");
@@ -190,10 +210,10 @@ export class BoxApi {
     const query: { offset?: number; limit?: number } = {};
     if (page.offset !== undefined) query.offset = checkByteCount("offset", page.offset, 0);
     if (page.limit !== undefined) query.limit = checkIntInRange("limit", page.limit, 1, 1000);
-    return this.send("GET /files/upload_sessions/{id}/parts", options, () =>
+    return this.send("GET /files/upload_sessions/{id}/parts", options, (init) =>
       this.api.GET("/files/upload_sessions/{upload_session_id}/parts", {
         params: { path: { upload_session_id: sessionId }, query },
-        ...fetchOptions(options),
+        ...init,
       }),
     );
   }
@@ -201,9 +221,12 @@ export class BoxApi {
   /** Every part the session holds, following pagination, sorted by offset. */
   async listAllUploadedParts(sessionId: string, options: CallOptions = {}): Promise<UploadPart[]> {
     const all: UploadPart[] = [];
-    for (;;) {
+    // A server cannot keep us paging: no session holds more than MAX_PARTS parts.
+    for (let pages = 0; ; pages++) {
+      if (pages > MAX_PARTS / 1000) throw new BoxProtocolError(`list parts kept paging past ${MAX_PARTS} parts`);
       const page = await this.listUploadedParts(sessionId, { offset: all.length, limit: 1000 }, options);
-      const entries = page.entries ?? [];
+      const entries = Array.isArray(page?.entries) ? page.entries : [];
+      if (entries.length > 1000) throw new BoxProtocolError(`list parts answered ${entries.length} entries for a limit of 1000`);
       all.push(...entries);
       if (entries.length === 0 || (page.total_count !== undefined && all.length >= page.total_count)) break;
     }
@@ -225,62 +248,64 @@ export class BoxApi {
     const parts = [...input.parts].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
     let status = 0;
     let retryAfter: string | null = null;
-    const files = await this.send("POST /files/upload_sessions/{id}/commit", options, async () => {
+    const files = await this.send("POST /files/upload_sessions/{id}/commit", options, async (init) => {
       const result = await this.api.POST("/files/upload_sessions/{upload_session_id}/commit", {
         params: { path: { upload_session_id: sessionId }, header },
         body: { parts },
-        ...fetchOptions(options),
+        ...init,
       });
       status = result.response.status;
       retryAfter = result.response.headers.get("retry-after");
       return result;
     });
     if (status === 202) return { status: "processing", retryAfterMs: parseRetryAfter(retryAfter) };
-    const file = files?.entries?.[0];
-    if (!file) throw new BoxProtocolError(`commit answered ${status} without the committed file`);
+    const file = Array.isArray(files?.entries) ? files.entries[0] : undefined;
+    if (!file || typeof file !== "object") throw new BoxProtocolError(`commit answered ${status} without the committed file`);
     return { status: "committed", file, files };
   }
 
   /** `DELETE /files/upload_sessions/{id}`: drops the session and its parts. */
   async abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
     checkSessionId("sessionId", sessionId);
-    await this.send("DELETE /files/upload_sessions/{id}", options, () =>
+    await this.send("DELETE /files/upload_sessions/{id}", options, (init) =>
       this.api.DELETE("/files/upload_sessions/{upload_session_id}", {
         params: { path: { upload_session_id: sessionId } },
-        ...fetchOptions(options),
+        ...init,
       }),
     );
   }
 
   /**
    * Runs one openapi-fetch call and unwraps it: data on 2xx, BoxApiError otherwise. A 401 with a
-   * token provider gets one fresh token and one more try.
+   * token provider gets one fresh token and one more try. The whole call, token included, ends at
+   * the caller's abort or the request deadline, and every failure leaves as one of our errors,
+   * cleaned of our tokens.
    */
   private async send<T>(
     label: string,
     options: CallOptions,
-    call: () => Promise<{ data?: T; error?: unknown; response: Response }>,
+    call: (init: { signal: AbortSignal; baseUrl?: string }) => Promise<{ data?: T; error?: unknown; response: Response }>,
   ): Promise<T> {
     if (options.baseUrl !== undefined && !this.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
-    const token = await this.tokens.get();
-    let result = await call();
-    if (result.response.status === 401 && this.tokens.refreshable) {
-      await this.tokens.refresh(token);
-      result = await call();
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const init = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
+    try {
+      const token = await untilAborted(this.tokens.get(), signal);
+      let result = await call(init);
+      if (result.response.status === 401 && this.tokens.refreshable) {
+        await untilAborted(this.tokens.refresh(token), signal);
+        result = await call(init);
+      }
+      const { response } = result;
+      if (response.ok) return result.data as T;
+      throw toApiError(label.split(" ")[0]!, response, result.error);
+    } catch (err) {
+      throw this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
     }
-    const { response } = result;
-    if (response.ok) return result.data as T;
-    throw toApiError(label.split(" ")[0]!, response, redact(result.error, await this.tokens.get()));
   }
-}
-
-function fetchOptions(options: CallOptions): { signal?: AbortSignal; baseUrl?: string } {
-  const out: { signal?: AbortSignal; baseUrl?: string } = {};
-  if (options.signal) out.signal = options.signal;
-  if (options.baseUrl) out.baseUrl = options.baseUrl;
-  return out;
 }
 
 function sessionBody(input: SessionInput): { file_size: number; file_name?: string } {

@@ -22,11 +22,17 @@ export interface BoxClientOptions {
    * objects, e.g. to add tracing. Response bodies get the same size caps.
    */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Per request: `requestMs` bounds the whole exchange, token included (default 10 min);
+   * `idleMs` gives up a connection silent that long (built-in transport; default 2 min).
+   * Either ends as BoxNetworkError ETIMEDOUT, which the uploader retries per its policy.
+   */
+  timeouts?: { requestMs?: number; idleMs?: number };
 }
 
 /** What the runtime supplies: its HTTP stack and the user agent to send by default. */
 export interface ApiPlatform {
-  createTransport(): Transport;
+  createTransport(settings: { idleMs: number }): Transport;
   userAgent: string;
 }
 

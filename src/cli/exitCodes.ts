@@ -2,13 +2,14 @@
 import {
   BoxApiError,
   BoxInputError,
+  BoxNetworkError,
   BoxProtocolError,
   CommitUncertainError,
   SourceError,
   UploadAbortedError,
 } from "../index";
 
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6 } as const;
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6, network: 7 } as const;
 
 const MEANING: Record<keyof typeof EXIT, string> = {
   ok: "ok",
@@ -18,6 +19,7 @@ const MEANING: Record<keyof typeof EXIT, string> = {
   interrupted: "interrupted",
   input: "bad source or input",
   uncertain: "commit outcome unknown",
+  network: "network failure after retries",
 };
 
 /** "0 ok, 2 usage, …" in code order, for the help text. */
@@ -33,5 +35,6 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CommitUncertainError) return EXIT.uncertain;
   if (err instanceof BoxInputError || err instanceof SourceError) return EXIT.input;
   if (err instanceof BoxApiError || err instanceof BoxProtocolError) return EXIT.api;
+  if (err instanceof BoxNetworkError) return EXIT.network;
   return EXIT.unexpected;
 }

@@ -8,9 +8,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import {
   BoxApiError,
   BoxInputError,
+  BoxNetworkError,
   BoxUploadClient,
   BOX_UPLOAD_BASE_URL,
   CommitUncertainError,
+  DEFAULT_CONCURRENCY,
+  MAX_CONCURRENCY,
   UploadAbortedError,
   VERSION,
   type BoxFile,
@@ -30,16 +33,24 @@ interface CommonFlags {
   ifMatch?: string;
 }
 
-function positiveInt(value: string): number {
+function concurrencyFlag(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_CONCURRENCY) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_CONCURRENCY}`);
   return n;
+}
+
+/** Server-chosen text (a file name) printed to a terminal: control characters shown, not obeyed. */
+function printable(text: unknown): string {
+  return String(text).replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function errorJson(err: unknown): Record<string, unknown> {
   const e = err as Error;
   const out: Record<string, unknown> = { name: e?.name ?? "Error", message: e?.message ?? String(err) };
-  if (err instanceof BoxApiError) Object.assign(out, { status: err.status, code: err.code, request_id: err.requestId });
+  if (err instanceof BoxApiError) {
+    Object.assign(out, { status: err.status, code: err.code, request_id: err.requestId, context_info: err.contextInfo ?? null });
+  }
+  if (err instanceof BoxNetworkError) out.code = err.code;
   if (err instanceof CommitUncertainError) Object.assign(out, { session_id: err.sessionId, sha1: err.sha1 });
   if (err instanceof BoxInputError) out.argument = err.argument;
   return out;
@@ -63,12 +74,14 @@ async function runUpload(
   }
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
-    // First Ctrl-C stops cleanly (session aborted, or kept with --resume); a second one leaves at once.
-    if (++interrupts > 1) process.exit(130);
-    controller.abort(new Error("interrupted (SIGINT)"));
+  // Ctrl-C, and SIGTERM from systemd, `docker stop` or `timeout`: the first stops cleanly (session
+  // aborted, or kept with --resume); a second one leaves at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++interrupts > 1) process.exit(signal === "SIGTERM" ? 143 : 130);
+    controller.abort(new Error(`interrupted (${signal})`));
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", io.stderr);
   let last: UploadProgress | undefined;
   const started = Date.now();
@@ -87,11 +100,12 @@ async function runUpload(
     view.stop();
     const seconds = (Date.now() - started) / 1000;
     const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
-    if (flags.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    // The result is the server's text too: cleaned of our token and of control characters.
+    if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summary))}\n`);
     else if (!flags.quiet) {
       io.stdout.write(
-        `uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s\n` +
-          `sha1 ${file.sha1}  session ${summary.session_id}  parts ${summary.parts}\n`,
+        `uploaded ${client.secrets.clean(String(file.name))} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s\n` +
+          `sha1 ${printable(file.sha1)}  session ${printable(summary.session_id)}  parts ${summary.parts}\n`,
       );
     }
     return EXIT.ok;
@@ -103,20 +117,21 @@ async function runUpload(
     }
     return exitCodeFor(err);
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await client?.close();
   }
 }
 
 function report(io: Io, flags: CommonFlags, err: unknown): void {
   if (flags.json) io.stderr.write(`${JSON.stringify({ error: errorJson(err) })}\n`);
-  else io.stderr.write(`box-upload: ${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? err}\n`);
+  else io.stderr.write(`box-upload: ${printable((err as Error)?.name ?? "Error")}: ${printable((err as Error)?.message ?? err)}\n`);
 }
 
 function common(cmd: Command): Command {
   return cmd
     .addOption(new Option("--base-url <url>", "API base URL").default(BOX_UPLOAD_BASE_URL))
-    .option("--concurrency <n>", "parts in flight (default 8)", positiveInt)
+    .option("--concurrency <n>", `parts in flight, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, concurrencyFlag)
     .option("--resume <state-file>", "record progress here; rerun the same command to continue after a crash or Ctrl-C")
     .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
     .option("--quiet", "print nothing but errors");
@@ -125,11 +140,18 @@ function common(cmd: Command): Command {
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   let code: number = EXIT.ok;
+  const json = argv.includes("--json");
   const program = new Command("box-upload")
     .description("Upload large files to Box with chunked uploads: parallel, resumable, verified.\nThe access token is read from BOX_ACCESS_TOKEN.")
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Under --json, usage errors are JSON like every other error.
+      outputError: (s, write) =>
+        write(json ? `${JSON.stringify({ error: { name: "UsageError", message: s.replace(/^error: /, "").trim() } })}\n` : s),
+    })
     .addHelpText(
       "after",
       `\nExit codes: ${exitCodeHelp()}.`,

@@ -23,14 +23,12 @@ export class BoxUploadClient extends BoxApi {
    * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
    */
   uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return Promise.resolve().then(() =>
-      upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options),
-    );
+    return this.guarded(() => upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options));
   }
 
   /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
   uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return Promise.resolve().then(() =>
+    return this.guarded(() =>
       upload(
         this,
         this.uploadPlatform,
@@ -39,5 +37,14 @@ export class BoxUploadClient extends BoxApi {
         options,
       ),
     );
+  }
+
+  /** Runs an upload; whatever it fails with leaves cleaned of our tokens and control characters. */
+  private guarded<T>(run: () => Promise<T>): Promise<T> {
+    return Promise.resolve()
+      .then(run)
+      .catch((err: unknown) => {
+        throw this.secrets.cleanError(err);
+      });
   }
 }

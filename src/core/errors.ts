@@ -78,6 +78,21 @@ export class BoxProtocolError extends BoxUploadError {
   override readonly name = "BoxProtocolError";
 }
 
+/**
+ * The request failed below HTTP (refused, reset, timed out, not HTTP at all) and retries, if any,
+ * ran out. `code` is the system's code (ECONNRESET, ETIMEDOUT, …); `cause` holds the original.
+ */
+export class BoxNetworkError extends BoxUploadError {
+  override readonly name = "BoxNetworkError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The caller's AbortSignal fired. `cause` holds the signal's reason. */
 export class UploadAbortedError extends BoxUploadError {
   override readonly name = "AbortError";

@@ -14,6 +14,12 @@ export interface PartRange {
 }
 
 /**
+ * More parts than any real Box session has (Box keeps sessions to a few thousand parts by growing
+ * the part size): a plan past this is a broken or hostile server, refused before the first PUT.
+ */
+export const MAX_PARTS = 100_000;
+
+/**
  * Splits `fileSize` bytes into the parts the session expects. The server chooses `partSize` and
  * announces `totalParts`; when they disagree with each other we stop rather than guess.
  */
@@ -25,6 +31,9 @@ export function planParts(fileSize: number, partSize: number, totalParts?: numbe
     throw new BoxProtocolError(`server announced part_size ${partSize}; expected a positive integer`);
   }
   const count = Math.ceil(fileSize / partSize);
+  if (count > MAX_PARTS) {
+    throw new BoxProtocolError(`server announced part_size ${partSize}: ${count} parts, more than the ${MAX_PARTS} any real session has`);
+  }
   if (totalParts !== undefined && totalParts !== count) {
     throw new BoxProtocolError(
       `server announced total_parts ${totalParts}, but ${fileSize} bytes in parts of ${partSize} make ${count}`,

@@ -3,7 +3,7 @@
  * exponential backoff and full jitter, waiting at least what `Retry-After` asks, until the attempt
  * limit or the deadline. Anything else (other 4xx, bad input, integrity failures) fails at once.
  */
-import { BoxApiError, BoxInputError } from "./errors";
+import { BoxApiError, BoxInputError, BoxNetworkError } from "./errors";
 import { sleep } from "./sleep";
 import { checkIntInRange } from "./validate";
 
@@ -45,7 +45,8 @@ const NEVER_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", 
 /** The connection broke or stalled mid-exchange: the server may have acted on the request. */
 const BROKE_MID_WAY = new Set(["ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT"]);
 
-function networkCode(err: unknown): string | undefined {
+/** The system error code of a failure below HTTP, looked up along the cause chain. */
+export function networkCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (NEVER_CONNECTED.has(code) || BROKE_MID_WAY.has(code))) return code;
@@ -82,11 +83,15 @@ export interface RetryContext {
   attempt: number;
   /** What the previous try failed with, if this is a retry. */
   lastError: unknown;
+  /** Ends this try at the caller's abort or at the policy's deadline, whichever comes first. */
+  signal: AbortSignal;
 }
 
 /**
  * Runs `task` until it succeeds, fails with something not retryable, runs out of attempts, or
- * the next wait would pass the deadline. Waits end early, with the signal's reason, on abort.
+ * the deadline passes. The deadline bounds the tries themselves too (each gets a signal that
+ * fires when it passes, ending as BoxNetworkError ETIMEDOUT), not only the waits between them.
+ * Waits end early, with the signal's reason, on abort.
  */
 export async function withRetry<T>(
   policy: RetryPolicy,
@@ -94,13 +99,19 @@ export async function withRetry<T>(
   options: { signal?: AbortSignal; onRetry?: (err: unknown, attempt: number, waitMs: number) => void } = {},
 ): Promise<T> {
   const started = Date.now();
+  const deadline = AbortSignal.timeout(policy.deadlineMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   let lastError: unknown;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
     try {
-      return await task({ attempt, lastError });
+      return await task({ attempt, lastError, signal });
     } catch (err) {
-      if (options.signal?.aborted || !isRetryable(err) || attempt >= policy.maxAttempts) throw err;
+      if (options.signal?.aborted) throw err;
+      if (deadline.aborted) {
+        throw new BoxNetworkError("ETIMEDOUT", `gave up after the retry deadline of ${policy.deadlineMs} ms (${attempt} tries)`, { cause: err });
+      }
+      if (!isRetryable(err) || attempt >= policy.maxAttempts) throw err;
       const wait = backoff(policy, attempt, err);
       if (Date.now() - started + wait > policy.deadlineMs) throw err;
       options.onRetry?.(err, attempt, wait);

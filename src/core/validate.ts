@@ -84,3 +84,20 @@ export function checkOptionsObject<T extends object>(argument: string, value: un
   }
   return value as Partial<T>;
 }
+
+/**
+ * A value we put in an HTTP header (an etag, a user agent): visible Latin-1 and inner spaces only,
+ * so it can neither split the header (CR/LF) nor fail in Headers at the last moment.
+ */
+export function checkHeaderValue(argument: string, value: unknown): string | undefined {
+  const text = checkOptionalString(argument, value);
+  if (text !== undefined && !/^[\x21-\x7e\xa0-\xff](?:[\x20-\x7e\xa0-\xff]*[\x21-\x7e\xa0-\xff])?$/.test(text)) {
+    throw new BoxInputError(argument, "must be printable Latin-1 text without control characters or outer spaces");
+  }
+  return text;
+}
+
+/** Box session ids as a server hands them out; anything that could change a URL path is refused. */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === "string" && SESSION_ID.test(value) && value.length <= 256;
+}

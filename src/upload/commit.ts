@@ -7,8 +7,9 @@
 import type { BoxFile, UploadPart } from "../api/boxApi";
 import { sha1Hex } from "../core/digest";
 import { BoxApiError, BoxProtocolError, SourceChangedError, UploadAbortedError } from "../core/errors";
-import { backoff, mayHaveSucceeded, withRetry } from "../core/retry";
+import { backoff, withRetry } from "../core/retry";
 import { sleep } from "../core/sleep";
+import { refusedOutright } from "./commitGuard";
 import { holds, sendPart } from "./parts";
 import type { UploadState } from "./state";
 
@@ -35,7 +36,7 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
     try {
       result = await withRetry(
         s.retry,
-        () => api.commitUploadSession(st.sessionId, { parts, sha1, ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) }, st.withSignal(st.call)),
+        (ctx) => api.commitUploadSession(st.sessionId, { parts, sha1, ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) }, { ...st.call, signal: ctx.signal }),
         { ...(s.signal ? { signal: s.signal } : {}), onRetry: (err) => guard.failed(err, aborted()) },
       );
     } catch (err) {
@@ -47,7 +48,7 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
         throw new UploadAbortedError(st.sessionId, { cause: s.signal!.reason });
       }
       const gone = err instanceof BoxApiError && err.status === 404;
-      if ((appliedBefore && gone) || (guard.mayBeApplied && mayHaveSucceeded(err))) throw guard.uncertain("answer-lost", err);
+      if ((appliedBefore && gone) || (guard.mayBeApplied && !refusedOutright(err))) throw guard.uncertain("answer-lost", err);
       if (err instanceof BoxApiError && err.code === "parts_mismatch" && mismatches < MAX_MISMATCH_RETRIES) {
         mismatches++;
         await repairParts(st, mismatches).catch((repairErr: unknown) => {
@@ -59,6 +60,8 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
       }
       throw err;
     }
+    // Any 2xx means Box took the commit: from here the session is never aborted.
+    guard.processing();
     if (result.status === "committed") {
       if (result.file.sha1 !== undefined && result.file.sha1 !== sha1) {
         throw new BoxProtocolError(`Box committed SHA-1 ${result.file.sha1}, we uploaded ${sha1}`);
@@ -66,7 +69,6 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
       await s.resume?.remove();
       return result.file;
     }
-    guard.processing();
     const wait = Math.max(MIN_COMMIT_WAIT_STEP, Math.min(result.retryAfterMs ?? 1000, MAX_COMMIT_WAIT_STEP));
     if (Date.now() + wait > deadline) {
       throw guard.uncertain("still-processing", new BoxProtocolError(`Box was still processing the commit after ${s.commitWaitMs} ms of 202 answers`));

@@ -5,8 +5,15 @@
  * version is worse than a stuck one. This module is also the only place a CommitUncertainError is
  * made, so every path that gives up on a commit says the same thing the same way.
  */
-import { CommitUncertainError, type CommitUncertainty } from "../core/errors";
-import { mayHaveSucceeded } from "../core/retry";
+import { BoxApiError, BoxInputError, CommitUncertainError, type CommitUncertainty } from "../core/errors";
+import { isNetworkError, mayHaveSucceeded } from "../core/retry";
+
+/** Box answered and said no (4xx), our own check refused it, or the connection was never made. */
+export function refusedOutright(err: unknown): boolean {
+  if (err instanceof BoxApiError) return err.status < 500;
+  if (err instanceof BoxInputError) return true;
+  return isNetworkError(err) && !mayHaveSucceeded(err);
+}
 
 export function commitUncertain(sessionId: string, sha1: string, reason: CommitUncertainty, cause: unknown): CommitUncertainError {
   return new CommitUncertainError(sessionId, sha1, reason, { cause });
@@ -33,9 +40,12 @@ export class CommitGuard {
     this.applied = true;
   }
 
-  /** A commit request failed; it may still have been applied if it reached Box, or if we aborted it mid-way. */
+  /**
+   * A commit request failed. Unless Box plainly said no (a 4xx) or the request never left, it may
+   * have been applied: a lost or unreadable answer, a 5xx, a timeout, an abort mid-way.
+   */
   failed(err: unknown, aborted: boolean): void {
-    if (this.sha1 !== undefined && (mayHaveSucceeded(err) || aborted)) this.applied = true;
+    if (this.sha1 !== undefined && (aborted || !refusedOutright(err))) this.applied = true;
   }
 
   /** Called before any part is (re)sent: after a commit may have been applied, that could make a second version. */

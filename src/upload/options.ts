@@ -1,7 +1,7 @@
 /** The uploader's options, as the caller writes them and as the run uses them (checked once). */
 import { BoxInputError } from "../core/errors";
 import { retryPolicy, type RetryOptions, type RetryPolicy } from "../core/retry";
-import { checkByteCount, checkFileName, checkIntInRange, checkOptionalString, checkOptionsObject } from "../core/validate";
+import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
 import type { UploadPlatform } from "./ports";
 import type { StateStore, UploadTarget } from "./resume";
 
@@ -82,7 +82,7 @@ export function settings(raw: unknown, target: UploadTarget, platform: UploadPla
     concurrency: o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY),
     onProgress: o.onProgress,
     signal: o.signal,
-    ifMatch: checkOptionalString("options.ifMatch", o.ifMatch),
+    ifMatch: checkHeaderValue("options.ifMatch", o.ifMatch),
     retry: retryPolicy(o.retry),
     commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
     resume: resume ? platform.stateStore(resume.path as string) : undefined,

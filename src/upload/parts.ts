@@ -77,13 +77,14 @@ export function sendPart(st: UploadState, part: PartRange, bytes: Uint8Array, sh
   const { api, reader } = st;
   return withRetry(
     st.s.retry,
-    async ({ lastError }) => {
-      if (lastError !== undefined && mayHaveSucceeded(lastError)) {
-        const found = (await api.listAllUploadedParts(st.sessionId, st.withSignal(st.call, signal))).find((p) => p.offset === part.offset);
+    async (ctx) => {
+      const call = { ...st.call, signal: ctx.signal };
+      if (ctx.lastError !== undefined && mayHaveSucceeded(ctx.lastError)) {
+        const found = (await api.listAllUploadedParts(st.sessionId, call)).find((p) => p.offset === part.offset);
         if (found && holds(found, part, sha1)) return found;
       }
-      st.guard.assertMayUpload(lastError);
-      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, st.withSignal(st.call, signal));
+      st.guard.assertMayUpload(ctx.lastError);
+      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, call);
       checkAcknowledgement(uploaded, part, sha1);
       return uploaded;
     },

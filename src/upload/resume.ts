@@ -5,6 +5,7 @@
 import type { UploadPart } from "../api/boxApi";
 import type { Sha1Factory } from "../core/digest";
 import { BoxInputError } from "../core/errors";
+import { isSessionId } from "../core/validate";
 import type { PartReader } from "./sources";
 
 export type UploadTarget = { kind: "version"; fileId: string } | { kind: "new"; folderId: string; fileName: string };
@@ -38,6 +39,9 @@ export interface ResumeState {
 export interface StateStore {
   /** Names the store in messages (a file path). */
   readonly path: string;
+  /** Claims the state for this run (one process at a time); fails before any request when it cannot. */
+  acquire(): Promise<void>;
+  release(): Promise<void>;
   load(): Promise<unknown>;
   save(state: ResumeState): Promise<void>;
   remove(): Promise<void>;
@@ -80,12 +84,40 @@ export function sameTarget(a: UploadTarget, b: UploadTarget): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Checks what a store loaded: a state of this version, or a typed error naming the store. */
+const HEX40 = /^[0-9a-f]{40}$/;
+const isCount = (v: unknown, min: number) => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
+const isText = (v: unknown) => typeof v === "string" && v.length > 0;
+
+function validTarget(t: unknown): t is UploadTarget {
+  const o = t as Record<string, unknown> | null;
+  if (o?.kind === "version") return isText(o.fileId);
+  return o?.kind === "new" && isText(o.folderId) && isText(o.fileName);
+}
+
+function validSource(v: unknown): v is SourceIdentity {
+  const o = v as Record<string, unknown> | null;
+  return (
+    isCount(o?.size, 0) &&
+    (o!.path === undefined || isText(o!.path)) &&
+    (o!.mtimeMs === undefined || typeof o!.mtimeMs === "number") &&
+    (o!.fingerprint === undefined || (typeof o!.fingerprint === "string" && HEX40.test(o!.fingerprint)))
+  );
+}
+
+/** Checks every field of what a store loaded: a state of this version, or a typed error naming the store. */
 export function parseState(raw: unknown, path: string): ResumeState | undefined {
   if (raw === undefined) return undefined;
-  const s = raw as Partial<ResumeState> | null;
-  if (s?.version !== 1 || typeof s.sessionId !== "string" || !Array.isArray(s.parts)) {
-    throw new BoxInputError("options.resume.path", `${path} is not a resume state file of this version`);
-  }
-  return s as ResumeState;
+  const s = raw as Record<string, unknown> | null;
+  const problem =
+    s === null || typeof s !== "object" || s.version !== 1 ? "not a resume state file of this version"
+    : !isSessionId(s.sessionId) ? "sessionId is missing or malformed"
+    : s.sessionBaseUrl !== undefined && !isText(s.sessionBaseUrl) ? "sessionBaseUrl is malformed"
+    : !validTarget(s.target) ? "target is missing or malformed"
+    : !isCount(s.partSize, 1) || !isCount(s.totalParts, 1) ? "partSize or totalParts is missing or malformed"
+    : !validSource(s.source) ? "source is missing or malformed"
+    : !Array.isArray(s.parts) ? "parts is missing"
+    : s.commitSha1 !== undefined && !(typeof s.commitSha1 === "string" && HEX40.test(s.commitSha1)) ? "commitSha1 is malformed"
+    : undefined;
+  if (problem) throw new BoxInputError("options.resume.path", `${path}: ${problem}; delete it to start over`);
+  return s as unknown as ResumeState;
 }

@@ -42,7 +42,8 @@ async function run(st: UploadState): Promise<BoxFile> {
 
 /** Best-effort cleanup after a failure, so no half-written session lingers (never once a commit may have been applied). */
 async function abandon(st: UploadState): Promise<void> {
-  if (!st.sessionId || st.s.resume || !st.guard.mayAbortSession) return;
+  // With resume, a session the state file records is kept for the next run.
+  if (!st.sessionId || (st.s.resume && st.record) || !st.guard.mayAbortSession) return;
   await st.api.abortUploadSession(st.sessionId, { ...st.call, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
 }
 
@@ -56,7 +57,16 @@ export async function upload(
 ): Promise<BoxFile> {
   const s = settings(options, target, platform);
   if (s.signal?.aborted) throw new UploadAbortedError(undefined, { cause: s.signal.reason });
-  const reader = await openSource(source, s.size, platform.openFile);
+  // The state file is claimed before anything is sent: a path in a missing folder, or a state
+  // another process is using, fails here rather than after a session was opened.
+  await s.resume?.acquire();
+  let reader;
+  try {
+    reader = await openSource(source, s.size, platform.openFile);
+  } catch (err) {
+    await s.resume?.release();
+    throw err;
+  }
   const st = new UploadState(api, platform, target, reader, s);
   try {
     return await run(st);
@@ -64,10 +74,13 @@ export async function upload(
     // Whatever an abort broke on its way out is reported as the abort, unless the outcome is already typed.
     const typed = err instanceof UploadAbortedError || err instanceof CommitUncertainError;
     const error = s.signal?.aborted && !typed ? new UploadAbortedError(st.sessionId || undefined, { cause: s.signal.reason }) : err;
-    await (s.resume ? st.saveState(true).catch(() => undefined) : abandon(st));
+    if (st.record) await st.saveState(true).catch(() => undefined);
+    await abandon(st);
     throw error;
   } finally {
-    // Closing is cleanup: it must not turn a committed upload into a failure.
-    await reader.close().catch(() => undefined);
+    // Closing is cleanup: it must not turn a committed upload into a failure, nor wait on a
+    // stream whose cancel never settles.
+    void reader.close().catch(() => undefined);
+    await s.resume?.release();
   }
 }

@@ -12,6 +12,7 @@ import type { UploadApi, UploadPlatform } from "./ports";
 import type { ResumeState, UploadTarget } from "./resume";
 import type { PartReader } from "./sources";
 import { BoxProtocolError } from "../core/errors";
+import { isSessionId } from "../core/validate";
 
 /** Resume state is rewritten at most this often while parts complete. */
 const STATE_WRITE_INTERVAL_MS = 1000;
@@ -39,10 +40,10 @@ export class UploadState {
 
   /** Takes `session` as the one to upload into: a fresh plan, nothing acknowledged yet. */
   adopt(session: UploadSession, call: CallOptions): void {
-    if (typeof session.id !== "string" || typeof session.part_size !== "number") {
-      throw new BoxProtocolError("upload session answer lacks id or part_size");
-    }
+    if (!isSessionId(session?.id)) throw new BoxProtocolError("upload session answer lacks a usable id");
+    // Set before the checks below, so a session whose answer fails them is aborted, not orphaned.
     this.sessionId = session.id;
+    if (typeof session.part_size !== "number") throw new BoxProtocolError(`upload session ${session.id} answer lacks part_size`);
     this.call = call;
     this.plan = planParts(this.reader.size, session.part_size, session.total_parts);
     this.acked = new Array(this.plan.length);
@@ -91,10 +92,6 @@ export class UploadState {
 
   /** One API call under the retry policy, with the caller's signal and (by default) the session's endpoints. */
   retried<T>(call: (options: CallOptions) => Promise<T>, base: CallOptions = this.call, signal = this.s.signal): Promise<T> {
-    return withRetry(this.s.retry, () => call(this.withSignal(base, signal)), signal ? { signal } : {});
-  }
-
-  withSignal(call: CallOptions, signal = this.s.signal): CallOptions {
-    return signal ? { ...call, signal } : call;
+    return withRetry(this.s.retry, (ctx) => call({ ...base, signal: ctx.signal }), signal ? { signal } : {});
   }
 }

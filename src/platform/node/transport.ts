@@ -8,9 +8,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { readCapped, type Transport } from "../../api/transport";
-
-/** A socket with no traffic for this long is given up (and the request retried by policy). */
-const IDLE_TIMEOUT_MS = 120_000;
+import { BoxProtocolError } from "../../core/errors";
 
 /** Holds the body exactly as openapi-fetch serialized it: JSON text, or the part's bytes. */
 export class RawRequest {
@@ -33,7 +31,8 @@ export class RawRequest {
   }
 }
 
-export function createNodeTransport(): Transport {
+/** `idleMs`: a socket with no traffic for this long is given up (ETIMEDOUT, retried by policy). */
+export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
   const agents = {
     "http:": new HttpAgent({ keepAlive: true, scheduling: "lifo" }),
     "https:": new HttpsAgent({ keepAlive: true, scheduling: "lifo" }),
@@ -53,9 +52,7 @@ export function createNodeTransport(): Transport {
         agent: isHttps ? agents["https:"] : agents["http:"],
         ...(req.signal ? { signal: req.signal } : {}),
       });
-      outgoing.setTimeout(IDLE_TIMEOUT_MS, () =>
-        outgoing.destroy(Object.assign(new Error(`no traffic for ${IDLE_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" })),
-      );
+      outgoing.setTimeout(idleMs, () => outgoing.destroy(Object.assign(new Error(`no traffic for ${idleMs} ms`), { code: "ETIMEDOUT" })));
       outgoing.once("error", reject);
       outgoing.once("response", (res) => readResponse(req, res).then(resolve, reject));
       outgoing.end(req.body ?? undefined);
@@ -74,6 +71,10 @@ export function createNodeTransport(): Transport {
 
 async function readResponse(req: RawRequest, res: IncomingMessage): Promise<Response> {
   const status = res.statusCode ?? 0;
+  if (!(status >= 200 && status <= 599)) {
+    res.destroy();
+    throw new BoxProtocolError(`${req.method} ${new URL(req.url).pathname}: the answer's status ${status} is outside HTTP's final statuses`);
+  }
   const it = (res as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const body = await readCapped(
     async () => {
