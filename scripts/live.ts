@@ -10,40 +10,14 @@
  * a second session and abort it. The token is never printed; errors are printed as name + message,
  * which our error classes guarantee to be token-free.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoxUploadClient, type CallOptions, type UploadProgress, type UploadSession } from "../src";
+import { BoxUploadClient, type UploadProgress } from "../src";
+import { writeRandomFile } from "./tooling/random";
 
 /** Just above Box's 20,000,000-byte minimum, and not a multiple of any part size. */
 const FILE_SIZE = 21 * 1000 * 1000 + 12_345;
-const SLICE = 4 * 1024 * 1024;
-
-async function sha1OfFile(path: string): Promise<string> {
-  const hash = createHash("sha1");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
-async function writeRandomFile(path: string, size: number): Promise<void> {
-  // Written in slices so the script never holds the whole file in memory.
-  for (let written = 0; written < size; written += SLICE) {
-    await writeFile(path, randomBytes(Math.min(SLICE, size - written)), { flag: written ? "a" : "w" });
-  }
-}
-
-/**
- * Box asks clients to call the URLs in session_endpoints. Like the uploader, we use the abort URL
- * only when it has the expected shape and the client trusts its origin (it will get our token).
- */
-function sessionCall(client: BoxUploadClient, session: UploadSession): CallOptions {
-  const url = session.session_endpoints?.abort;
-  const suffix = `/files/upload_sessions/${session.id}`;
-  if (!url || !url.endsWith(suffix) || !client.isTrusted(url)) return {};
-  return { baseUrl: url.slice(0, -suffix.length) };
-}
 
 function progressReporter(): (p: UploadProgress) => void {
   let last = 0;
@@ -67,8 +41,8 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "box-live-"));
   try {
     const path = join(dir, "live-test.bin");
-    await writeRandomFile(path, FILE_SIZE);
-    const localSha1 = await sha1OfFile(path);
+    // Written in slices, so the script never holds the whole file in memory.
+    const localSha1 = await writeRandomFile(path, FILE_SIZE);
     console.log(`uploading ${FILE_SIZE} bytes as a new version of file ${fileId} via ${client.baseUrl}`);
 
     const started = Date.now();
@@ -79,7 +53,8 @@ async function main(): Promise<number> {
     if (file.size !== undefined && file.size !== FILE_SIZE) failures.push(`committed size ${file.size} differs from ${FILE_SIZE}`);
 
     const session = await client.createUploadSessionForExistingFile(fileId, { fileSize: FILE_SIZE });
-    await client.abortUploadSession(session.id ?? "", sessionCall(client, session));
+    // Box asks clients to call the URLs in session_endpoints; the client's one rule decides when we may.
+    await client.abortUploadSession(session.id ?? "", client.sessionCall(session, "abort"));
 
     console.log("test:live summary");
     console.log(`  upload:  file ${file.id}, version ${file.file_version?.id ?? "?"}, ${FILE_SIZE} bytes in ${seconds.toFixed(1)} s`);
