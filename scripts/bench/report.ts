@@ -82,8 +82,7 @@ export function wrapperLines(w: WrapperResult): string[] {
     `  ${w.calls} sequential createUploadSessionForExistingFile calls, median of ${w.reps} repetitions (after warm-up):`,
     `  ${"our client".padEnd(40)}${w.oursUs.toFixed(0).padStart(6)} us/call  ${w.oursCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
     `  ${"plain fetch (same request, body parsed)".padEnd(40)}${w.fetchUs.toFixed(0).padStart(6)} us/call  ${w.fetchCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
-    `  ${"our transport alone (node:http)".padEnd(40)}${w.transportUs.toFixed(0).padStart(6)} us/call  ${w.transportCpuUs.toFixed(0).padStart(5)} CPU-us/call`,
-    `  overhead vs plain fetch: ${signed(w.overheadUs, 0)} us/call (${signed(w.overheadPct)}%); vs our transport alone: ${signed(w.overheadVsTransportPct)}%`,
+    `  overhead vs plain fetch: ${signed(w.overheadUs, 0)} us/call (${signed(w.overheadPct)}%)`,
   ];
 }
 

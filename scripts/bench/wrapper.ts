@@ -5,17 +5,11 @@
  * the body read and JSON.parse'd too). Sequential calls, warm-up first, repetitions rotated so
  * drift hits every side alike; the median repetition is reported. Prints one JSON line.
  *
- * Our client sends through its own node:http transport, which is cheaper than global fetch; so the
- * same request made through that transport directly is measured too, to show what the typed
- * wrapper itself (openapi-fetch, middleware, checks) adds.
- *
  *   node .build/scripts/bench/wrapper.js [--calls 1000] [--reps 5] [--warmup 300]
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BoxUploadClient } from "../../src";
-import { createNodeTransport as createTransport, RawRequest } from "../../src/platform/node/transport";
-import type { Transport } from "../../src/api/transport";
 import { startJsonChild, stopChild } from "../benchSupport";
 import { cleanupOnSignals, withCleanup } from "./cleanup";
 import { runMain } from "./measure";
@@ -35,13 +29,9 @@ export interface WrapperResult {
   overheadUs: number;
   /** Against plain fetch: the target. */
   overheadPct: number;
-  /** The same request through our transport alone, without the wrapper. */
-  transportUs: number;
-  overheadVsTransportPct: number;
   /** Median client CPU microseconds per call. */
   oursCpuUs: number;
   fetchCpuUs: number;
-  transportCpuUs: number;
 }
 
 interface Server {
@@ -77,17 +67,6 @@ function plainFetch(server: Server): Call {
   };
 }
 
-function plainTransport(server: Server, transport: Transport): Call {
-  const { url, headers } = sessionRequest(server);
-  return async () => {
-    const request = new RawRequest(url, { method: "POST", headers, body: JSON.stringify({ file_size: FILE_SIZE }) });
-    const res = await transport.fetch(request as unknown as Request);
-    const session = (await res.json()) as { id?: string };
-    if (res.status !== 201 || typeof session.id !== "string") throw new Error(`plain transport: ${res.status}`);
-    return session;
-  };
-}
-
 async function main(): Promise<WrapperResult> {
   const { values } = parseArgs({
     options: { calls: { type: "string", default: "1000" }, reps: { type: "string", default: "5" }, warmup: { type: "string", default: "300" } },
@@ -99,13 +78,8 @@ async function main(): Promise<WrapperResult> {
 
 async function measureCalls(server: Server, calls: number, reps: number, warmup: number): Promise<WrapperResult> {
   const client = new BoxUploadClient({ token: server.token, baseUrl: server.baseUrl, userAgent: USER_AGENT });
-  const transport = createTransport();
   try {
-    const sides: Call[] = [
-      () => client.createUploadSessionForExistingFile(server.fileId, { fileSize: FILE_SIZE }),
-      plainFetch(server),
-      plainTransport(server, transport),
-    ];
+    const sides: Call[] = [() => client.createUploadSessionForExistingFile(server.fileId, { fileSize: FILE_SIZE }), plainFetch(server)];
     for (const side of sides) await perCall(side, warmup);
     const runs: { us: number; cpuUs: number }[][] = sides.map(() => []);
     for (let r = 0; r < reps; r++) {
@@ -115,8 +89,8 @@ async function measureCalls(server: Server, calls: number, reps: number, warmup:
         runs[i]!.push(await perCall(sides[i]!, calls));
       }
     }
-    const [oursUs, fetchUs, transportUs] = runs.map((rs) => median(rs.map((x) => x.us))) as [number, number, number];
-    const [oursCpuUs, fetchCpuUs, transportCpuUs] = runs.map((rs) => median(rs.map((x) => x.cpuUs))) as [number, number, number];
+    const [oursUs, fetchUs] = runs.map((rs) => median(rs.map((x) => x.us))) as [number, number];
+    const [oursCpuUs, fetchCpuUs] = runs.map((rs) => median(rs.map((x) => x.cpuUs))) as [number, number];
     return {
       calls,
       reps,
@@ -124,15 +98,11 @@ async function measureCalls(server: Server, calls: number, reps: number, warmup:
       fetchUs,
       overheadUs: oursUs - fetchUs,
       overheadPct: ((oursUs - fetchUs) / fetchUs) * 100,
-      transportUs,
-      overheadVsTransportPct: ((oursUs - transportUs) / transportUs) * 100,
       oursCpuUs,
       fetchCpuUs,
-      transportCpuUs,
     };
   } finally {
     await client.close();
-    await transport.close();
   }
 }
 
