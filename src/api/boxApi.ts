@@ -15,8 +15,6 @@ import { untilAborted } from "../core/sleep";
 import {
   checkByteCount,
   checkFileName,
-  checkHeaderValue,
-  checkOptionsObject,
   checkIntInRange,
   checkItemId,
   checkOptionalString,
@@ -25,6 +23,7 @@ import {
 } from "../core/validate";
 import { classify, toApiError } from "./apiError";
 import { Secrets } from "./secrets";
+import { clientSettings, sessionBody } from "./inputs";
 import { TokenSource, type TokenOption } from "./auth";
 import { Origins, type SessionEndpoint } from "./origins";
 import { capBodies } from "./transport";
@@ -43,11 +42,6 @@ import type {
 
 export type * from "./types";
 
-/** Default per-request deadline: a part of 128 MiB still fits at ~0.25 MB/s. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 600_000;
-/** Default longest silence on a connection before it is given up. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
-
 export class BoxApi {
   /** The underlying openapi-fetch client, for anything this class does not wrap. */
   readonly api: Client<paths>;
@@ -60,17 +54,11 @@ export class BoxApi {
   private readonly closeTransport: () => Promise<void>;
 
   constructor(options: BoxClientOptions, platform: ApiPlatform) {
-    if (options === null || typeof options !== "object") {
-      throw new BoxInputError("options", "must be an object with at least a token");
-    }
+    const { userAgent, requestTimeoutMs, idleMs } = clientSettings(options, platform);
     this.tokens = new TokenSource(options.token, this.secrets);
     this.origins = new Origins(options.baseUrl, options.trustedOrigins);
     this.baseUrl = this.origins.baseUrl;
-    const userAgent = checkHeaderValue("userAgent", options.userAgent) ?? platform.userAgent;
-    const timeouts = checkOptionsObject<{ requestMs: number; idleMs: number }>("timeouts", options.timeouts);
-    this.requestTimeoutMs = timeouts.requestMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : checkIntInRange("timeouts.requestMs", timeouts.requestMs, 1, 2 ** 31 - 1);
-    const idleMs = timeouts.idleMs === undefined ? DEFAULT_IDLE_TIMEOUT_MS : checkIntInRange("timeouts.idleMs", timeouts.idleMs, 1, 2 ** 31 - 1);
-    if (options.fetch !== undefined && typeof options.fetch !== "function") throw new BoxInputError("fetch", "must be a function");
+    this.requestTimeoutMs = requestTimeoutMs;
     const transport = options.fetch ? undefined : platform.createTransport({ idleMs });
     this.closeTransport = transport ? transport.close : async () => {};
     this.api = createClient<paths>({
@@ -306,11 +294,4 @@ export class BoxApi {
       throw this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
     }
   }
-}
-
-function sessionBody(input: SessionInput): { file_size: number; file_name?: string } {
-  if (input === null || typeof input !== "object") throw new BoxInputError("input", "must be an object");
-  const body: { file_size: number; file_name?: string } = { file_size: checkByteCount("fileSize", input.fileSize) };
-  if (input.fileName !== undefined) body.file_name = checkFileName("fileName", input.fileName);
-  return body;
 }
