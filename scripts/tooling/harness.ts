@@ -4,7 +4,6 @@ import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "./localBox
 import { ValidatingProxy } from "./validatingProxy";
 
 export const KiB = 1024;
-export const MiB = 1024 * 1024;
 /** The part size the harness's server asks for unless told otherwise: small, so tests cover many parts with little data. */
 export const PART = 256 * KiB;
 
