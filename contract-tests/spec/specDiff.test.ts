@@ -1,7 +1,8 @@
 /**
  * spec:diff against Box's official description. The reference copy must match the fragment up to
  * documented deviations; copies altered in memory must produce the exact lines a person would read,
- * and undocumented ones must fail the run. Set SPEC_DIFF_OFFICIAL to use another official copy.
+ * and undocumented ones must fail the run. The reference copy is openapi/reference/box-openapi.json;
+ * set SPEC_DIFF_OFFICIAL to use another official copy.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,8 +15,8 @@ import { line, type Difference } from "../../scripts/specDiff/types";
 
 const ROOT = join(__dirname, "..", "..");
 const FRAGMENT = join(ROOT, "openapi", "box-chunked-uploads.yaml");
-// CI lays shared/ beside the clone, as it is beside the working tree here.
-const OFFICIAL = process.env.SPEC_DIFF_OFFICIAL ?? join(ROOT, "..", "shared", "reference", "box-openapi", "openapi.json");
+// The unmodified snapshot of Box's description kept in the repository (openapi/reference/SOURCE.md).
+const OFFICIAL = process.env.SPEC_DIFF_OFFICIAL ?? join(ROOT, "openapi", "reference", "box-openapi.json");
 
 const SESSIONS = "/files/upload_sessions";
 const SESSION = "/files/upload_sessions/{upload_session_id}";
@@ -50,8 +51,8 @@ async function diff(alterOfficial: (doc: Json) => void = () => {}, alterFragment
 const undocumented = (diffs: Difference[]) => diffs.filter((d) => !d.documented).map((d) => `${d.kind}: ${line(d)}`);
 const documented = (diffs: Difference[]) => diffs.filter((d) => d.documented).map((d) => `${d.kind}: ${line(d)}`);
 
-function runCli(officialPath: string, ...extra: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/specDiff.ts", officialPath, ...extra], {
+function runCli(...args: string[]) {
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/specDiff.ts", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 60_000,
@@ -90,6 +91,14 @@ describe("spec:diff on the reference copy", () => {
     expect(group(run.stdout, "New in the official description:")).toEqual(["(none)"]);
     expect(group(run.stdout, "Removed from the official description:")).toEqual(["(none)"]);
     expect(group(run.stdout, "Changed:")).toContain("schema Files.entries[]: schema changed File -> File--Full (documented deviation)");
+    expect(run.stdout).toMatch(/\b0 undocumented\./);
+  });
+
+  test("the CLI without a path compares with the snapshot in the repository", () => {
+    const run = runCli();
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout.split("\n")[0]).toBe("spec:diff: openapi/box-chunked-uploads.yaml vs openapi/reference/box-openapi.json");
     expect(run.stdout).toMatch(/\b0 undocumented\./);
   });
 });
