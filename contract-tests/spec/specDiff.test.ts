@@ -263,6 +263,42 @@ describe("documented deviations", () => {
   });
 });
 
+describe("comparison rules", () => {
+  test("an operation's effective server is compared: its own servers, else the path item's, else the root's", async () => {
+    const diffs = await diff((doc) => (doc.paths[SESSIONS].post.servers = [{ url: "https://api.box.com/2.0" }]));
+    expect(undocumented(diffs)).toEqual(["changed: POST /files/upload_sessions: server changed https://upload.box.com/api/2.0 -> https://api.box.com/2.0"]);
+  });
+
+  test("a templated server is compared through its variables' defaults (the session calls)", async () => {
+    const diffs = await diff((doc) => (doc.paths[SESSION].get.servers[0].variables["box-upload-server"].default = "upload.eu.box.com"));
+    expect(undocumented(diffs)).toEqual([
+      "changed: GET /files/upload_sessions/{upload_session_id}: server changed https://upload.box.com/api/2.0 -> https://upload.eu.box.com/api/2.0",
+    ]);
+  });
+
+  test("how a parameter is written on the wire (style, explode; defaults applied) is compared", async () => {
+    const diffs = await diff((doc) => (parameter(doc.paths[`${SESSION}/parts`].get, "limit").explode = false));
+    expect(undocumented(diffs)).toEqual(["changed: GET /files/upload_sessions/{upload_session_id}/parts: query parameter limit: explode changed true -> false"]);
+    expect(await diff((doc) => Object.assign(parameter(doc.paths[`${SESSION}/parts`].get, "limit"), { style: "form", explode: true }))).toEqual(await diff());
+  });
+
+  test("a property declared again by a later allOf member is compared too (all declarations apply)", async () => {
+    const diffs = await diff((doc) => (doc.components.schemas.UploadParts.allOf[1].properties.total_count = { type: "integer", format: "int32" }));
+    expect(undocumented(diffs)).toEqual(["changed: schema UploadParts.total_count: format changed int64 -> int32"]);
+  });
+
+  test("a root x-deviations entry `paths.<path>.<method>` documents leaving out an official operation", async () => {
+    const where = `paths.${SESSION}/log.get`;
+    const addLog = (doc: Json) =>
+      (doc.paths[`${SESSION}/log`] = { get: { operationId: "get_log", tags: ["Uploads (Chunked)"], responses: { "200": { description: "ok" } } } });
+    const line = "added: GET /files/upload_sessions/{upload_session_id}/log: operation added";
+    expect(undocumented(await diff(addLog))).toEqual([line]);
+    const withEntry = await diff(addLog, (doc) => doc["x-deviations"].push({ where, what: "Not described.", why: "Not used." }));
+    expect(undocumented(withEntry)).toEqual([]);
+    expect(documented(withEntry)).toContain(`${line} (documented deviation)`);
+  });
+});
+
 function renameProperty(properties: Json, from: string, to: string): void {
   properties[to] = properties[from];
   delete properties[from];

@@ -4,7 +4,7 @@
  * still to compare. Named schemas are compared once, by name, so a change inside e.g. User--Mini
  * is reported once as `schema User--Mini...` instead of at each of its many uses.
  */
-import { hasDeviation, nodesNamedByRootDeviations } from "./documented";
+import { hasDeviation, nodesNamedByRootDeviations, operationsOmittedByRootDeviations } from "./documented";
 import { children, child, isNode, type Difference, type DifferenceKind, type Node } from "./types";
 
 export type Side = "fragment" | "official";
@@ -13,6 +13,7 @@ export class DiffContext {
   readonly differences: Difference[] = [];
   private readonly names: Record<Side, Map<Node, string>>;
   private readonly mappedDeviations: Set<Node>;
+  private readonly omittedOperations: Set<string>;
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly seenPairs = new WeakMap<Node, WeakSet<Node>>();
@@ -23,6 +24,7 @@ export class DiffContext {
   ) {
     this.names = { fragment: componentNames(fragment), official: componentNames(official) };
     this.mappedDeviations = nodesNamedByRootDeviations(fragment);
+    this.omittedOperations = operationsOmittedByRootDeviations(fragment);
   }
 
   report(kind: DifferenceKind, where: string, message: string, documented: boolean): void {
@@ -32,6 +34,11 @@ export class DiffContext {
   /** Whether this fragment node itself documents a deviation (callers add what they inherit). */
   documents(fragmentNode: Node | undefined): boolean {
     return fragmentNode !== undefined && (hasDeviation(fragmentNode) || this.mappedDeviations.has(fragmentNode));
+  }
+
+  /** Whether the fragment documents leaving out this official operation (path as Box writes it). */
+  omits(path: string, method: string): boolean {
+    return this.omittedOperations.has(`${method.toUpperCase()} ${path}`);
   }
 
   /**

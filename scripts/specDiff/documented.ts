@@ -2,7 +2,9 @@
  * Which fragment nodes document a deviation. The rule is deliberately simple so a reader can
  * predict it: a difference is documented when it lies at or below a fragment node that carries
  * `x-deviation`, or below a node named by a root `x-deviations[].where` entry that is a plain
- * dotted path (e.g. `components.schemas.Files.properties.entries`). Free-text `where` entries
+ * dotted path (e.g. `components.schemas.Files.properties.entries`), and an official operation the
+ * fragment leaves out when an entry's `where` is `paths.<path>.<method>` (there is no node to mark
+ * in the fragment, see operationsOmittedByRootDeviations). Free-text `where` entries
  * ("whole document", "File--Mini and Folder--Mini, ...") cannot be mapped to one node and are
  * ignored rather than guessed at. The document root itself never counts: its `x-deviation`
  * is about servers, and treating it as covering "everything below" would excuse every change.
@@ -23,6 +25,28 @@ export function nodesNamedByRootDeviations(fragment: Node): Set<Node> {
     if (typeof where !== "string" || /\s/.test(where)) continue;
     const node = resolveDottedPath(fragment, where.split("."));
     if (node && node !== fragment) found.add(node);
+  }
+  return found;
+}
+
+const METHOD = /^paths\.(\/\S*)\.(get|put|post|delete|options|head|patch|trace)$/;
+
+/**
+ * Official operations the fragment leaves out on purpose, as `METHOD /path` labels: root
+ * `x-deviations` entries whose `where` is `paths.<path>.<method>` and names no operation of the
+ * fragment (there is no node to carry an `x-deviation`, since the operation is not there).
+ * E.g. `paths./oauth2/token#refresh.post` documents leaving out Box's refresh variation.
+ */
+export function operationsOmittedByRootDeviations(fragment: Node): Set<string> {
+  const found = new Set<string>();
+  const entries = fragment["x-deviations"];
+  if (!Array.isArray(entries)) return found;
+  for (const entry of entries) {
+    const where = isNode(entry) ? entry.where : undefined;
+    const match = typeof where === "string" ? METHOD.exec(where) : null;
+    if (!match) continue;
+    const [, path, method] = match as unknown as [string, string, string];
+    if (!child(child(child(fragment, "paths"), path), method)) found.add(`${method.toUpperCase()} ${path}`);
   }
   return found;
 }

@@ -1,7 +1,9 @@
 /**
- * Compares the operations in scope: parameters, request body, status codes, response headers and
- * bodies. Scope is every operation of the fragment, matched by path + method, plus any official
- * operation that shares a tag or a path with them (that is how a new chunked-upload call shows up).
+ * Compares the operations in scope: servers, parameters, request body, status codes, response
+ * headers and bodies. Scope is every operation of the fragment, matched by path + method, plus any
+ * official operation that shares a tag or a path with them (that is how a new chunked-upload call
+ * shows up). An official operation in scope that the fragment leaves out on purpose is documented
+ * by a root `x-deviations` entry whose `where` is `paths.<official path>.<method>` (documented.ts).
  */
 import type { DiffContext } from "./context";
 import { compareSchemas } from "./schemas";
@@ -11,6 +13,7 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
 
 interface Operation {
   label: string;
+  method: string;
   path: string;
   pathItem: Node;
   op: Node;
@@ -22,7 +25,7 @@ export function operationsOf(doc: Node): Map<string, Operation> {
     for (const method of METHODS) {
       const op = child(pathItem, method);
       const label = `${method.toUpperCase()} ${path}`;
-      if (op) found.set(label, { label, path, pathItem, op });
+      if (op) found.set(label, { label, method, path, pathItem, op });
     }
   }
   return found;
@@ -42,7 +45,7 @@ export function compareOperations(ctx: DiffContext): void {
     if (!related) continue;
     const fragment = ours.get(label);
     if (fragment) compareOperation(ctx, fragment, official);
-    else ctx.report("added", label, "operation added", false);
+    else ctx.report("added", label, "operation added", ctx.omits(official.path, official.method));
   }
   for (const [label, fragment] of ours) {
     if (!theirs.has(label)) ctx.report("removed", label, "operation removed", ctx.documents(fragment.pathItem) || ctx.documents(fragment.op));
@@ -55,9 +58,35 @@ function compareOperation(ctx: DiffContext, f: Operation, o: Operation): void {
   if (f.op.operationId !== o.op.operationId) {
     ctx.report("changed", where, `operationId changed ${String(f.op.operationId)} -> ${String(o.op.operationId)}`, documented);
   }
+  compareServers(ctx, where, serversOf(ctx.fragment, f), serversOf(ctx.official, o), documented);
   compareParameters(ctx, where, parametersOf(f), parametersOf(o), documented);
   compareRequestBodies(ctx, where, child(f.op, "requestBody"), child(o.op, "requestBody"), documented);
   compareResponses(ctx, where, child(f.op, "responses"), child(o.op, "responses"), documented);
+}
+
+/**
+ * The base URLs an operation is served from: its own servers, else its path item's, else the
+ * document's (OpenAPI's override order), with each `{variable}` replaced by its default. So the
+ * fragment may declare a host at the root that Box declares per operation, or write a templated
+ * URL as its default, and only a different effective URL is a difference.
+ */
+function serversOf(doc: Node, operation: Operation): string[] {
+  for (const holder of [operation.op, operation.pathItem, doc]) {
+    if (!Array.isArray(holder.servers)) continue;
+    return holder.servers.filter(isNode).map((server) => {
+      const variables = child(server, "variables");
+      return String(server.url).replace(/\{([^}]*)\}/g, (whole, name: string) => {
+        const fallback = child(variables, name)?.default;
+        return typeof fallback === "string" ? fallback : whole;
+      });
+    });
+  }
+  return [];
+}
+
+function compareServers(ctx: DiffContext, where: string, ours: string[], theirs: string[], documented: boolean): void {
+  const show = (urls: string[]) => (urls.length ? urls.join(", ") : "(none)");
+  if (show(ours) !== show(theirs)) ctx.report("changed", where, `server changed ${show(ours)} -> ${show(theirs)}`, documented);
 }
 
 /**
@@ -91,6 +120,12 @@ function compareParameters(ctx: DiffContext, where: string, ours: Parameters, th
     if ((fragment.required === true) !== (official.required === true)) {
       ctx.report("changed", where, `${label} is now ${official.required === true ? "required" : "optional"}`, documented);
     }
+    // How values are written on the wire (fields=a,b versus fields=a&fields=b), defaults applied.
+    for (const [keyword, value] of [["style", styleOf], ["explode", explodeOf]] as const) {
+      const before = value(fragment);
+      const after = value(official);
+      if (before !== after) ctx.report("changed", where, `${label}: ${keyword} changed ${before} -> ${after}`, documented);
+    }
     const fs = child(fragment, "schema");
     const os = child(official, "schema");
     if (fs && os) compareSchemas(ctx, `${where} ${label}`, fs, os, documented);
@@ -99,6 +134,16 @@ function compareParameters(ctx: DiffContext, where: string, ours: Parameters, th
   for (const [key, { label, parameter: fragment }] of ours) {
     if (!theirs.has(key)) ctx.report("removed", where, `${label} removed`, inheritedDoc || ctx.documents(fragment));
   }
+}
+
+/** A parameter's serialization style, OpenAPI's default for its location when not given. */
+function styleOf(parameter: Node): string {
+  if (typeof parameter.style === "string") return parameter.style;
+  return parameter.in === "query" || parameter.in === "cookie" ? "form" : "simple";
+}
+
+function explodeOf(parameter: Node): string {
+  return String(typeof parameter.explode === "boolean" ? parameter.explode : styleOf(parameter) === "form");
 }
 
 function compareRequestBodies(ctx: DiffContext, where: string, f: Node | undefined, o: Node | undefined, inheritedDoc: boolean): void {

@@ -45,8 +45,16 @@ export interface Shape {
   bases: Set<string>;
   keywords: Map<Keyword, Fact<unknown>>;
   required: Map<string, Fact<true>>;
-  properties: Map<string, Fact<Node>>;
+  /**
+   * Every declaration of each property, in visit order. A property may be declared by several
+   * allOf members (ConflictError narrows the context_info of its base ClientError): all of them
+   * apply, so all are compared, each with the other side's declaration of the same origin.
+   */
+  properties: Map<string, Fact<Node>[]>;
   items: Fact<Node> | undefined;
+  /** The members of the first oneOf / anyOf met (own before allOf members). */
+  oneOf: Fact<Node[]> | undefined;
+  anyOf: Fact<Node[]> | undefined;
 }
 
 /**
@@ -62,6 +70,8 @@ export function flatten(ctx: DiffContext, side: Side, root: Node, inheritedDoc: 
     required: new Map(),
     properties: new Map(),
     items: undefined,
+    oneOf: undefined,
+    anyOf: undefined,
   };
   const seen = new Set<Node>();
 
@@ -95,10 +105,17 @@ export function flatten(ctx: DiffContext, side: Side, root: Node, inheritedDoc: 
     const properties = node.properties;
     if (isNode(properties)) {
       for (const [property, schema] of Object.entries(properties)) {
-        if (isNode(schema) && !shape.properties.has(property)) shape.properties.set(property, fact(schema));
+        if (!isNode(schema)) continue;
+        const declarations = shape.properties.get(property) ?? [];
+        declarations.push(fact(schema));
+        shape.properties.set(property, declarations);
       }
     }
     if (isNode(node.items) && !shape.items) shape.items = fact(node.items);
+    for (const combinator of ["oneOf", "anyOf"] as const) {
+      const members = node[combinator];
+      if (Array.isArray(members) && !shape[combinator]) shape[combinator] = fact(members.filter(isNode));
+    }
     if (Array.isArray(node.allOf)) {
       for (const member of node.allOf) if (isNode(member)) visit(member, origin, documented);
     }
