@@ -9,6 +9,7 @@
  * preflight, get file), oauth.ts (tokens); state.ts holds folders and files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { errorBody, HttpError } from "./localBox/errors";
 import { fileRoutes } from "./localBox/files";
@@ -35,7 +36,9 @@ export class LocalBoxServer {
   readonly log: LoggedRequest[] = [];
   /** Access and refresh tokens issued by `POST /oauth2/token`. */
   readonly tokens: TokenStore;
-  private server: Server | undefined;
+  private server: Server | TlsServer | undefined;
+  /** With `start(port, { tls })`: the server's certificate, PEM, for clients to trust (e.g. through NODE_EXTRA_CA_CERTS). */
+  caPem: string | undefined;
   private origin = "";
   private inFlight = 0;
   private seq = 0;
@@ -63,14 +66,25 @@ export class LocalBoxServer {
     return `${this.origin}${API_PREFIX}`;
   }
 
-  async start(port = 0): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+  /**
+   * Listens on 127.0.0.1 (`port` 0: any free one). With `tls`, serves HTTPS: `true` makes a
+   * throwaway self-signed certificate for 127.0.0.1, ::1 and localhost; or give your own PEMs.
+   */
+  async start(port = 0, { tls }: { tls?: LocalTls } = {}): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    if (tls) {
+      const { key, cert } = tls === true ? await throwawayCertificate() : tls;
+      this.caPem = cert;
+      this.server = createTlsServer({ key, cert }, handler);
+    } else {
+      this.server = createServer(handler);
+    }
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(port, "127.0.0.1", () => resolve());
     });
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.origin = `${tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
@@ -194,6 +208,30 @@ export class LocalBoxServer {
       });
     }
   }
+}
+
+/** TLS for `start()`: a throwaway certificate, or a key and certificate (PEM) of your own. */
+export type LocalTls = true | { key: string; cert: string };
+
+/** A self-signed certificate for the loopback names, valid from an hour ago for a day. */
+async function throwawayCertificate(): Promise<{ key: string; cert: string }> {
+  // Loaded here, not at the top: it is slow to load and sets global Reflect metadata.
+  const { generate } = await import("selfsigned");
+  const now = Date.now();
+  // A name of its own, so that two of these can be trusted at once (issuers are found by name).
+  const pems = await generate([{ name: "commonName", value: `local Box server ${Math.random().toString(36).slice(2, 10)}` }], {
+    keyType: "ec",
+    algorithm: "sha256",
+    notBeforeDate: new Date(now - 3_600_000),
+    notAfterDate: new Date(now + 86_400_000),
+    extensions: [
+      { name: "basicConstraints", cA: false },
+      { name: "keyUsage", digitalSignature: true, critical: true },
+      { name: "extKeyUsage", serverAuth: true },
+      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }, { type: 2, value: "localhost" }] },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
 }
 
 function rangeOf(req: IncomingMessage): { contentRange?: string } {
