@@ -9,9 +9,10 @@ const { BoxUploadClient, BoxUploadError } = require(dist);
 const data = Buffer.alloc(size);
 for (let i = 0; i < size; i++) data[i] = (i * 31 + 7) & 0xff;
 
-const client = new BoxUploadClient({ token, baseUrl, uploadDefaults: { chunkedThreshold: 1, retry: { maxAttempts: 1 } }, ...clientOptions });
+// Chunked even for small files; one try, so that failures show at once.
+const client = new BoxUploadClient({ token, baseUrl, uploadDefaults: { chunkedThreshold: 1 }, ...clientOptions });
 client
-  .uploadNewFile("0", name, data)
+  .uploadNewFile("0", name, data, { retry: { maxAttempts: 1 } })
   .then(
     (file) => ({ ok: true, sha1: file.sha1, localSha1: createHash("sha1").update(data).digest("hex") }),
     (err) => {
