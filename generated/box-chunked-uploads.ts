@@ -130,6 +130,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a small file in one request
+         * @description Creates a new file from a single multipart request. Meant for small files; for anything above about 50 MB use a chunked upload session instead. The attributes part has to be sent before the file part, otherwise Box answers 400 with code metadata_after_file_contents.
+         */
+        post: operations["post_files_content"];
+        delete?: never;
+        /**
+         * Check that an upload would be accepted
+         * @description Asks Box whether a file of this name and size could be uploaded to this folder, before any bytes are sent. A 200 means the upload should go through; a 409 explains why it would not. Served by the API host, not the upload host.
+         */
+        options: operations["options_files_content"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{file_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a new version of a file in one request
+         * @description Replaces the content of an existing file from a single multipart request. Meant for small files; use an upload session for large ones. As for new files, the attributes part goes first.
+         */
+        post: operations["post_files_id_content"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a file's information
+         * @description Returns the file's standard fields, or the fields listed in the fields query parameter. Served by the API host.
+         */
+        get: operations["get_files_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an access token
+         * @description Exchanges credentials for an access token. This client uses two grants: client_credentials (client ID and secret, acting for the enterprise or a user named by box_subject_type / box_subject_id) and refresh_token (a refresh token from an earlier answer plus the client ID and secret). Served at the API host's origin, outside /2.0, and needs no bearer token.
+         */
+        post: operations["post_oauth2_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -605,6 +689,189 @@ export interface components {
              */
             type: "user";
         };
+        /** @description Answer of a passed preflight check: where, and with which token, the file may be uploaded. Both fields are optional. */
+        UploadUrl: {
+            /**
+             * @description Where the file could be sent instead (an upload session URL).
+             * @example https://upload-las.app.box.com/api/2.0/files/content?upload_session_id=1234
+             */
+            upload_url?: string;
+            /**
+             * @description Token that goes with upload_url.
+             * @example Pc3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQP
+             */
+            upload_token?: string;
+        };
+        /** @description Error body of a refused upload whose name is taken; context_info names the item already there. */
+        ConflictError: components["schemas"]["ClientError"] & {
+            /** @description Extra details; conflicts names the existing item. */
+            context_info?: {
+                /** @description The existing item that holds the name: one object (what Box sends for file uploads and preflight checks) or a list of them (what the official schema declares). */
+                conflicts?: components["schemas"]["FileConflict"] | components["schemas"]["FileConflict"][];
+            };
+        };
+        /** @description The existing file that a refused upload clashed with. */
+        FileConflict: components["schemas"]["File--Mini"] & {
+            /**
+             * @description SHA-1 of the existing file's content.
+             * @example 85136C79CBF9FE36BB9D05D0639C70C265C18D37
+             */
+            sha1?: string;
+            file_version?: components["schemas"]["FileVersion--Mini"];
+        };
+        /** @description Form fields of a token request. Which fields are needed depends on grant_type; the client uses client_credentials (client_id, client_secret, box_subject_type, box_subject_id) and refresh_token (client_id, client_secret, refresh_token). */
+        PostOAuth2Token: {
+            /**
+             * Format: urn
+             * @description Which kind of grant this request uses.
+             * @example client_credentials
+             * @enum {string}
+             */
+            grant_type: "authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:jwt-bearer" | "urn:ietf:params:oauth:grant-type:token-exchange";
+            /**
+             * @description The application's client ID (authorization_code, client_credentials, JWT and refresh grants).
+             * @example ly1nj6n11vionaie65emwzk575hnnmrk
+             */
+            client_id?: string;
+            /**
+             * @description The application's client secret (same grants as client_id).
+             * @example hOzsTeFlT6ko0dme22uGbQal04SBPYc1
+             */
+            client_secret?: string;
+            /**
+             * Format: token
+             * @description Authorization code received in the browser redirect (authorization_code grant).
+             * @example n22JPxrh18m4Y0wIZPIqYZK7VRrsMTWW
+             */
+            code?: string;
+            /**
+             * Format: token
+             * @description Refresh token to trade for a new access token (refresh_token grant).
+             * @example b4KlbGJpc2Q0bFdmeFZpZ2VzbU1jNnpHb0tVTXVzS1RxT0dOaGtjZg
+             */
+            refresh_token?: string;
+            /**
+             * Format: jwt
+             * @description Signed JWT assertion (JWT bearer grant).
+             * @example xxxxx.yyyyy.zzzzz
+             */
+            assertion?: string;
+            /**
+             * Format: token
+             * @description Token to downscope (token-exchange grant).
+             * @example c3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQ
+             */
+            subject_token?: string;
+            /**
+             * @description Kind of subject_token (token-exchange grant).
+             * @example urn:ietf:params:oauth:token-type:access_token
+             * @enum {string}
+             */
+            subject_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+            /**
+             * Format: token
+             * @description JWT assertion used to make an annotator token (token-exchange grant).
+             * @example c3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQ
+             */
+            actor_token?: string;
+            /**
+             * Format: urn
+             * @description Kind of actor_token (token-exchange grant).
+             * @example urn:ietf:params:oauth:token-type:id_token
+             * @enum {string}
+             */
+            actor_token_type?: "urn:ietf:params:oauth:token-type:id_token";
+            /**
+             * Format: space_delimited_list
+             * @description Space-separated scopes for the new token; subject_token must already hold them all, or Box answers 401.
+             * @example item_upload item_preview base_explorer
+             */
+            scope?: string;
+            /**
+             * Format: url
+             * @description API URL of a single file; the new token then works for that file only.
+             * @example https://api.box.com/2.0/files/123456
+             */
+            resource?: string;
+            /**
+             * @description Whom a client_credentials token acts for: the application's service account in the enterprise, or one user.
+             * @example enterprise
+             * @enum {string}
+             */
+            box_subject_type?: "enterprise" | "user";
+            /**
+             * @description Enterprise ID or user ID, matching box_subject_type (client_credentials grant).
+             * @example 123456789
+             */
+            box_subject_id?: string;
+            /**
+             * Format: url
+             * @description Shared link of a file or folder; the new token then works for that item only.
+             * @example https://cloud.box.com/s/123456
+             */
+            box_shared_link?: string;
+        };
+        /** @description An access token and what comes with it. */
+        AccessToken: {
+            /**
+             * Format: token
+             * @description The token to send as "Authorization: Bearer <token>".
+             * @example c3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQ
+             */
+            access_token?: string;
+            /**
+             * Format: int64
+             * @description Seconds from now until the token stops working.
+             * @example 3600
+             */
+            expires_in?: number;
+            /**
+             * @description Always bearer.
+             * @example bearer
+             * @enum {string}
+             */
+            token_type?: "bearer";
+            /** @description For a downscoped token, the items it may touch and with which scopes. */
+            restricted_to?: components["schemas"]["ResourceScope"][];
+            /**
+             * Format: token
+             * @description Token that can be traded for a new access token once this one expires (refresh_token grant).
+             * @example b4KlbGJpc2Q0bFdmeFZpZ2VzbU1jNnpHb0tVTXVzS1RxT0dOaGtjZg
+             */
+            refresh_token?: string;
+            /**
+             * Format: urn
+             * @description Sent only for a downscoped token; names the kind of token issued.
+             * @example urn:ietf:params:oauth:token-type:access_token
+             * @enum {string}
+             */
+            issued_token_type?: "urn:ietf:params:oauth:token-type:access_token";
+        };
+        /** @description One item a downscoped token may use, and the scope allowed on it. */
+        ResourceScope: {
+            /**
+             * @description The scope granted on the item.
+             * @example item_download
+             * @enum {string}
+             */
+            scope?: "annotation_edit" | "annotation_view_all" | "annotation_view_self" | "base_explorer" | "base_picker" | "base_preview" | "base_upload" | "item_delete" | "item_download" | "item_preview" | "item_rename" | "item_share" | "item_upload" | "item_read";
+            object?: components["schemas"]["Resource"];
+        };
+        /** @description A file or a folder, in short form. */
+        Resource: components["schemas"]["Folder--Mini"] | components["schemas"]["File--Mini"];
+        /** @description Error body of the token endpoint (OAuth 2.0 style, not Box's usual error body). */
+        OAuth2Error: {
+            /**
+             * @description OAuth 2.0 error code, e.g. invalid_client or invalid_grant.
+             * @example invalid_client
+             */
+            error?: string;
+            /**
+             * @description Human-readable explanation of the error.
+             * @example The client credentials are invalid
+             */
+            error_description?: string;
+        };
     };
     responses: {
         /** @description Any other error. */
@@ -634,6 +901,26 @@ export interface components {
          * @example D5E3F7A
          */
         UploadSessionId: string;
+        /**
+         * @description ID of the file (the number at the end of the file's web app URL, e.g. 123 in https://*.app.box.com/files/123).
+         * @example 12345
+         */
+        FileId: string;
+        /**
+         * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
+         * @example [
+         *       "id",
+         *       "type",
+         *       "name",
+         *       "sha1"
+         *     ]
+         */
+        Fields: string[];
+        /**
+         * @description Despite the name, the SHA-1 of the whole file as 40 hex digits. Box refuses the upload if the bytes it received hash differently.
+         * @example 85136c79cbf9fe36bb9d05d0639c70c265c18d37
+         */
+        ContentMd5: string;
     };
     requestBodies: never;
     headers: never;
@@ -1277,6 +1564,535 @@ export interface operations {
                 };
             };
             default: components["responses"]["UnexpectedError"];
+        };
+    };
+    post_files_content: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "sha1"
+                 *     ]
+                 */
+                fields?: components["parameters"]["Fields"];
+            };
+            header?: {
+                /**
+                 * @description Despite the name, the SHA-1 of the whole file as 40 hex digits. Box refuses the upload if the bytes it received hash differently.
+                 * @example 85136c79cbf9fe36bb9d05d0639c70c265c18d37
+                 */
+                "content-md5"?: components["parameters"]["ContentMd5"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": {
+                    /** @description JSON text of an object with the new file's name, the folder to put it in and, optionally, the content's own creation and modification times; this schema's properties describe that object. Must come before the file part. */
+                    attributes: string;
+                    /**
+                     * Format: binary
+                     * @description The bytes of the file. Must come after the attributes part.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The file was created; it is returned inside a list. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Files"];
+                };
+            };
+            /** @description A parameter is missing or invalid, for example bad_request, item_name_too_long, item_name_invalid, or metadata_after_file_contents when the file part came first. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 400,
+                     *       "code": "metadata_after_file_contents",
+                     *       "message": "The attributes part must be sent before the file part",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "2a7c9e1b3d5f7a90"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The parent folder does not exist or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": {
+                     *         "errors": [
+                     *           {
+                     *             "reason": "invalid_parameter",
+                     *             "name": "parent",
+                     *             "message": "Invalid value 'd_999999'. 'parent' with value 'd_999999' not found"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "7b3d5f9a1c0e2b46"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder already holds an item with this name (code item_name_in_use; context_info.conflicts names the existing item), or the account has no space left. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 409,
+                     *       "code": "item_name_in_use",
+                     *       "message": "Item with the same name already exists",
+                     *       "context_info": {
+                     *         "conflicts": {
+                     *           "type": "file",
+                     *           "id": "12345",
+                     *           "etag": "1",
+                     *           "sequence_id": "1",
+                     *           "name": "Notes.txt",
+                     *           "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37",
+                     *           "file_version": {
+                     *             "type": "file_version",
+                     *             "id": "67890",
+                     *             "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37"
+                     *           }
+                     *         }
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "5c1e3a7b9d2f4c68"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    options_files_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Project.mov",
+                 *       "size": 104857600,
+                 *       "parent": {
+                 *         "id": "0"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Name the file would get.
+                     * @example Project.mov
+                     */
+                    name?: string;
+                    /**
+                     * Format: int64
+                     * @description Size of the file in bytes.
+                     * @example 104857600
+                     */
+                    size?: number;
+                    /** @description Folder the file would be uploaded to. */
+                    parent?: {
+                        /**
+                         * @description Folder ID; "0" is the root folder.
+                         * @example 0
+                         */
+                        id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The upload would be accepted. The body may carry a URL and token to upload to, which this client does not need. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "upload_url": "https://upload-las.app.box.com/api/2.0/files/content?upload_session_id=1234",
+                     *       "upload_token": "Pc3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQP"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadUrl"];
+                };
+            };
+            /** @description The upload would be refused, typically because an item with the same name exists (code item_name_in_use; context_info.conflicts names it) or the account lacks space. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 409,
+                     *       "code": "item_name_in_use",
+                     *       "message": "Item with the same name already exists",
+                     *       "context_info": {
+                     *         "conflicts": {
+                     *           "type": "file",
+                     *           "id": "12345",
+                     *           "etag": "1",
+                     *           "sequence_id": "1",
+                     *           "name": "Project.mov",
+                     *           "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37",
+                     *           "file_version": {
+                     *             "type": "file_version",
+                     *             "id": "67890",
+                     *             "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37"
+                     *           }
+                     *         }
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "9e2a4c6b8d0f1e37"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConflictError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    post_files_id_content: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "sha1"
+                 *     ]
+                 */
+                fields?: components["parameters"]["Fields"];
+            };
+            header?: {
+                /**
+                 * @description Last etag you saw for the file; Box answers 412 instead of storing the version if the file has changed since.
+                 * @example 1
+                 */
+                "if-match"?: string;
+                /**
+                 * @description Despite the name, the SHA-1 of the whole file as 40 hex digits. Box refuses the upload if the bytes it received hash differently.
+                 * @example 85136c79cbf9fe36bb9d05d0639c70c265c18d37
+                 */
+                "content-md5"?: components["parameters"]["ContentMd5"];
+            };
+            path: {
+                /**
+                 * @description ID of the file (the number at the end of the file's web app URL, e.g. 123 in https://*.app.box.com/files/123).
+                 * @example 12345
+                 */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": {
+                    /** @description JSON text of an object with the file's name (give a different one to rename the file along with the upload) and, optionally, the content's modification time; this schema's properties describe that object. Must come before the file part. */
+                    attributes: string;
+                    /**
+                     * Format: binary
+                     * @description The bytes of the new version. Must come after the attributes part.
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new version was stored; the file is returned inside a list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Files"];
+                };
+            };
+            /** @description The file's etag no longer matches the if-match header. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "message": "The resource has been modified. Please retrieve the resource again and retry",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "4d6f8a0c2e1b3d59"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    get_files_id: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "sha1"
+                 *     ]
+                 */
+                fields?: components["parameters"]["Fields"];
+            };
+            header?: {
+                /**
+                 * @description Last etag you saw for the file; if it is still current Box answers 304 with no body.
+                 * @example 1
+                 */
+                "if-none-match"?: string;
+                /**
+                 * @description Gives access through a shared link the caller is not otherwise collaborating on: shared_link=<link>, followed by &shared_link_password=<password> when the link has one.
+                 * @example shared_link=https://app.box.com/s/abc123
+                 */
+                boxapi?: string;
+                /**
+                 * @description Which file representations to describe, as one or more bracketed hints such as [pdf] or [jpg?dimensions=32x32]; used together with fields=representations.
+                 * @example [pdf]
+                 */
+                "x-rep-hints"?: string | null;
+            };
+            path: {
+                /**
+                 * @description ID of the file (the number at the end of the file's web app URL, e.g. 123 in https://*.app.box.com/files/123).
+                 * @example 12345
+                 */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description The file is unchanged since the etag given in if-none-match; the body is empty. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The access token is missing, expired or not recognised. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "message": "Unauthorized",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "0b2d4f6a8c1e3a57"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file does not exist or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": {
+                     *         "errors": [
+                     *           {
+                     *             "reason": "invalid_parameter",
+                     *             "name": "file",
+                     *             "message": "Invalid value 'f_999999'. 'file' with value 'f_999999' not found"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "8c0e2a4b6d1f3c75"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file_id is not in a form Box recognises. */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 405,
+                     *       "code": "method_not_allowed",
+                     *       "message": "Method Not Allowed",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "1d3f5a7c9e0b2d46"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The request asks for something the file's type does not support, e.g. code unsupported_media_type for an expiring embed link on a type Box Embed cannot show. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 415,
+                     *       "code": "unsupported_media_type",
+                     *       "message": "Unsupported Media Type",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "6e8a0c2d4f1b3e59"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    post_oauth2_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "client_id": "ly1nj6n11vionaie65emwzk575hnnmrk",
+                 *       "client_secret": "hOzsTeFlT6ko0dme22uGbQal04SBPYc1",
+                 *       "box_subject_type": "enterprise",
+                 *       "box_subject_id": "123456789"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": components["schemas"]["PostOAuth2Token"];
+            };
+        };
+        responses: {
+            /** @description A new access token, to send as "Authorization: Bearer <token>" until it expires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "c3FIOG9vSGV4VHo4QzAyg5T1JvNnJoZ3ExaVNyQWw6WjRsanRKZG5lQk9qUE1BVQ",
+                     *       "expires_in": 3600,
+                     *       "token_type": "bearer",
+                     *       "restricted_to": [],
+                     *       "refresh_token": "b4KlbGJpc2Q0bFdmeFZpZ2VzbU1jNnpHb0tVTXVzS1RxT0dOaGtjZg",
+                     *       "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description The request or the credentials were refused, e.g. error invalid_client, invalid_grant or unauthorized_client. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_grant",
+                     *       "error_description": "The refresh token has expired"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuth2Error"];
+                };
+            };
+            /** @description Any other authentication failure. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_client",
+                     *       "error_description": "The client credentials are invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OAuth2Error"];
+                };
+            };
         };
     };
 }

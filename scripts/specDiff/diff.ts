@@ -1,6 +1,6 @@
 /**
  * The pure core: given two dereferenced OpenAPI documents, list how Box's official description
- * differs from our fragment for the chunked-upload operations and the schemas they use.
+ * differs from our fragment for the operations in scope (operations.ts) and the schemas they use.
  */
 import { DiffContext } from "./context";
 import { compareOperations } from "./operations";

@@ -1,15 +1,32 @@
 /**
  * Compares the operations in scope: servers, parameters, request body, status codes, response
- * headers and bodies. Scope is every operation of the fragment, matched by path + method, plus any
- * official operation that shares a tag or a path with them (that is how a new chunked-upload call
- * shows up). An official operation in scope that the fragment leaves out on purpose is documented
- * by a root `x-deviations` entry whose `where` is `paths.<official path>.<method>` (documented.ts).
+ * headers and bodies.
+ *
+ * Scope: an official operation is compared when
+ *   1. the fragment has it (same method and path), or
+ *   2. it is a variation of one the fragment has: Box sometimes describes one HTTP call a second
+ *      time under the path key `<path>#<name>`, and counts here when filed under a tag of the
+ *      fragment's operation (`POST /oauth2/token#refresh`, Authorization, is the refresh grant of
+ *      our token call; `GET /files/{file_id}#get_shared_link`, Shared links (Files), is another
+ *      feature's use of GET /files/{file_id} and is left alone), or
+ *   3. it carries one of UPLOAD_TAGS: that is how a new upload call shows up, as "operation added".
+ * Other tags do not pull in their siblings: the fragment uses one operation of Files (GET
+ * /files/{file_id}, OPTIONS /files/content) and one of Authorization (POST /oauth2/token), and the
+ * rest of those tags (update, delete, copy, thumbnails, authorize, revoke...) is none of the
+ * client's business. Sharing a path is not enough either (GET /files/{file_id}/content, the
+ * download, sits on the same path as the version upload).
+ *
+ * An official operation in scope that the fragment leaves out on purpose is documented by a root
+ * `x-deviations` entry whose `where` is `paths.<official path>.<method>` (see documented.ts).
  */
 import type { DiffContext } from "./context";
 import { compareSchemas } from "./schemas";
 import { child, children, isNode, objectEntries, type Node } from "./types";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+
+/** Tags whose every official operation is in scope (rule 3 above). */
+export const UPLOAD_TAGS: ReadonlySet<string> = new Set(["Uploads", "Uploads (Chunked)"]);
 
 interface Operation {
   label: string;
@@ -35,13 +52,19 @@ function tagsOf(op: Node): string[] {
   return Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === "string") : [];
 }
 
+/** The fragment's operation that `official` is a same-tag variation of (rule 2 above), if any. */
+function variationOf(official: Operation, ours: Map<string, Operation>): Operation | undefined {
+  const hash = official.path.indexOf("#");
+  if (hash < 0) return undefined;
+  const base = ours.get(`${official.method.toUpperCase()} ${official.path.slice(0, hash)}`);
+  return base && tagsOf(official.op).some((t) => tagsOf(base.op).includes(t)) ? base : undefined;
+}
+
 export function compareOperations(ctx: DiffContext): void {
   const ours = operationsOf(ctx.fragment);
   const theirs = operationsOf(ctx.official);
-  const ourTags = new Set([...ours.values()].flatMap((o) => tagsOf(o.op)));
-  const ourPaths = new Set([...ours.values()].map((o) => o.path));
   for (const [label, official] of theirs) {
-    const related = ours.has(label) || ourPaths.has(official.path) || tagsOf(official.op).some((t) => ourTags.has(t));
+    const related = ours.has(label) || variationOf(official, ours) !== undefined || tagsOf(official.op).some((t) => UPLOAD_TAGS.has(t));
     if (!related) continue;
     const fragment = ours.get(label);
     if (fragment) compareOperation(ctx, fragment, official);
