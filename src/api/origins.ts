@@ -1,11 +1,14 @@
 /**
- * Where the token may go. A client trusts its base URL's origin, Box's upload hosts when the base
- * URL is Box's own, and origins the caller names; nothing else ever receives the token. The one
+ * Where the token may go. A client trusts its two base URLs' origins (the upload host and the API
+ * host), Box's other upload hosts when the upload base URL is Box's own, and origins the caller
+ * names; nothing else ever receives the token. The one
  * rule for following the URLs Box hands out in a session's `session_endpoints` lives here too.
  */
 import { BoxInputError } from "../core/errors";
 
 export const BOX_UPLOAD_BASE_URL = "https://upload.box.com/api/2.0";
+/** Box's API host: file metadata, preflight checks, folders; the token endpoint is at its origin. */
+export const BOX_API_BASE_URL = "https://api.box.com/2.0";
 /** Hosts Box hands out in `session_endpoints`; trusted only when the base URL is Box's own. */
 const BOX_UPLOAD_ORIGINS = ["https://upload.box.com", "https://upload.app.box.com"];
 
@@ -15,15 +18,20 @@ export type SessionEndpoint = keyof typeof ENDPOINT_SUFFIX;
 
 export class Origins {
   readonly baseUrl: string;
+  readonly apiBaseUrl: string;
+  /** `POST /oauth2/token` lives at the API host's origin, outside its /2.0 prefix. */
+  readonly tokenBaseUrl: string;
   private readonly trusted: Set<string>;
 
-  constructor(baseUrl: string | undefined, extra: string[] | undefined) {
+  constructor(baseUrl: string | undefined, apiBaseUrl: string | undefined, extra: string[] | undefined) {
     this.baseUrl = checkBaseUrl("baseUrl", baseUrl ?? BOX_UPLOAD_BASE_URL).replace(/\/+$/, "");
+    this.apiBaseUrl = checkBaseUrl("apiBaseUrl", apiBaseUrl ?? BOX_API_BASE_URL).replace(/\/+$/, "");
+    this.tokenBaseUrl = new URL(this.apiBaseUrl).origin;
     const origin = new URL(this.baseUrl).origin;
     const boxOrigins = BOX_UPLOAD_ORIGINS.includes(origin) ? BOX_UPLOAD_ORIGINS : [];
     if (extra !== undefined && !Array.isArray(extra)) throw new BoxInputError("trustedOrigins", "must be an array of URLs");
     const named = (extra ?? []).map((o) => new URL(checkBaseUrl("trustedOrigins", o)).origin);
-    this.trusted = new Set([origin, ...boxOrigins, ...named]);
+    this.trusted = new Set([origin, this.tokenBaseUrl, ...boxOrigins, ...named]);
   }
 
   /** True when `url` may receive our token. */

@@ -10,11 +10,19 @@ import { BoxProtocolError } from "../core/errors";
 export const MAX_RESPONSE_BODY = 4 * 1024 * 1024;
 export const MAX_ERROR_BODY = 64 * 1024;
 
+/** A request body sent as it is produced: an exact length, and the bytes in order. */
+export interface StreamedBody {
+  readonly length: number;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
 /** A fetch, with the Request class it expects, and a way to drop its idle connections. */
 export interface Transport {
   fetch: (request: Request) => Promise<Response>;
   /** A Request class of the transport's own (the Node one keeps bodies as bytes); default global. */
   Request?: typeof Request;
+  /** True when request bodies may be a StreamedBody, sent with its exact length as it is produced. */
+  streamedBodies?: boolean;
   close(): Promise<void>;
 }
 

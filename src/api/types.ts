@@ -14,6 +14,8 @@ export interface BoxClientOptions {
   token: TokenOption;
   /** Defaults to Box's upload host. `http://` is accepted for loopback addresses only. */
   baseUrl?: string;
+  /** Defaults to Box's API host (`https://api.box.com/2.0`); the token endpoint is at its origin. */
+  apiBaseUrl?: string;
   /** Extra origins allowed to receive the token (e.g. a regional upload host). */
   trustedOrigins?: string[];
   userAgent?: string;
@@ -28,6 +30,19 @@ export interface BoxClientOptions {
    * Either ends as BoxNetworkError ETIMEDOUT, which the uploader retries per its policy.
    */
   timeouts?: { requestMs?: number; idleMs?: number };
+  /**
+   * Called once per HTTP exchange that got an answer or failed: method, path, status (0 when no
+   * answer came), milliseconds, Box's request id. Never a token or a body: safe to log.
+   */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+export interface RequestEvent {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  requestId?: string;
 }
 
 /** What the runtime supplies: its HTTP stack and the user agent to send by default. */

@@ -9,30 +9,67 @@
  * the two agents below are all there is. TLS verification is always on, against Node's default
  * trust store, so an extra CA is added the usual Node way: NODE_EXTRA_CA_CERTS=<file.pem>.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { readCapped, type Transport } from "../../api/transport";
-import { BoxProtocolError } from "../../core/errors";
+import { readCapped, type StreamedBody, type Transport } from "../../api/transport";
+import { BoxProtocolError, SourceError } from "../../core/errors";
 import { CONNECT_SIGNAL, proxiesFromEnv, proxyFailure, type AgentOptions } from "./proxy";
 
-/** Holds the body exactly as openapi-fetch serialized it: JSON text, or the part's bytes. */
+function isStreamed(body: unknown): body is StreamedBody {
+  return typeof body === "object" && body !== null && typeof (body as StreamedBody).chunks === "function" && Number.isSafeInteger((body as StreamedBody).length);
+}
+
+/** Holds the body exactly as openapi-fetch serialized it: JSON text, a part's bytes, or a streamed body. */
 export class RawRequest {
   readonly url: string;
   readonly method: string;
   readonly headers: Headers;
-  readonly body: string | Uint8Array | null;
+  readonly body: string | Uint8Array | StreamedBody | null;
   readonly signal: AbortSignal | null;
 
   constructor(input: string | URL, init: RequestInit = {}) {
     this.url = String(input);
     this.method = (init.method ?? "GET").toUpperCase();
     this.headers = new Headers(init.headers);
-    const body = init.body ?? null;
-    if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
-      throw new TypeError("RawRequest bodies must be strings or Uint8Arrays");
+    const body: unknown = init.body ?? null;
+    if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !isStreamed(body)) {
+      throw new TypeError("RawRequest bodies must be strings, Uint8Arrays or streamed bodies");
     }
-    this.body = body;
+    this.body = body as RawRequest["body"];
     this.signal = init.signal ?? null;
+  }
+}
+
+/** Resolves when the request drains, or closes (a request destroyed while we wait never drains). */
+function drained(outgoing: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off("drain", done);
+      outgoing.off("close", done);
+      resolve();
+    };
+    outgoing.on("drain", done);
+    outgoing.on("close", done);
+  });
+}
+
+/**
+ * Writes a streamed body chunk by chunk, waiting for the socket to drain, so memory holds a chunk
+ * or two whatever the body's size; a source that fails or yields more than its length ends the request.
+ */
+async function writeStreamed(outgoing: ClientRequest, body: StreamedBody): Promise<void> {
+  let written = 0;
+  try {
+    for await (const chunk of body.chunks()) {
+      if (outgoing.destroyed) return;
+      written += chunk.byteLength;
+      if (written > body.length) throw new SourceError(`request body is longer than its declared ${body.length} bytes`);
+      if (!outgoing.write(chunk)) await drained(outgoing);
+    }
+    if (written !== body.length) throw new SourceError(`request body ended at ${written} of its declared ${body.length} bytes`);
+    outgoing.end();
+  } catch (err) {
+    outgoing.destroy(err as Error);
   }
 }
 
@@ -52,7 +89,7 @@ export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
     const url = new URL(req.url);
     const headers: Record<string, string> = {};
     req.headers.forEach((value, name) => (headers[name] = value));
-    if (req.body !== null) headers["content-length"] = String(Buffer.byteLength(req.body));
+    if (req.body !== null) headers["content-length"] = String(isStreamed(req.body) ? req.body.length : Buffer.byteLength(req.body));
     const isHttps = url.protocol === "https:";
     return new Promise<Response>((resolve, reject) => {
       const route = proxies?.route(url);
@@ -87,13 +124,15 @@ export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
         outgoing.once("error", reject);
       }
       outgoing.once("response", (res) => readResponse(req, res).then(resolve, reject));
-      outgoing.end(req.body ?? undefined);
+      if (isStreamed(req.body)) void writeStreamed(outgoing, req.body);
+      else outgoing.end(req.body ?? undefined);
     });
   }
 
   return {
     fetch: send,
     Request: RawRequest as unknown as typeof Request,
+    streamedBodies: true,
     close: async () => {
       agents["http:"].destroy();
       agents["https:"].destroy();
