@@ -1,10 +1,13 @@
 /** The public API (Node entry). Everything a user needs, and nothing else. */
-export { BoxUploadClient } from "./client/uploadClient";
-export { BOX_UPLOAD_BASE_URL } from "./api/origins";
+export { BoxUploadClient, type BoxUploadClientOptions } from "./client/uploadClient";
+export { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL } from "./api/origins";
 export type { SessionEndpoint } from "./api/origins";
 export type {
   BoxClientOptions,
   BoxFile,
+  ByteSource,
+  DirectCallOptions,
+  RequestEvent,
   CallOptions,
   CommitInput,
   CommitResult,
@@ -15,7 +18,7 @@ export type {
   UploadParts,
   UploadSession,
 } from "./api/boxApi";
-export type { TokenOption, TokenProvider } from "./api/auth";
+export type { AccessToken, ClientCredentialsAuth, RefreshTokenAuth, TokenOption, TokenProvider, TokenReason } from "./api/auth";
 export {
   BoxApiError,
   BoxInputError,
@@ -28,7 +31,7 @@ export {
   UploadAbortedError,
   type CommitUncertainty,
 } from "./core/errors";
-export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
+export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
 export type { RetryOptions } from "./core/retry";
 export { contentRange, planParts, type PartRange } from "./core/partPlan";

@@ -4,33 +4,47 @@
  * land in shell history). Exit codes: see exitCodes.ts. Imports only the public API.
  */
 import { basename } from "node:path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import {
   BoxApiError,
   BoxInputError,
   BoxNetworkError,
   BoxUploadClient,
+  BOX_API_BASE_URL,
   BOX_UPLOAD_BASE_URL,
+  CHUNKED_MIN_SIZE,
   CommitUncertainError,
   DEFAULT_CONCURRENCY,
   MAX_CONCURRENCY,
   UploadAbortedError,
   VERSION,
   type BoxFile,
+  type RequestEvent,
+  type TokenOption,
   type UploadOptions,
   type UploadProgress,
 } from "../index";
+import { AUTH_HELP, baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor, exitCodeHelp } from "./exitCodes";
 import { createProgressView } from "./progressView";
 
 interface CommonFlags {
-  baseUrl: string;
+  baseUrl?: string;
+  apiBaseUrl?: string;
+  verbose?: boolean;
+  chunkedThreshold?: number;
   resume?: string;
   json?: boolean;
   quiet?: boolean;
   concurrency?: number;
   name?: string;
   ifMatch?: string;
+}
+
+function thresholdFlag(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError("must be a whole number of bytes >= 1");
+  return n;
 }
 
 function concurrencyFlag(value: string): number {
@@ -67,9 +81,11 @@ async function runUpload(
   flags: CommonFlags,
   start: (client: BoxUploadClient, options: UploadOptions) => Promise<BoxFile>,
 ): Promise<number> {
-  const token = io.env.BOX_ACCESS_TOKEN;
-  if (!token) {
-    report(io, flags, new BoxInputError("BOX_ACCESS_TOKEN", "set it in the environment to your Box access token"));
+  let token: TokenOption;
+  try {
+    token = tokenFromEnv(io.env);
+  } catch (err) {
+    report(io, flags, err);
     return EXIT.usage;
   }
   const controller = new AbortController();
@@ -87,9 +103,19 @@ async function runUpload(
   const started = Date.now();
   let client: BoxUploadClient | undefined;
   try {
-    client = new BoxUploadClient({ token, baseUrl: flags.baseUrl, userAgent: `box-upload/${VERSION} node/${process.versions.node}` });
+    client = new BoxUploadClient({
+      token,
+      ...baseUrls(io.env, flags),
+      userAgent: `box-upload/${VERSION} node/${process.versions.node}`,
+      // One line per HTTP exchange: never a token, a query or a body.
+      ...(flags.verbose
+        ? { onRequest: (e: RequestEvent) => io.stderr.write(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}\n`) }
+        : {}),
+    });
+    const threshold = flags.chunkedThreshold ?? (io.env.BOX_CHUNKED_THRESHOLD ? thresholdFlag(io.env.BOX_CHUNKED_THRESHOLD) : undefined);
     const file = await start(client, {
       signal: controller.signal,
+      ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
       onProgress: (p) => {
         last = p;
         view.update(p);
@@ -103,9 +129,11 @@ async function runUpload(
     // The result is the server's text too: cleaned of our token and of control characters.
     if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summary))}\n`);
     else if (!flags.quiet) {
+      // Every value here is the server's: cleaned of our token and of control characters.
+      const how = summary.session_id ? `session ${summary.session_id}  parts ${summary.parts}` : "direct upload";
       io.stdout.write(
-        `uploaded ${client.secrets.clean(String(file.name))} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s\n` +
-          `sha1 ${printable(file.sha1)}  session ${printable(summary.session_id)}  parts ${summary.parts}\n`,
+        client.secrets.clean(`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`) +
+          `\n${client.secrets.clean(`sha1 ${file.sha1}  ${how}`)}\n`,
       );
     }
     return EXIT.ok;
@@ -130,7 +158,10 @@ function report(io: Io, flags: CommonFlags, err: unknown): void {
 
 function common(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--base-url <url>", "API base URL").default(BOX_UPLOAD_BASE_URL))
+    .option("--base-url <url>", `upload host base URL (env BOX_UPLOAD_BASE_URL; default ${BOX_UPLOAD_BASE_URL})`)
+    .option("--api-base-url <url>", `API host base URL (env BOX_API_BASE_URL; default ${BOX_API_BASE_URL})`)
+    .option("--chunked-threshold <bytes>", `files of at least this size use a chunked session (env BOX_CHUNKED_THRESHOLD; default ${CHUNKED_MIN_SIZE})`, thresholdFlag)
+    .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
     .option("--concurrency <n>", `parts in flight, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, concurrencyFlag)
     .option("--resume <state-file>", "record progress here; rerun the same command to continue after a crash or Ctrl-C")
     .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
@@ -142,7 +173,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   let code: number = EXIT.ok;
   const json = argv.includes("--json");
   const program = new Command("box-upload")
-    .description("Upload large files to Box with chunked uploads: parallel, resumable, verified.\nThe access token is read from BOX_ACCESS_TOKEN.")
+    .description(`Upload files of any size to Box: parallel, resumable, verified.\n${AUTH_HELP}`)
     .version(VERSION)
     .exitOverride()
     .configureOutput({

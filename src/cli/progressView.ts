@@ -1,7 +1,9 @@
 /**
  * How the CLI shows progress: a live bar (cli-progress) on a terminal, a plain line every few
  * seconds when output is a pipe or a log, nothing when quiet. Everything goes to stderr so stdout
- * stays clean for the result (and for --json).
+ * stays clean for the result (and for --json). The bar moves with bytes sent (in flight included)
+ * and shows how much Box has acknowledged; speed and ETA count only this run's bytes, so a
+ * resumed upload does not claim the speed of parts a previous run sent.
  */
 import { SingleBar } from "cli-progress";
 import type { UploadProgress } from "../index";
@@ -13,26 +15,48 @@ export interface ProgressView {
 
 const MB = 1e6;
 
-/** One plain progress line; pure so it can be tested. */
+/** This run's rate and time left, from bytes sent since it began (resumed bytes excluded). */
+function pace(p: UploadProgress, elapsedMs: number): { rate: number; eta: string } {
+  const ours = Math.max(0, p.bytesSent - p.bytesResumed);
+  const rate = ours / Math.max(elapsedMs / 1000, 0.001);
+  const left = p.totalBytes - p.bytesSent;
+  const eta = left <= 0 ? "0s" : rate > 0 ? `${Math.ceil(left / rate)}s` : "-";
+  return { rate, eta };
+}
+
+/** One plain progress line (at most 80 columns); pure so it can be tested. */
 export function progressLine(p: UploadProgress, elapsedMs: number): string {
-  const pct = p.totalBytes ? (100 * p.bytesUploaded) / p.totalBytes : 100;
-  const rate = p.bytesUploaded / Math.max(elapsedMs / 1000, 0.001);
-  const etaS = rate > 0 ? (p.totalBytes - p.bytesUploaded) / rate : Infinity;
+  const pct = p.totalBytes ? (100 * p.bytesSent) / p.totalBytes : 100;
+  const { rate, eta } = pace(p, elapsedMs);
   return (
-    `${pct.toFixed(1)}% ${(p.bytesUploaded / MB).toFixed(1)}/${(p.totalBytes / MB).toFixed(1)} MB` +
-    ` ${(rate / MB).toFixed(1)} MB/s eta ${Number.isFinite(etaS) ? `${Math.ceil(etaS)}s` : "-"}` +
-    ` parts ${p.partsUploaded}/${p.totalParts}`
-  );
+    `${pct.toFixed(1)}% sent ${(p.bytesSent / MB).toFixed(1)}/${(p.totalBytes / MB).toFixed(1)} MB` +
+    ` acked ${(p.bytesUploaded / MB).toFixed(1)} MB ${(rate / MB).toFixed(1)} MB/s eta ${eta}` +
+    (p.totalParts > 1 ? ` parts ${p.partsUploaded}/${p.totalParts}` : "")
+  ).slice(0, 80);
+}
+
+/** The line a resumed run starts with, so its numbers make sense. */
+export function resumeLine(p: UploadProgress): string | undefined {
+  if (p.bytesResumed <= 0 || !p.sessionId) return undefined;
+  return `resuming session ${p.sessionId}: ${p.partsUploaded}/${p.totalParts} parts already stored`;
 }
 
 export function createProgressView(mode: "tty" | "lines" | "none", stream: NodeJS.WriteStream = process.stderr): ProgressView {
   const started = Date.now();
   if (mode === "none") return { update() {}, stop() {} };
+  let announced = false;
+  const announce = (p: UploadProgress) => {
+    if (announced) return;
+    announced = true;
+    const line = resumeLine(p);
+    if (line) stream.write(`${line}\n`);
+  };
   if (mode === "lines") {
     let last = 0;
     let final = "";
     return {
       update(p) {
+        announce(p);
         final = progressLine(p, Date.now() - started);
         if (Date.now() - last >= 2000 || p.bytesUploaded === p.totalBytes) {
           last = Date.now();
@@ -45,25 +69,29 @@ export function createProgressView(mode: "tty" | "lines" | "none", stream: NodeJ
       },
     };
   }
+  // 20 columns of bar + at most 58 of text: fits 80.
   const bar = new SingleBar({
     stream,
-    format: "{bar} {percentage}% | {done}/{total_mb} MB | {speed} MB/s | eta {eta_formatted} | parts {parts}",
+    format: "{bar} {percentage}% {sent}/{total_mb} MB acked {acked} {speed} MB/s eta {eta}",
+    barsize: 20,
     hideCursor: true,
-    etaBuffer: 20,
   });
   let begun = false;
   return {
     update(p) {
+      announce(p);
+      const { rate, eta } = pace(p, Date.now() - started);
       const payload = {
-        done: (p.bytesUploaded / MB).toFixed(1),
+        sent: (p.bytesSent / MB).toFixed(1),
         total_mb: (p.totalBytes / MB).toFixed(1),
-        speed: (p.bytesUploaded / MB / Math.max((Date.now() - started) / 1000, 0.001)).toFixed(1),
-        parts: `${p.partsUploaded}/${p.totalParts}`,
+        acked: (p.bytesUploaded / MB).toFixed(1),
+        speed: (rate / MB).toFixed(1),
+        eta,
       };
       if (!begun) {
         begun = true;
-        bar.start(p.totalBytes, p.bytesUploaded, payload);
-      } else bar.update(p.bytesUploaded, payload);
+        bar.start(p.totalBytes, p.bytesSent, payload);
+      } else bar.update(p.bytesSent, payload);
     },
     stop() {
       if (begun) bar.stop();

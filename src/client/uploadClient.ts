@@ -3,19 +3,33 @@
  * on them. The runtime's pieces are chosen here, once; everything below takes them as arguments.
  */
 import { BoxApi, type BoxClientOptions, type BoxFile } from "../api/boxApi";
-import { checkFileName, checkItemId } from "../core/validate";
+import { checkFileName, checkItemId, checkOptionsObject } from "../core/validate";
 import { nodeApiPlatform, nodeUploadPlatform } from "../platform/node";
 import type { UploadOptions } from "../upload/options";
 import type { UploadPlatform } from "../upload/ports";
 import { upload } from "../upload/run";
 import type { UploadSource } from "../upload/sources";
 
+export interface BoxUploadClientOptions extends BoxClientOptions {
+  /** Options every upload of this client starts from; each call's own options win. */
+  uploadDefaults?: UploadOptions;
+}
+
 export class BoxUploadClient extends BoxApi {
   private readonly uploadPlatform: UploadPlatform;
+  private readonly defaults: UploadOptions;
 
-  constructor(options: BoxClientOptions) {
+  constructor(options: BoxUploadClientOptions) {
     super(options, nodeApiPlatform);
     this.uploadPlatform = nodeUploadPlatform;
+    this.defaults = checkOptionsObject<UploadOptions>("uploadDefaults", options.uploadDefaults) as UploadOptions;
+  }
+
+  private withDefaults(options: UploadOptions | undefined): UploadOptions | undefined {
+    if (options === undefined) return this.defaults;
+    // Anything but a plain options object goes on as it is, to be refused by the option checks.
+    if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
+    return { ...this.defaults, ...options };
   }
 
   /**
@@ -23,7 +37,7 @@ export class BoxUploadClient extends BoxApi {
    * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
    */
   uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.guarded(() => upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, options));
+    return this.guarded(() => upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, this.withDefaults(options)));
   }
 
   /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
@@ -34,7 +48,7 @@ export class BoxUploadClient extends BoxApi {
         this.uploadPlatform,
         { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) },
         source,
-        options,
+        this.withDefaults(options),
       ),
     );
   }

@@ -46,7 +46,7 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
         if (!holds(prior, part, sha1)) {
           throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
         }
-        await st.acknowledge(part, prior);
+        await st.acknowledge(part, prior, true);
         continue;
       }
       const own = new AbortController();
@@ -67,7 +67,8 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
   await Promise.all(inFlight);
   if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
   if (firstError) throw firstError.error;
-  await reader.finish();
+  // A stream that delivered every byte may still never end: the abort must end that wait too.
+  await untilAborted(reader.finish(), s.signal);
   await st.saveState(true);
   return whole.hex();
 }

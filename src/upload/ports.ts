@@ -18,6 +18,10 @@ export type UploadApi = Pick<
   | "commitUploadSession"
   | "abortUploadSession"
   | "sessionCall"
+  | "uploadFile"
+  | "uploadFileVersion"
+  | "preflightUpload"
+  | "getFile"
 >;
 
 export interface UploadPlatform {

@@ -5,6 +5,7 @@
 import type { BoxFile, UploadPart } from "../api/boxApi";
 import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
 import { commit } from "./commit";
+import { uploadDirect } from "./direct";
 import { settings, type UploadOptions } from "./options";
 import { sendParts } from "./parts";
 import type { UploadApi, UploadPlatform } from "./ports";
@@ -66,6 +67,15 @@ export async function upload(
   } catch (err) {
     await s.resume?.release();
     throw err;
+  }
+  if (reader.size < s.chunkedThreshold) {
+    // One request: nothing to resume, so the state file (if any) is only released.
+    try {
+      return await uploadDirect(api, platform, target, reader, s);
+    } finally {
+      void reader.close().catch(() => undefined);
+      await s.resume?.release();
+    }
   }
   const st = new UploadState(api, platform, target, reader, s);
   try {

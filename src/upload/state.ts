@@ -26,6 +26,12 @@ export class UploadState {
   readonly guard = new CommitGuard(() => this.sessionId);
   private ackedBytes = 0;
   private ackedParts = 0;
+  /** Bytes of parts in flight handed to the network so far, by part index. */
+  private readonly sending = new Map<number, number>();
+  private sendingBytes = 0;
+  private resumedBytes = 0;
+  /** bytesSent in the last progress event (it never goes back, even after a resend). */
+  private reportedSent = 0;
   private lastStateWrite = 0;
   /** Bytes in the last progress event; -1 before the first. */
   private reportedBytes = -1;
@@ -49,27 +55,47 @@ export class UploadState {
     this.acked = new Array(this.plan.length);
     this.ackedBytes = 0;
     this.ackedParts = 0;
+    this.sending.clear();
+    this.sendingBytes = 0;
     this.report();
   }
 
-  async acknowledge(part: PartRange, uploaded: UploadPart): Promise<void> {
+  /** `resumed`: the part was already in the session when this run began. */
+  async acknowledge(part: PartRange, uploaded: UploadPart, resumed = false): Promise<void> {
     if (this.acked[part.index] === undefined) {
       this.acked[part.index] = uploaded;
       this.ackedBytes += part.size;
       this.ackedParts++;
+      if (resumed) this.resumedBytes += part.size;
+      this.sendingBytes -= this.sending.get(part.index) ?? 0;
+      this.sending.delete(part.index);
       this.report();
     }
     await this.saveState(false);
   }
 
-  /** Progress counts only acknowledged parts. After a session restart the count starts again
-   * from zero; the events then hold still rather than move back. */
+  /** `bytes` of `part` have been handed to the network so far (this try). */
+  noteSent(part: PartRange, bytes: number): void {
+    if (this.acked[part.index] !== undefined) return;
+    this.sendingBytes += bytes - (this.sending.get(part.index) ?? 0);
+    this.sending.set(part.index, bytes);
+    this.report();
+  }
+
+  /**
+   * Progress: acknowledged bytes, and bytes on the wire (in flight included). Both only go up:
+   * after a session restart or a resent part the counts hold still rather than move back.
+   */
   private report(): void {
-    if (this.ackedBytes <= this.reportedBytes) return;
-    this.reportedBytes = this.ackedBytes;
+    const sent = Math.max(this.reportedSent, this.ackedBytes + this.sendingBytes);
+    if (this.ackedBytes <= this.reportedBytes && sent <= this.reportedSent) return;
+    this.reportedBytes = Math.max(this.reportedBytes, this.ackedBytes);
+    this.reportedSent = Math.max(sent, this.reportedBytes);
     this.s.onProgress?.({
       sessionId: this.sessionId,
-      bytesUploaded: this.ackedBytes,
+      bytesUploaded: this.reportedBytes,
+      bytesSent: this.reportedSent,
+      bytesResumed: this.resumedBytes,
       totalBytes: this.reader.size,
       partsUploaded: this.ackedParts,
       totalParts: this.plan.length,

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { link, open, readFile, rename, rm } from "node:fs/promises";
 import { BoxInputError } from "../../core/errors";
 import type { ResumeState, StateStore } from "../../upload/resume";
 
@@ -36,27 +36,69 @@ export class StateFile implements StateStore {
     return `${this.path}.lock`;
   }
 
+  /**
+   * Claims `<path>.lock`. The pid is written to a temp file first and hard-linked into place, so
+   * the lock appears whole or not at all (a rival never reads it half-written). A lock whose owner
+   * is dead is moved aside, and taken over only if what was moved aside is still that dead owner's.
+   */
   async acquire(): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const handle = await open(this.lockPath, CREATE_NEW, 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        this.locked = true;
-        return;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR") throw new BoxInputError("options.resume.path", `${this.path}: its folder does not exist`);
-        if (code !== "EEXIST") throw new BoxInputError("options.resume.path", `${this.path}: cannot create ${this.lockPath} (${code ?? err})`);
-      }
-      const owner = Number((await readFile(this.lockPath, "utf8").catch(() => "")).trim());
-      if (Number.isSafeInteger(owner) && owner > 0 && alive(owner)) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.tryLink()) return;
+      const owner = await this.ownerOf(this.lockPath);
+      if (owner === undefined) continue; // released meanwhile: try again
+      if (owner > 0 && alive(owner)) {
         throw new BoxInputError("options.resume.path", `${this.path} is in use by process ${owner}; wait for it to end`);
       }
       // The owner died (kill -9, power loss): its lock is stale.
-      await rm(this.lockPath, { force: true });
+      const aside = `${this.lockPath}.${randomUUID()}.stale`;
+      try {
+        await rename(this.lockPath, aside);
+      } catch {
+        continue; // someone else moved it first: look again
+      }
+      const moved = await this.ownerOf(aside);
+      if (moved !== owner) {
+        // We moved a rival's fresh lock: put it back (if nothing took its place) and yield to it.
+        await link(aside, this.lockPath).catch(() => undefined);
+        await rm(aside, { force: true });
+        throw new BoxInputError("options.resume.path", `${this.path} is in use by process ${moved}; wait for it to end`);
+      }
+      await rm(aside, { force: true });
     }
     throw new BoxInputError("options.resume.path", `${this.path}: another process claimed it at the same moment`);
+  }
+
+  /** Links a complete lock file into place; false when one is already there. */
+  private async tryLink(): Promise<boolean> {
+    const tmp = `${this.lockPath}.${randomUUID()}.tmp`;
+    try {
+      const handle = await open(tmp, CREATE_NEW, 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new BoxInputError("options.resume.path", `${this.path}: its folder does not exist`);
+      throw new BoxInputError("options.resume.path", `${this.path}: cannot create a lock beside it (${code ?? "error"})`);
+    }
+    try {
+      await link(tmp, this.lockPath);
+      this.locked = true;
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") throw new BoxInputError("options.resume.path", `${this.path}: cannot create ${this.lockPath} (${code ?? "error"})`);
+      return false;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  /** The pid a lock file names (-1 when it names none); undefined when it cannot be read (gone). */
+  private async ownerOf(path: string): Promise<number | undefined> {
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    const pid = Number(text.trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : -1;
   }
 
   async release(): Promise<void> {

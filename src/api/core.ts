@@ -1,0 +1,189 @@
+/**
+ * The typed API layer's base: a thin layer over openapi-fetch. One middleware adds the bearer
+ * token (and refuses to send it anywhere but a trusted origin); send() runs one call with its
+ * deadline, the one 401 refresh, and turns every failure into one of our errors, cleaned of our
+ * tokens. It knows nothing of the uploader above it, nor of the runtime below it (the transport
+ * and the default user agent are injected). The operations are in the subclasses.
+ */
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+import type { paths } from "../../generated/box-chunked-uploads";
+import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { untilAborted } from "../core/sleep";
+import { classify, toApiError } from "./apiError";
+import { TokenSource } from "./auth";
+import { clientSettings } from "./inputs";
+import { Origins, type SessionEndpoint } from "./origins";
+import { Secrets } from "./secrets";
+import { capBodies, type StreamedBody } from "./transport";
+import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
+
+export class ApiCore {
+  /** The underlying openapi-fetch client, for anything this class does not wrap. */
+  readonly api: Client<paths>;
+  /** The same client without the auth middleware, for the token endpoint (it must not get a bearer token). */
+  protected readonly tokenApi: Client<paths>;
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
+  readonly tokens: TokenSource;
+  /** Every token this client has used, for redaction of anything a server sends back. */
+  readonly secrets = new Secrets();
+  protected readonly origins: Origins;
+  protected readonly requestTimeoutMs: number;
+  /** Whether the transport takes a StreamedBody as it is (the Node one); else bodies become web streams. */
+  private readonly streamsNatively: boolean;
+  private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  private readonly closeTransport: () => Promise<void>;
+
+  constructor(options: BoxClientOptions, platform: ApiPlatform) {
+    const { userAgent, requestTimeoutMs, idleMs } = clientSettings(options, platform);
+    this.origins = new Origins(options.baseUrl, options.apiBaseUrl, options.trustedOrigins);
+    this.baseUrl = this.origins.baseUrl;
+    this.apiBaseUrl = this.origins.apiBaseUrl;
+    this.requestTimeoutMs = requestTimeoutMs;
+    if (options.onRequest !== undefined && typeof options.onRequest !== "function") throw new BoxInputError("onRequest", "must be a function");
+    this.onRequest = options.onRequest;
+    const transport = options.fetch ? undefined : platform.createTransport({ idleMs });
+    this.closeTransport = transport ? transport.close : async () => {};
+    this.streamsNatively = transport?.streamedBodies === true;
+    const make = (baseUrl: string) => {
+      const client = createClient<paths>({
+        baseUrl,
+        headers: { "user-agent": userAgent },
+        // A redirect would carry a part's bytes (and, to the same origin, the token) somewhere we
+        // did not choose: it is answered as the 3xx it is, never followed.
+        redirect: "manual",
+        ...(transport ? { fetch: transport.fetch, ...(transport.Request ? { Request: transport.Request } : {}) } : { fetch: options.fetch! }),
+      });
+      // The built-in transport caps bodies as it reads them; a caller's fetch gets the same caps here.
+      if (!transport) client.use(capBodies);
+      return client;
+    };
+    this.api = make(this.baseUrl);
+    this.api.use(this.authMiddleware());
+    this.tokenApi = make(this.origins.tokenBaseUrl);
+    this.tokens = new TokenSource(options.token, this.secrets, (form) => this.requestToken(form));
+  }
+
+  /** A streamed body in the form the transport takes: as it is, or as a web stream. */
+  protected streamBody(body: StreamedBody): BodyInit {
+    if (this.streamsNatively) return body as unknown as BodyInit;
+    const it = body.chunks()[Symbol.asyncIterator]();
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await it.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    });
+  }
+
+  /** What a fetch Request needs to send a web stream. */
+  protected streamInit(): { duplex?: "half" } {
+    return this.streamsNatively ? {} : { duplex: "half" };
+  }
+
+  /** A failure as it leaves the API layer: one of our errors, cleaned of our tokens. */
+  protected cleanFailure(err: unknown, label: string, caller: AbortSignal | undefined, deadline: AbortSignal): unknown {
+    return this.secrets.cleanError(classify(err, label, caller, deadline, this.requestTimeoutMs));
+  }
+
+  /** `POST /oauth2/token` for the OAuth grants; defined where the operations are. */
+  protected requestToken(_form: Record<string, string>): Promise<{ access_token?: string; expires_in?: number; refresh_token?: string }> {
+    return Promise.reject(new BoxInputError("token", "this client has no token endpoint"));
+  }
+
+  private authMiddleware(): Middleware {
+    return {
+      onRequest: async ({ request }) => {
+        if (!this.isTrusted(request.url)) {
+          throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${new URL(request.url).origin}`);
+        }
+        const token = await untilAborted(this.tokens.get(), request.signal ?? undefined);
+        request.headers.set("authorization", `Bearer ${token}`);
+        return request;
+      },
+    };
+  }
+
+  /** Closes idle keep-alive connections; call when done so the process can exit at once. */
+  close(): Promise<void> {
+    return this.closeTransport();
+  }
+
+  /** True when `url` may receive our token. */
+  isTrusted(url: string): boolean {
+    return this.origins.isTrusted(url);
+  }
+
+  /**
+   * Call options that reach a session's endpoint where Box named one we may use (the one rule for
+   * `session_endpoints`); the client's own base URL otherwise.
+   */
+  sessionCall(session: UploadSession, endpoint: SessionEndpoint = "upload_part"): CallOptions {
+    const base = this.origins.sessionBase(session, endpoint);
+    return base === undefined ? {} : { baseUrl: base };
+  }
+
+  /**
+   * Runs one openapi-fetch call and unwraps it: data on 2xx, BoxApiError otherwise. A 401 with a
+   * token provider gets one fresh token and one more try. The whole call, token included, ends at
+   * the caller's abort or the request deadline, and every failure leaves as one of our errors,
+   * cleaned of our tokens.
+   */
+  protected async send<T>(
+    label: string,
+    options: CallOptions,
+    call: (init: { signal: AbortSignal; baseUrl?: string }) => Promise<{ data?: T; error?: unknown; response: Response }>,
+  ): Promise<T> {
+    if (options.baseUrl !== undefined && !this.isTrusted(options.baseUrl)) {
+      throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
+    }
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const init = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
+    const started = Date.now();
+    let response: Response | undefined;
+    try {
+      const token = await untilAborted(this.tokens.get(), signal);
+      let result = await call(init);
+      if (result.response.status === 401 && this.tokens.refreshable) {
+        this.log(label, result.response, started);
+        await untilAborted(this.tokens.refresh(token), signal);
+        result = await call(init);
+      }
+      response = result.response;
+      if (response.ok) return result.data as T;
+      throw toApiError(label.split(" ")[0]!, response, result.error);
+    } catch (err) {
+      throw this.cleanFailure(err, label, options.signal, deadline);
+    } finally {
+      this.log(label, response, started);
+    }
+  }
+
+  /** One line for `onRequest` (the CLI's --verbose): never a token, a query or a body. */
+  protected log(label: string, response: Response | undefined, started: number): void {
+    if (!this.onRequest) return;
+    let path = label.split(" ")[1] ?? "";
+    try {
+      if (response?.url) path = new URL(response.url).pathname;
+    } catch {
+      /* keep the operation's template */
+    }
+    const requestId = response?.headers.get("box-request-id") ?? undefined;
+    try {
+      this.onRequest({
+        method: label.split(" ")[0]!,
+        path: this.secrets.clean(path),
+        status: response?.status ?? 0,
+        ms: Date.now() - started,
+        ...(requestId ? { requestId: this.secrets.clean(requestId) } : {}),
+      });
+    } catch {
+      /* a logger that throws must not fail the upload */
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Files below the chunked threshold go up in one multipart request (Box's direct upload), with
+ * the SHA-1 in Content-MD5 so Box refuses bytes that do not match. The source is read twice (once
+ * to hash, once to send, in 1 MiB slices); a stream, which cannot be read twice, is first held in
+ * memory, which the threshold bounds. A new file is preflighted first, so a name conflict or a
+ * full quota fails before any byte is sent. A request whose answer was lost is never blindly
+ * repeated: we first look whether it landed (a new file: a conflict naming a file with our SHA-1;
+ * a new version: the file's current version carries our SHA-1 and is not the one before).
+ */
+import type { BoxFile } from "../api/boxApi";
+import type { ByteSource } from "../api/multipart";
+import { BoxApiError, BoxProtocolError, UploadAbortedError } from "../core/errors";
+import { mayHaveSucceeded, withRetry } from "../core/retry";
+import type { Settings } from "./options";
+import type { UploadApi, UploadPlatform } from "./ports";
+import type { UploadTarget } from "./resume";
+import { openSource, type PartReader } from "./sources";
+
+const SLICE = 1024 * 1024;
+
+/** The bytes of a source, read in slices; a stream is gathered first (it is below the threshold). */
+async function readable(reader: PartReader): Promise<PartReader> {
+  if (reader.seekable) return reader;
+  const all = await reader.read({ index: 0, offset: 0, size: reader.size });
+  await reader.finish();
+  return openSource(all, reader.size, () => Promise.reject(new Error("unreachable")));
+}
+
+async function sha1Of(source: ByteSource, platform: UploadPlatform): Promise<string> {
+  const hash = platform.sha1();
+  for (let offset = 0; offset < source.size; offset += SLICE) hash.update(await source.read(offset, Math.min(SLICE, source.size - offset)));
+  return hash.hex();
+}
+
+/** The id of an item in a 409's `context_info.conflicts` that holds these bytes, if one does. */
+export function conflictWithSha1(err: unknown, sha1: string): string | undefined {
+  if (!(err instanceof BoxApiError) || err.status !== 409) return undefined;
+  const conflicts = err.contextInfo?.conflicts;
+  const list = Array.isArray(conflicts) ? conflicts : conflicts ? [conflicts] : [];
+  const match = list.find((c) => c && typeof c === "object" && (c as { sha1?: unknown }).sha1 === sha1 && typeof (c as { id?: unknown }).id === "string");
+  return match ? (match as { id: string }).id : undefined;
+}
+
+export async function uploadDirect(api: UploadApi, platform: UploadPlatform, target: UploadTarget, original: PartReader, s: Settings): Promise<BoxFile> {
+  const reader = await readable(original);
+  const source: ByteSource = { size: reader.size, read: (offset, size) => reader.read({ index: -1, offset, size }) };
+  const sha1 = await sha1Of(source, platform);
+  const signal = s.signal;
+  const call = (ctx: { signal: AbortSignal }) => ({ signal: ctx.signal });
+  const retried = <T>(task: (ctx: { signal: AbortSignal; lastError: unknown }) => Promise<T>) => withRetry(s.retry, task, signal ? { signal } : {});
+
+  // Monotonic like the chunked events: a resent body does not move the count back.
+  let sentMax = 0;
+  const progress = (sent: number, acked: number) => {
+    sentMax = Math.max(sentMax, sent);
+    s.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
+  };
+
+  let before: string | undefined;
+  if (target.kind === "new") {
+    await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
+  } else {
+    before = (await retried((ctx) => api.getFile(target.fileId, ["file_version", "sha1"], call(ctx)))).file_version?.id;
+  }
+
+  /** Whether an upload whose answer we lost went through; the file if it did. */
+  const landed = async (ctx: { signal: AbortSignal }): Promise<BoxFile | undefined> => {
+    if (target.kind === "new") {
+      try {
+        await api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx));
+        return undefined;
+      } catch (err) {
+        const id = conflictWithSha1(err, sha1);
+        if (id === undefined) throw err;
+        return api.getFile(id, ["sha1", "size", "name", "file_version", "parent", "etag"], call(ctx));
+      }
+    }
+    const now = await api.getFile(target.fileId, ["sha1", "size", "name", "file_version", "parent", "etag"], call(ctx));
+    return now.sha1 === sha1 && now.file_version?.id !== before ? now : undefined;
+  };
+
+  const file = await retried(async (ctx) => {
+    if (ctx.lastError !== undefined && mayHaveSucceeded(ctx.lastError)) {
+      const found = await landed(ctx);
+      if (found) return found;
+    }
+    const report = (sent: number) => progress(sent, 0);
+    return target.kind === "new"
+      ? api.uploadFile(target.folderId, target.fileName, source, sha1, { ...call(ctx), onBodySent: report })
+      : api.uploadFileVersion(target.fileId, source, sha1, { ...(s.fileName ? { fileName: s.fileName } : {}), ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) }, { ...call(ctx), onBodySent: report });
+  }).catch((err: unknown) => {
+    if (signal?.aborted) throw new UploadAbortedError(undefined, { cause: signal.reason });
+    throw err;
+  });
+  if (file.sha1 !== sha1) throw new BoxProtocolError(`Box stored SHA-1 ${file.sha1}, we uploaded ${sha1}`);
+  progress(reader.size, reader.size);
+  return file;
+}
