@@ -6,11 +6,12 @@ import { PART } from "../../scripts/tooling/harness";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
 import { bytesOf } from "../../scripts/tooling/random";
 import { sha1 } from "../../scripts/tooling/sha1";
-import { progressLine } from "../../src/cli/progressView";
+import { progressLine, resumeLine } from "../../src/cli/progressView";
 import { requestsTo, storedOffsets, versionSessionOf } from "../support/serverLog";
 import { runCli } from "../support/spawnCli";
 
-const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN };
+// The server takes chunked sessions of any size; BOX_CHUNKED_THRESHOLD=1 sends these small files through them.
+const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN, BOX_CHUNKED_THRESHOLD: "1" };
 let dir: string;
 let server: LocalBoxServer;
 let slowParts = false;
@@ -161,7 +162,17 @@ describe("Ctrl-C", () => {
   });
 });
 
-test("progressLine shows percent, bytes, speed, eta and parts", () => {
-  const line = progressLine({ sessionId: "S", bytesUploaded: 50e6, totalBytes: 200e6, partsUploaded: 6, totalParts: 24 }, 10_000);
-  expect(line).toBe("25.0% 50.0/200.0 MB 5.0 MB/s eta 30s parts 6/24");
+test("progressLine moves with bytes sent, shows what is acknowledged, fits 80 columns", () => {
+  const p = { sessionId: "S", bytesUploaded: 50e6, bytesSent: 60e6, bytesResumed: 0, totalBytes: 200e6, partsUploaded: 6, totalParts: 24 };
+  const line = progressLine(p, 10_000);
+  expect(line).toBe("30.0% sent 60.0/200.0 MB acked 50.0 MB 6.0 MB/s eta 24s parts 6/24");
+  expect(progressLine({ ...p, totalBytes: 99_999e6, bytesSent: 99_998e6, bytesUploaded: 99_997e6, partsUploaded: 9999, totalParts: 10000 }, 1).length).toBeLessThanOrEqual(80);
+});
+
+test("a resumed run's speed and ETA count only this run's bytes, and it says what was stored", () => {
+  const p = { sessionId: "S1", bytesUploaded: 80e6, bytesSent: 90e6, bytesResumed: 80e6, totalBytes: 180e6, partsUploaded: 8, totalParts: 18 };
+  // 10 MB sent by this run in 2 s: 5 MB/s, 90 MB left: 18 s; not (90 MB / 2 s).
+  expect(progressLine(p, 2_000)).toBe("50.0% sent 90.0/180.0 MB acked 80.0 MB 5.0 MB/s eta 18s parts 8/18");
+  expect(resumeLine(p)).toBe("resuming session S1: 8/18 parts already stored");
+  expect(resumeLine({ ...p, bytesResumed: 0 })).toBeUndefined();
 });

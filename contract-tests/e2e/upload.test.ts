@@ -215,6 +215,7 @@ describe("behaviour of the uploader", () => {
       token: DEFAULT_TOKEN,
       baseUrl: `http://127.0.0.1:${new URL(h.client.baseUrl).port}/api/2.0`,
       trustedOrigins: [new URL(h.server.baseUrl).origin],
+      uploadDefaults: { chunkedThreshold: 1 },
     });
     try {
       const mark = h.proxy.exchanges;

@@ -206,10 +206,8 @@ describe("certificate checks are never skipped", () => {
     if (through) expect(proxy.seen.every((s) => s.method === "CONNECT")).toBe(true);
   });
 
-  // Today this ends as Node's own error (code DEPTH_ZERO_SELF_SIGNED_CERT), not one of ours:
-  // src/api/apiError.ts classify has no case for TLS verification failures. Once it has, this
-  // test fails: make it a plain test then.
-  test.failing("a certificate Node does not trust ends as one of our typed errors", async () => {
+  // Node's own error (code DEPTH_ZERO_SELF_SIGNED_CERT) becomes BoxNetworkError with that code.
+  test("a certificate Node does not trust ends as one of our typed errors", async () => {
     const failure = expectFailed(await upload(tlsServer.baseUrl, {}));
     expect(failure.typed).toBe(true);
   });

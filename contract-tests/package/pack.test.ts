@@ -129,7 +129,7 @@ test("the tarball holds the built code, types and fragment, and no tests or sour
 
 const script = (importLine: string) => `${importLine}
 const data = Buffer.alloc(700 * 1024, 7);
-const client = new BoxUploadClient({ token: process.env.TOKEN, baseUrl: process.env.BASE_URL });
+const client = new BoxUploadClient({ token: process.env.TOKEN, baseUrl: process.env.BASE_URL, apiBaseUrl: process.env.API_BASE_URL });
 client.uploadNewFile("0", process.env.NAME, data).then(async (file) => {
   console.log(JSON.stringify({ sha1: file.sha1, parts: planParts(data.length, 256 * 1024).length, isError: new BoxInputError("a", "b") instanceof TypeError }));
   await client.close();
@@ -146,7 +146,7 @@ test.each([
   const { stdout: out } = await promisify(execFile)(process.execPath, [name], {
     cwd: project,
     encoding: "utf8",
-    env: { ...process.env, TOKEN: DEFAULT_TOKEN, BASE_URL: server.baseUrl, NAME: `from-${name}` },
+    env: { ...process.env, TOKEN: DEFAULT_TOKEN, BASE_URL: server.baseUrl, API_BASE_URL: server.apiBaseUrl, NAME: `from-${name}` },
   });
   const expected = require("node:crypto").createHash("sha1").update(Buffer.alloc(700 * 1024, 7)).digest("hex");
   expect(JSON.parse(out)).toEqual({ sha1: expected, parts: 3, isError: true });

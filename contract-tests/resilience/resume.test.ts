@@ -64,7 +64,7 @@ test("kill -9 mid-upload, then resume: only the missing parts are sent, one vers
     expect((await stat(statePath)).mode & 0o777).toBe(0o600);
 
     const mark = server.log.length;
-    const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl });
+    const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl, uploadDefaults: { chunkedThreshold: 1 } });
     try {
       const committed = await client.uploadNewVersion(file.id, path, { resume: { path: statePath } });
       expect(committed.sha1).toBe(sha1(data));
@@ -91,7 +91,7 @@ describe("resume state", () => {
       // Fail the upload after two parts, keeping the session for resume.
       before: (ctx) => (ctx.route === "uploadPart" && (ctx.range?.offset ?? 0) >= 2 * PART && failing ? { status: 400 } : undefined),
     });
-    client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: await server.start() });
+    client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: await server.start(), uploadDefaults: { chunkedThreshold: 1 } });
   });
   afterEach(async () => {
     await client.close();

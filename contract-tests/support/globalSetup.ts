@@ -4,6 +4,9 @@ import { ROOT } from "../../scripts/tooling/paths";
 import { startPrism } from "./prism";
 
 export default async function globalSetup(): Promise<void> {
+  // Every server a test talks to is on loopback: a proxy set on the machine must not take that
+  // traffic (the network tests set their own proxy variables in child processes).
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) delete process.env[name];
   // The CLI and package tests drive the built package, so build it once, before any test runs.
   execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: "ignore" });
   const prism = await startPrism();

@@ -1,5 +1,5 @@
 /** Local Box server behind the validating proxy, and a client pointed at the proxy. */
-import { BoxUploadClient, type BoxClientOptions } from "../../src";
+import { BoxUploadClient, type BoxUploadClientOptions } from "../../src";
 import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "./localBoxServer";
 import { ValidatingProxy } from "./validatingProxy";
 
@@ -14,16 +14,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Parts of `PART` bytes and no minimum size by default. */
+/**
+ * Parts of `PART` bytes and no minimum size by default, and the client uploads even small files
+ * through chunked sessions (chunkedThreshold 1), so tests cover many parts with little data.
+ */
 export async function startHarness(
   serverOptions: BoxServerOptions = {},
-  clientOptions: Partial<BoxClientOptions> = {},
+  clientOptions: Partial<BoxUploadClientOptions> = {},
 ): Promise<Harness> {
   const server = new LocalBoxServer({ minFileSize: 1, partSizeFor: () => PART, ...serverOptions });
   await server.start();
   const proxy = new ValidatingProxy(server.baseUrl);
   const baseUrl = await proxy.start();
-  const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl, ...clientOptions });
+  // Both hosts through the proxy: uploads under /api/2.0, file reads and preflights under /2.0.
+  const apiBaseUrl = `${new URL(baseUrl).origin}/2.0`;
+  const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl, apiBaseUrl, uploadDefaults: { chunkedThreshold: 1 }, ...clientOptions });
   return {
     server,
     proxy,
