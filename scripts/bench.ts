@@ -7,8 +7,14 @@
  * machine allows (SHA-1, file reads, raw loopback PUTs) and the typed client's per-call overhead.
  * Prints the medians and the targets, and writes everything to .bench/results-<timestamp>.json.
  *
+ * Modes "tls" (shaped like "shaped") and "tls-unshaped" serve HTTPS with the local server's
+ * throwaway certificate, which every client process trusts through NODE_EXTRA_CA_CERTS; each is
+ * then also printed next to its plain-HTTP twin when that ran too. `--tls` adds the TLS twin of
+ * every mode listed.
+ *
  *   npm run bench -- [--size GIB | --sizes 0.25,1,4] [--runs 3] [--bandwidth 40000000] [--latency 50]
- *                    [--modes unshaped,shaped] [--concurrency 1,4,8] [--micro | --skip-micro] [--cpu-prof]
+ *                    [--modes unshaped,shaped,tls,tls-unshaped] [--tls] [--concurrency 1,4,8]
+ *                    [--micro | --skip-micro] [--cpu-prof]
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
@@ -22,8 +28,8 @@ import { runJsonChild } from "./bench/child";
 import { cleanupOnSignals, withCleanup } from "./bench/cleanup";
 import type { ClientResult } from "./bench/measure";
 import type { PhysicalResult } from "./bench/physical";
-import { modeTable, modeTitle, physicalTable, sizeHeader, sizeLabel, verdictLines, wrapperLines } from "./bench/report";
-import { summarize, type ClientKind, type ClientRow, type ModeResult, type SizeResult } from "./bench/results";
+import { modeTable, modeTitle, physicalTable, sizeHeader, sizeLabel, tlsTable, verdictLines, wrapperLines } from "./bench/report";
+import { MODES, parseModes, summarize, type ClientKind, type ClientRow, type ModeName, type ModeResult, type SizeResult } from "./bench/results";
 import { sizeTargets, wrapperTargets, type Verdict } from "./bench/targets";
 import type { WrapperResult } from "./bench/wrapper";
 
@@ -32,7 +38,7 @@ interface Options {
   runs: number;
   bytesPerSecond: number;
   latencyMs: number;
-  modes: ModeResult["name"][];
+  modes: ModeName[];
   concurrencies: number[];
   micro: "only" | "also" | "skip";
   cpuProfDir: string | undefined;
@@ -42,6 +48,8 @@ interface Server {
   baseUrl: string;
   token: string;
   fileId: string;
+  /** With --tls: the server's certificate, for NODE_EXTRA_CA_CERTS. */
+  caFile?: string;
 }
 
 interface ClientSpec {
@@ -77,6 +85,7 @@ function options(): Options {
       bandwidth: { type: "string", default: "40000000" },
       latency: { type: "string", default: "50" },
       modes: { type: "string", default: "unshaped,shaped" },
+      tls: { type: "boolean", default: false },
       concurrency: { type: "string", default: "1,4,8" },
       micro: { type: "boolean", default: false },
       "skip-micro": { type: "boolean", default: false },
@@ -86,10 +95,7 @@ function options(): Options {
   const sizes = (values.sizes ?? values.size ?? "0.25").split(",").map((s) => Math.round(positive("sizes", s) * GiB));
   // The local server refuses chunked uploads below Box's minimum (20 MB), as Box does.
   if (sizes.some((b) => b < 20_000_000)) throw new Error("--size/--sizes are in GiB and must be at least 0.02 (20 MB)");
-  const modes = values.modes!.split(",").map((m) => {
-    if (m !== "unshaped" && m !== "shaped") throw new Error(`--modes takes unshaped and/or shaped, got ${m}`);
-    return m;
-  });
+  const modes = parseModes(values.modes!, values.tls!);
   // The default concurrency is always measured: the targets compare at it.
   const concurrencies = [...new Set([...values.concurrency!.split(",").map((c) => whole("concurrency", c)), DEFAULT_CONCURRENCY])].sort((a, b) => a - b);
   return {
@@ -140,14 +146,24 @@ function nodeArgs(o: Options, spec: ClientSpec, mode: string, run: number): stri
   return ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name}`];
 }
 
-async function benchMode(o: Options, name: ModeResult["name"], path: string, bytes: number, sha1: string): Promise<ModeResult> {
-  const shaped = name === "shaped";
-  const serverArgs = shaped ? ["--bandwidth", String(o.bytesPerSecond), "--latency", String(o.latencyMs)] : [];
+async function benchMode(o: Options, name: ModeName, path: string, bytes: number, sha1: string): Promise<ModeResult> {
+  const { shaped, tls } = MODES[name];
+  const serverArgs = [...(shaped ? ["--bandwidth", String(o.bytesPerSecond), "--latency", String(o.latencyMs)] : []), ...(tls ? ["--tls"] : [])];
   const { value: server, child } = await startJsonChild<Server>(join(__dirname, "local-server.js"), serverArgs);
   return withCleanup(
     () => stopChild(child),
     async () => {
-      const mode: ModeResult = { name, rows: [], sdkWallSeconds: 0, ...(shaped ? { bytesPerSecond: o.bytesPerSecond, latencyMs: o.latencyMs } : {}) };
+      if (tls && !server.caFile) throw new Error("local-server.js --tls printed no caFile");
+      // NODE_EXTRA_CA_CERTS is read when a process starts, so every client child gets it; it
+      // replaces any the bench inherited, which loopback needs no other certificate from.
+      const env = { BOX_ACCESS_TOKEN: server.token, ...(server.caFile ? { NODE_EXTRA_CA_CERTS: server.caFile } : {}) };
+      const mode: ModeResult = {
+        name,
+        ...(tls ? { tls } : {}),
+        rows: [],
+        sdkWallSeconds: 0,
+        ...(shaped ? { bytesPerSecond: o.bytesPerSecond, latencyMs: o.latencyMs } : {}),
+      };
       const specs = clientSpecs(o, server, path);
       // Generous: 1 MB/s would be far below anything measured here, yet a hang still ends.
       const timeoutMs = 120_000 + bytes / 1000;
@@ -156,7 +172,7 @@ async function benchMode(o: Options, name: ModeResult["name"], path: string, byt
       // not counted, so whichever client comes first is not penalized.
       const warmUp = specs.find((s) => s.kind === "minimal" && s.concurrency === DEFAULT_CONCURRENCY)!;
       progress(`${sizeLabel(bytes)} ${name}: warming the server up (not counted)`);
-      await runJsonChild<ClientResult>(warmUp.script, warmUp.args, { env: { BOX_ACCESS_TOKEN: server.token }, timeoutMs });
+      await runJsonChild<ClientResult>(warmUp.script, warmUp.args, { env, timeoutMs });
       // Runs go round-robin over the clients, starting one further each round, so a slow spell of
       // the machine hits them all alike and no client always follows the same one.
       for (let run = 0; run < o.runs; run++) {
@@ -166,7 +182,7 @@ async function benchMode(o: Options, name: ModeResult["name"], path: string, byt
           progress(`${sizeLabel(bytes)} ${name} run ${run + 1}/${o.runs}: ${spec.label} conc ${spec.concurrency}`);
           const started = Date.now();
           const result = await runJsonChild<ClientResult>(spec.script, spec.args, {
-            env: { BOX_ACCESS_TOKEN: server.token },
+            env,
             nodeArgs: nodeArgs(o, spec, name, run),
             timeoutMs,
           });
@@ -216,6 +232,10 @@ async function benchSize(o: Options, bytes: number): Promise<SizeResult> {
 function printSize(size: SizeResult, runs: number): void {
   const lines = [sizeHeader(size, runs), "", "near-limit physical costs on this machine (client process alone)", ...physicalTable(size.physical, size.partSize)];
   for (const mode of size.modes) lines.push("", modeTitle(mode), ...modeTable(mode));
+  for (const tls of size.modes.filter((m) => m.tls)) {
+    const plain = size.modes.find((m) => m.name === MODES[tls.name].plain);
+    if (plain) lines.push("", `TLS next to plain HTTP: ${modeTitle(plain)}`, ...tlsTable(plain, tls));
+  }
   console.log(`${lines.join("\n")}\n`);
 }
 
@@ -232,6 +252,9 @@ async function main(): Promise<void> {
       sizes.push(size);
       printSize(size, o.runs);
       verdicts.push({ scope: `${sizeLabel(bytes)}, shaped, defaults (conc ${DEFAULT_CONCURRENCY})`, verdicts: sizeTargets(size) });
+      if (o.modes.includes("tls")) {
+        verdicts.push({ scope: `${sizeLabel(bytes)}, shaped over TLS, defaults (conc ${DEFAULT_CONCURRENCY})`, verdicts: sizeTargets(size, "tls") });
+      }
     }
   }
   if (o.micro !== "skip") {

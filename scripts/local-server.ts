@@ -1,7 +1,7 @@
 /**
  * The local Box upload server as its own process, for benchmarks (so the client's CPU and memory
- * are measured alone). Prints one JSON line: {"baseUrl","token","fileId"} (and "caFile" with
- * --tls); stops on SIGTERM.
+ * are measured alone). Prints one JSON line: {"baseUrl","apiBaseUrl","token","fileId"} (and
+ * "caFile" with --tls); stops on SIGTERM.
  *
  *   node .build/scripts/local-server.js [--bandwidth BYTES_PER_S] [--latency MS] [--min-size BYTES] [--tls]
  *
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     process.stderr.write(`local Box server: HTTPS with a throwaway certificate; to trust it, run clients with NODE_EXTRA_CA_CERTS=${caFile}\n`);
   }
   const file = server.addFile("bench.bin", Buffer.from("v1"));
-  process.stdout.write(`${JSON.stringify({ baseUrl, token: DEFAULT_TOKEN, fileId: file.id, ...(caFile ? { caFile } : {}) })}\n`);
+  process.stdout.write(`${JSON.stringify({ baseUrl, apiBaseUrl: server.apiBaseUrl, token: DEFAULT_TOKEN, fileId: file.id, ...(caFile ? { caFile } : {}) })}\n`);
   const stop = () =>
     void server.stop().then(() => {
       if (caDir) rmSync(caDir, { recursive: true, force: true });

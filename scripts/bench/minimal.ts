@@ -1,9 +1,10 @@
 /**
  * The near-limit reference: the least an uploader must do against this API, written for the
  * bench alone. Positioned reads into reused buffers, per-part and whole-file SHA-1, N parts in
- * flight over a keep-alive node:http Agent; no retries, no checks beyond status codes. Whatever
- * it reaches is what any client could reach here. Uploads a new version; prints one JSON line
- * shaped like scripts/upload-file.js's.
+ * flight over a keep-alive node:http Agent (node:https for an https:// base URL, trusting what
+ * NODE_EXTRA_CA_CERTS adds); no retries, no checks beyond status codes. Whatever it reaches is
+ * what any client could reach here. Uploads a new version; prints one JSON line shaped like
+ * scripts/upload-file.js's.
  *
  *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/minimal.js --base-url URL --file-id ID --path FILE --concurrency N
  */
@@ -34,7 +35,7 @@ async function readFully(handle: FileHandle, buffer: Buffer, offset: number, siz
 }
 
 async function upload(baseUrl: string, token: string, fileId: string, path: string, concurrency: number) {
-  const agent = keepAliveAgent(concurrency);
+  const agent = keepAliveAgent(concurrency, baseUrl);
   const auth = { authorization: `Bearer ${token}` };
   const handle = await open(path, "r");
   try {

@@ -8,6 +8,11 @@
  * session_endpoints the server returns for parts, listing and commit; so uploadUrl is the local
  * server's base URL without its `/2.0`.
  *
+ * Over HTTPS (the bench's tls modes) nothing else is needed: the SDK sends with node-fetch v2
+ * through proxy-agent's ProxyAgent, which (no proxy set) hands https:// to a plain https.Agent,
+ * so TLS is Node's own with its default trust store, and NODE_EXTRA_CA_CERTS=<the local server's
+ * certificate> is honoured. (That agent is not keep-alive: one TLS handshake per request.)
+ *
  *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/officialSdk.js --base-url URL --path FILE
  */
 import { createReadStream } from "node:fs";

@@ -1,7 +1,7 @@
 /** Renders the bench's results as the plain-text tables it prints. */
 import { GiB, MiB } from "../benchSupport";
 import { cpuPerGiB, type PhysicalResult } from "./physical";
-import { medianCost, type ModeResult, type SizeResult } from "./results";
+import { medianCost, type ModeResult, type SizeResult, type Summary } from "./results";
 import { MB } from "./stats";
 import { signed, type Verdict } from "./targets";
 import type { WrapperResult } from "./wrapper";
@@ -15,19 +15,26 @@ export function sizeLabel(bytes: number): string {
 }
 
 export function modeTitle(mode: ModeResult): string {
-  return mode.name === "shaped"
-    ? `shaped like a link to Box: ${(mode.bytesPerSecond! / MB).toFixed(0)} MB/s per request, +${mode.latencyMs} ms per answer`
+  const shaping = mode.bytesPerSecond !== undefined
+    ? `shaped like a link to Box: ${(mode.bytesPerSecond / MB).toFixed(0)} MB/s per request, +${mode.latencyMs} ms per answer`
     : "unshaped loopback";
+  return mode.tls ? `HTTPS (TLS, throwaway certificate via NODE_EXTRA_CA_CERTS), ${shaping}` : shaping;
 }
 
-const WIDTHS = [20, 4, 7, 8, 6, 6, 9, 8, 6];
+/** The minimal reference's row at a concurrency, in the same mode (the same server, the same run). */
+function reference(mode: ModeResult, concurrency: number): Summary | undefined {
+  return mode.rows.find((r) => r.kind === "minimal" && r.concurrency === concurrency)?.summary;
+}
+
+const WIDTHS = [20, 4, 7, 8, 6, 6, 6, 9, 8, 6];
 
 export function modeTable(mode: ModeResult): string[] {
   const sdk = mode.rows.find((r) => r.kind === "sdk")?.summary;
-  const lines = [`  ${cells(["client", "conc", "wall s", "MB/s", "x SDK", "CPU s", "CPU-s/GiB", "peak RSS", "SHA-1"], WIDTHS)}`];
+  const lines = [`  ${cells(["client", "conc", "wall s", "MB/s", "x SDK", "x ref", "CPU s", "CPU-s/GiB", "peak RSS", "SHA-1"], WIDTHS)}`];
   for (const row of mode.rows) {
     const s = row.summary;
     if (!s) continue;
+    const ref = row.kind === "minimal" ? undefined : reference(mode, row.concurrency);
     lines.push(
       `  ${cells(
         [
@@ -36,6 +43,7 @@ export function modeTable(mode: ModeResult): string[] {
           s.seconds.toFixed(2),
           s.mbPerSecond.toFixed(1),
           sdk ? (s.mbPerSecond / sdk.mbPerSecond).toFixed(2) : "-",
+          ref ? (s.mbPerSecond / ref.mbPerSecond).toFixed(2) : "-",
           s.cpuSeconds.toFixed(2),
           s.cpuPerGiB.toFixed(2),
           `${(s.peakRssBytes / MB).toFixed(0)} MB`,
@@ -46,6 +54,44 @@ export function modeTable(mode: ModeResult): string[] {
     );
   }
   if (sdk) lines.push(`  (official SDK runs took ${mode.sdkWallSeconds.toFixed(0)} s in all, process start included)`);
+  lines.push("  (x ref: MB/s over the minimal reference's at the same concurrency, in this mode)");
+  return lines;
+}
+
+const TLS_HEADER = ["client", "conc", "MB/s http", "MB/s tls", "tls/http", "CPU/GiB http", "CPU/GiB tls", "+CPU", "RSS http", "RSS tls", "x ref tls"];
+const TLS_WIDTHS = [20, 4, 9, 8, 8, 12, 11, 6, 8, 7, 9];
+
+/**
+ * Each client over HTTPS next to the same client over plain HTTP, same shaping: throughput, CPU
+ * per GiB and peak RSS, and how much of the plain figure TLS keeps (or adds).
+ */
+export function tlsTable(plain: ModeResult, tls: ModeResult): string[] {
+  const lines = [`  ${cells(TLS_HEADER, TLS_WIDTHS)}`];
+  for (const row of tls.rows) {
+    const t = row.summary;
+    const p = plain.rows.find((r) => r.kind === row.kind && r.concurrency === row.concurrency && r.isDefault === row.isDefault)?.summary;
+    if (!t) continue;
+    const ref = row.kind === "minimal" ? undefined : reference(tls, row.concurrency);
+    lines.push(
+      `  ${cells(
+        [
+          row.label,
+          row.concurrency,
+          p ? p.mbPerSecond.toFixed(1) : "-",
+          t.mbPerSecond.toFixed(1),
+          p ? (t.mbPerSecond / p.mbPerSecond).toFixed(2) : "-",
+          p ? p.cpuPerGiB.toFixed(2) : "-",
+          t.cpuPerGiB.toFixed(2),
+          p ? signed(t.cpuPerGiB - p.cpuPerGiB, 2) : "-",
+          p ? `${(p.peakRssBytes / MB).toFixed(0)} MB` : "-",
+          `${(t.peakRssBytes / MB).toFixed(0)} MB`,
+          ref ? (t.mbPerSecond / ref.mbPerSecond).toFixed(2) : "-",
+        ],
+        TLS_WIDTHS,
+      )}`,
+    );
+  }
+  lines.push("  (CPU/GiB: client CPU-s per GiB; +CPU: what TLS adds; x ref tls: MB/s over the minimal reference's over TLS, same concurrency)");
   return lines;
 }
 

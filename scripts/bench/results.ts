@@ -27,8 +27,38 @@ export interface ClientRow {
   summary?: Summary;
 }
 
+/**
+ * Server modes: plain HTTP unshaped or shaped like a link to Box, and the same two over HTTPS
+ * (the local server's throwaway certificate, trusted through NODE_EXTRA_CA_CERTS). "tls" is
+ * shaped, like the "shaped" mode it is compared with; "tls-unshaped" shows TLS's CPU cost bare.
+ */
+export type ModeName = "unshaped" | "shaped" | "tls" | "tls-unshaped";
+
+export const MODES: Record<ModeName, { shaped: boolean; tls: boolean; plain?: ModeName }> = {
+  unshaped: { shaped: false, tls: false },
+  shaped: { shaped: true, tls: false },
+  tls: { shaped: true, tls: true, plain: "shaped" },
+  "tls-unshaped": { shaped: false, tls: true, plain: "unshaped" },
+};
+
+export function isModeName(name: string): name is ModeName {
+  return Object.hasOwn(MODES, name);
+}
+
+/** `--modes` as given, checked; with `--tls`, each plain mode followed by its TLS twin. */
+export function parseModes(raw: string, addTls: boolean): ModeName[] {
+  const listed = raw.split(",").map((m) => {
+    if (!isModeName(m)) throw new Error(`--modes takes ${Object.keys(MODES).join(", ")}; got ${m}`);
+    return m;
+  });
+  const twin = (m: ModeName): ModeName[] => (MODES[m].tls ? [m] : [m, m === "shaped" ? "tls" : "tls-unshaped"]);
+  return [...new Set(addTls ? listed.flatMap(twin) : listed)];
+}
+
 export interface ModeResult {
-  name: "unshaped" | "shaped";
+  name: ModeName;
+  /** Served over HTTPS. */
+  tls?: boolean;
   bytesPerSecond?: number;
   latencyMs?: number;
   rows: ClientRow[];

@@ -5,7 +5,7 @@
  * The wrapper: < 10% per-call overhead over plain fetch.
  */
 import { DEFAULT_CONCURRENCY } from "../../src";
-import type { SizeResult, Summary } from "./results";
+import type { ModeName, SizeResult, Summary } from "./results";
 import { MB } from "./stats";
 import type { WrapperResult } from "./wrapper";
 
@@ -28,8 +28,9 @@ export function rssBound(partSize: number, concurrency = DEFAULT_CONCURRENCY): n
   return (concurrency + 1) * partSize + TARGETS.rssSlackBytes;
 }
 
-export function sizeTargets(size: SizeResult): Verdict[] {
-  const shaped = size.modes.find((m) => m.name === "shaped");
+/** The targets for one mode's results: "shaped" is what they are about; "tls" is checked alike. */
+export function sizeTargets(size: SizeResult, modeName: ModeName = "shaped"): Verdict[] {
+  const shaped = size.modes.find((m) => m.name === modeName);
   const find = (pick: (kind: string, concurrency: number, isDefault: boolean) => boolean): Summary | undefined =>
     shaped?.rows.find((r) => pick(r.kind, r.concurrency, r.isDefault))?.summary;
   const ours = find((kind, _c, isDefault) => kind === "ours" && isDefault);
