@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     console.log(`local Box server at ${baseUrl}; file ${file.id} has 1 version`);
     console.log(`uploading ${path} (${size} bytes) as a new version with box-upload...`);
     const concurrency = values.concurrency ? ["--concurrency", values.concurrency] : [];
-    const code = await runCli(["version", file.id, path, "--base-url", baseUrl, ...concurrency], DEFAULT_TOKEN);
+    const code = await runCli(["version", file.id, path, "--base-url", baseUrl, "--api-base-url", server.apiBaseUrl, ...concurrency], DEFAULT_TOKEN);
     if (code !== 0) {
       console.error(`box-upload exited with ${code}`);
       process.exitCode = code;

@@ -6,7 +6,6 @@
 import { FilesApi } from "./files";
 
 export type * from "./types";
-export type { DirectCallOptions } from "./files";
 export type { ByteSource } from "./multipart";
 
 export class BoxApi extends FilesApi {}

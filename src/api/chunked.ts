@@ -6,7 +6,11 @@ import { parseRetryAfter } from "../core/retryAfter";
 import { checkByteCount, checkHeaderValue, checkIntInRange, checkItemId, checkSessionId, checkSha1Hex } from "../core/validate";
 import { ApiCore } from "./core";
 import { sessionBody } from "./inputs";
-import type { CallOptions, CommitInput, CommitResult, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
+import { counted, sliced } from "./transport";
+import type { CallOptions, CommitInput, DirectCallOptions, CommitResult, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
+
+/** Slices a part is handed to the transport in when its progress is followed. */
+const PART_SLICE = 1024 * 1024;
 
 export class ChunkedUploadsApi extends ApiCore {
   /** `POST /files/{file_id}/upload_sessions`: starts uploading a new version of an existing file. */
@@ -59,7 +63,7 @@ export class ChunkedUploadsApi extends ApiCore {
     sessionId: string,
     bytes: Uint8Array,
     input: UploadPartInput,
-    options: CallOptions = {},
+    options: DirectCallOptions = {},
   ): Promise<UploadPart> {
     checkSessionId("sessionId", sessionId);
     if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
@@ -81,9 +85,11 @@ export class ChunkedUploadsApi extends ApiCore {
           },
         },
         headers: { "content-type": "application/octet-stream" },
-        // The fragment types a binary body as `string` (format: binary); we send the bytes as they are.
+        // The fragment types a binary body as `string` (format: binary); we send the bytes as they
+        // are, or, when the caller follows the bytes on the wire, as views of 1 MiB (no copies).
         body: bytes as unknown as string,
-        bodySerializer: (b: unknown) => b as BodyInit,
+        bodySerializer: (b: unknown) => (options.onBodySent ? this.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
+        ...(options.onBodySent ? this.streamInit() : {}),
         ...init,
       }),
     );

@@ -8,29 +8,9 @@ import { checkByteCount, checkFileName, checkHeaderValue, checkItemId, checkSha1
 import { ChunkedUploadsApi } from "./chunked";
 import { toApiError } from "./apiError";
 import { multipartUpload, type ByteSource } from "./multipart";
-import type { StreamedBody } from "./transport";
-import type { BoxFile, CallOptions, Schemas } from "./types";
+import { counted } from "./transport";
+import type { BoxFile, CallOptions, DirectCallOptions, Schemas } from "./types";
 
-/** Options of one direct upload call: the call's own, and a callback for bytes handed to the wire. */
-export interface DirectCallOptions extends CallOptions {
-  onBodySent?: (bytes: number) => void;
-}
-
-/** Counts the bytes of a streamed body as they are handed to the transport. */
-function counted(body: StreamedBody, onSent: ((bytes: number) => void) | undefined): StreamedBody {
-  if (!onSent) return body;
-  return {
-    length: body.length,
-    async *chunks() {
-      let sent = 0;
-      for await (const chunk of body.chunks()) {
-        yield chunk;
-        sent += chunk.byteLength;
-        onSent(sent);
-      }
-    },
-  };
-}
 
 function firstFile(files: Schemas["Files"] | undefined, what: string): BoxFile {
   const file = Array.isArray(files?.entries) ? files.entries[0] : undefined;

@@ -81,3 +81,29 @@ export const capBodies: Middleware = {
     return capped;
   },
 };
+
+/** Counts the bytes of a streamed body as they are handed to the transport. */
+export function counted(body: StreamedBody, onSent: ((bytes: number) => void) | undefined): StreamedBody {
+  if (!onSent) return body;
+  return {
+    length: body.length,
+    async *chunks() {
+      let sent = 0;
+      for await (const chunk of body.chunks()) {
+        yield chunk;
+        sent += chunk.byteLength;
+        onSent(sent);
+      }
+    },
+  };
+}
+
+/** Bytes in memory as a streamed body of views (no copies), so their sending can be followed. */
+export function sliced(bytes: Uint8Array, slice: number): StreamedBody {
+  return {
+    length: bytes.byteLength,
+    async *chunks() {
+      for (let at = 0; at < bytes.byteLength; at += slice) yield bytes.subarray(at, at + slice);
+    },
+  };
+}

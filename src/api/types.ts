@@ -51,6 +51,11 @@ export interface ApiPlatform {
   userAgent: string;
 }
 
+/** Options of a call that sends a body: the call's own, and a callback for bytes handed to the wire. */
+export interface DirectCallOptions extends CallOptions {
+  onBodySent?: (bytes: number) => void;
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
   /** Send to this base URL instead (a session endpoint); must be a trusted origin. */

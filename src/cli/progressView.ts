@@ -46,10 +46,10 @@ export function createProgressView(mode: "tty" | "lines" | "none", stream: NodeJ
   if (mode === "none") return { update() {}, stop() {} };
   let announced = false;
   const announce = (p: UploadProgress) => {
-    if (announced) return;
+    const line = announced ? undefined : resumeLine(p);
+    if (!line) return;
     announced = true;
-    const line = resumeLine(p);
-    if (line) stream.write(`${line}\n`);
+    stream.write(`${line}\n`);
   };
   if (mode === "lines") {
     let last = 0;

@@ -85,7 +85,7 @@ export function sendPart(st: UploadState, part: PartRange, bytes: Uint8Array, sh
         if (found && holds(found, part, sha1)) return found;
       }
       st.guard.assertMayUpload(ctx.lastError);
-      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, call);
+      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, { ...call, onBodySent: (n) => st.noteSent(part, n) });
       checkAcknowledgement(uploaded, part, sha1);
       return uploaded;
     },
