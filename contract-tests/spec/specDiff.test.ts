@@ -4,7 +4,7 @@
  * and undocumented ones must fail the run. The reference copy is openapi/reference/box-openapi.json;
  * set SPEC_DIFF_OFFICIAL to use another official copy.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,11 +68,25 @@ async function diff(alterOfficial: (doc: Json) => void = () => {}, alterFragment
 const undocumented = (diffs: Difference[]) => diffs.filter((d) => !d.documented).map((d) => `${d.kind}: ${line(d)}`);
 const documented = (diffs: Difference[]) => diffs.filter((d) => d.documented).map((d) => `${d.kind}: ${line(d)}`);
 
-function runCli(...args: string[]) {
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/specDiff.ts", ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
+/**
+ * Runs the CLI without blocking the event loop. (spawnSync would freeze this jest worker for
+ * seconds; a keep-alive socket to Prism left by a test file that ran earlier in the same worker
+ * is then closed by Prism unnoticed, and the next Prism test file's first call fails with
+ * "other side closed".)
+ */
+function runCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/specDiff.ts", ...args], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -100,8 +114,8 @@ describe("spec:diff on the reference copy", () => {
     expect(documented(diffs).sort()).toEqual([...KNOWN_DEVIATIONS].sort());
   });
 
-  test("the CLI prints the three groups and exits 0", () => {
-    const run = runCli(OFFICIAL);
+  test("the CLI prints the three groups and exits 0", async () => {
+    const run = await runCli(OFFICIAL);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const lines = (kind: string) => KNOWN_DEVIATIONS.filter((l) => l.startsWith(`${kind}: `)).map((l) => l.slice(kind.length + 2));
@@ -111,8 +125,8 @@ describe("spec:diff on the reference copy", () => {
     expect(run.stdout).toMatch(/\b0 undocumented\./);
   });
 
-  test("the CLI without a path compares with the snapshot in the repository", () => {
-    const run = runCli();
+  test("the CLI without a path compares with the snapshot in the repository", async () => {
+    const run = await runCli();
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout.split("\n")[0]).toBe("spec:diff: openapi/box-chunked-uploads.yaml vs openapi/reference/box-openapi.json");
@@ -330,11 +344,11 @@ describe("spec:diff reports changes in the official description", () => {
     expect(diffs).toEqual(await diff());
   });
 
-  test("the CLI exits 1 and prints each undocumented line in its group", () => {
+  test("the CLI exits 1 and prints each undocumented line in its group", async () => {
     const altered = structuredClone(officialRaw);
     delete altered.paths[SESSIONS].post.responses["403"];
     altered.components.schemas.UploadSession.properties.total_parts.type = "string";
-    const run = runCli(writeTemp("altered.json", altered));
+    const run = await runCli(writeTemp("altered.json", altered));
     expect(run.status).toBe(1);
     expect(group(run.stdout, "Removed from the official description:")).toContain("POST /files/upload_sessions: response 403 removed");
     expect(group(run.stdout, "Changed:")).toContain("schema UploadSession.total_parts: type changed integer -> string");
@@ -357,11 +371,11 @@ describe("documented deviations", () => {
     expect(documented(withNote)).toContain("added: POST /files/upload_sessions: response 403 added (documented deviation)");
   });
 
-  test("the CLI with --fragment exits 0 when the only new difference is documented", () => {
+  test("the CLI with --fragment exits 0 when the only new difference is documented", async () => {
     const fragment = structuredClone(fragmentRaw);
     dropResponse403(fragment);
     fragment.paths[SESSIONS].post["x-deviation"] = "We do not model 403 here.";
-    const run = runCli(OFFICIAL, "--fragment", writeTemp("fragment.yaml", fragment));
+    const run = await runCli(OFFICIAL, "--fragment", writeTemp("fragment.yaml", fragment));
     expect(run.status).toBe(0);
     expect(group(run.stdout, "New in the official description:")).toContain("POST /files/upload_sessions: response 403 added (documented deviation)");
     expect(run.stdout).toMatch(/\b0 undocumented\./);
