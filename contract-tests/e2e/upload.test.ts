@@ -115,8 +115,9 @@ describe("new versions from every source kind and size", () => {
         checkProgress(events, size);
         const expected = planParts(size, PART).map((p) => contentRange(p, size));
         expect(rangesSent(h.server, events[0]!.sessionId).sort()).toEqual([...expected].sort());
-        // Every exchange (create, each part, commit) went through the proxy and was validated.
-        expect(h.proxy.exchanges - exchangesBefore).toBe(expected.length + 2);
+        // Every exchange (create, each part, the file's version read before the commit, the commit)
+        // went through the proxy and was validated.
+        expect(h.proxy.exchanges - exchangesBefore).toBe(expected.length + 3);
       });
     }
   }
@@ -220,7 +221,7 @@ describe("behaviour of the uploader", () => {
     const file = h.server.addFile("endpoints.bin");
     const before = h.proxy.exchanges;
     await h.client.uploadNewVersion(file.id, bytesOf(3 * PART));
-    expect(h.proxy.exchanges - before).toBe(1 + 3 + 1); // create, 3 parts, commit: all via the proxy
+    expect(h.proxy.exchanges - before).toBe(1 + 3 + 1 + 1); // create, 3 parts, file read, commit: all via the proxy
     const trusting = new BoxUploadClient({
       token: DEFAULT_TOKEN,
       baseUrl: `http://127.0.0.1:${new URL(h.client.baseUrl).port}/api/2.0`,
@@ -230,7 +231,7 @@ describe("behaviour of the uploader", () => {
     try {
       const mark = h.proxy.exchanges;
       await trusting.uploadNewVersion(file.id, bytesOf(3 * PART, 2));
-      expect(h.proxy.exchanges - mark).toBe(1); // only the session creation; parts and commit went direct
+      expect(h.proxy.exchanges - mark).toBe(2); // the session creation and the file read (API host); parts and commit went direct
     } finally {
       await trusting.close();
     }

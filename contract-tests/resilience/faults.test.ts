@@ -135,8 +135,24 @@ test("parts_mismatch because the server lost a part: the missing part is re-sent
   expect(putsByOffset(h.server).get(PART)).toEqual([200, 200]);
 });
 
-test("commit stored but its answer lost: no second upload, a CommitUncertainError naming session and SHA-1", async () => {
+test("commit stored but its answer lost: settled by reading the file, one new version, no second upload", async () => {
   h = await startHarness({ after: nth((c) => c.route === "commit", "drop") });
+  const data = bytesOf(3 * PART, 8);
+  const file = h.server.addFile("lost.bin", Buffer.from("v1"));
+  const result = await h.client.uploadNewVersion(file.id, data, { retry: retry(8) });
+  expect(result.sha1).toBe(sha1(data));
+  expect(result.file_version?.id).toBe(file.versions[1]!.id);
+  expect(file.versions.map((v) => v.sha1)).toEqual([sha1(Buffer.from("v1")), sha1(data)]);
+  expect(requestsTo(h.server, "createSession")).toHaveLength(1);
+  expect(requestsTo(h.server, "uploadPart")).toHaveLength(3);
+  expect(requestsTo(h.server, "abortSession")).toHaveLength(0);
+});
+
+test("commit stored but its answer lost, and the file cannot be read: a CommitUncertainError naming session and SHA-1", async () => {
+  h = await startHarness({
+    before: (c) => (c.route === "getFile" ? errorFault(503, "unavailable") : undefined),
+    after: nth((c) => c.route === "commit", "drop"),
+  });
   const data = bytesOf(3 * PART, 8);
   const file = h.server.addFile("lost.bin", Buffer.from("v1"));
   const err = await rejectionOf(h.client.uploadNewVersion(file.id, data, { retry: retry(8) }), CommitUncertainError);
@@ -237,11 +253,28 @@ describe("once a commit may have been applied, nothing is uploaded again and the
     let commits = 0;
     const mismatch = errorFault(400, "parts_mismatch", "no parts");
     h = await startHarness({
-      before: (c) => (c.route === "commit" && ++commits === 2 ? mismatch : undefined),
+      // The file cannot be read, so the outcome cannot be settled by looking.
+      before: (c) => (c.route === "commit" && ++commits === 2 ? mismatch : c.route === "getFile" ? errorFault(503, "unavailable") : undefined),
       after: (c) => (c.route === "commit" && commits === 1 ? "drop" : undefined),
     });
     const { file, data } = await uncertain(h, 24);
     expect(file.versions.map((v) => v.sha1)).toEqual([sha1(Buffer.from("v1")), sha1(data)]);
+  });
+
+  test("answer lost, then parts_mismatch, and the file shows our version: the upload is returned, done once", async () => {
+    let commits = 0;
+    const mismatch = errorFault(400, "parts_mismatch", "no parts");
+    h = await startHarness({
+      before: (c) => (c.route === "commit" && ++commits === 2 ? mismatch : undefined),
+      after: (c) => (c.route === "commit" && commits === 1 ? "drop" : undefined),
+    });
+    const data = bytesOf(3 * PART, 25);
+    const file = h.server.addFile("u-25.bin", Buffer.from("v1"));
+    const result = await h.client.uploadNewVersion(file.id, data, { retry: { ...retry(25), maxAttempts: 3 } });
+    expect(result.sha1).toBe(sha1(data));
+    expect(file.versions.map((v) => v.sha1)).toEqual([sha1(Buffer.from("v1")), sha1(data)]);
+    expect(requestsTo(h.server, "uploadPart")).toHaveLength(3);
+    expect(requestsTo(h.server, "abortSession")).toHaveLength(0);
   });
 
   test("every commit answered 5xx: CommitUncertainError, not a plain error that invites a rerun", async () => {
@@ -269,7 +302,11 @@ describe("once a commit may have been applied, nothing is uploaded again and the
     const dir = await mkdtemp(join(tmpdir(), "uncertain-"));
     try {
       const statePath = join(dir, "state.json");
-      h = await startHarness({ after: nth((c) => c.route === "commit", "drop") });
+      // The file cannot be read, so neither run can settle the outcome by looking.
+      h = await startHarness({
+        before: (c) => (c.route === "getFile" ? errorFault(503, "unavailable") : undefined),
+        after: nth((c) => c.route === "commit", "drop"),
+      });
       const data = bytesOf(3 * PART, 23);
       const path = join(dir, "src.bin");
       await writeFile(path, data);

@@ -11,9 +11,12 @@ import type { AccessToken, TokenEndpoint, TokenOption, TokenProvider, TokenReaso
 
 export type * from "./tokenTypes";
 
-/** Renew this long before expiry: a tenth of the token's life, between 30 s and 5 min. */
+/**
+ * Renew this long before expiry: a tenth of the token's life, between 30 s and 5 min, but never
+ * more than half of it, so a short-lived token is used before it is renewed.
+ */
 function renewMargin(lifetimeMs: number): number {
-  return Math.min(300_000, Math.max(30_000, lifetimeMs / 10));
+  return Math.min(300_000, Math.max(30_000, lifetimeMs / 10), lifetimeMs / 2);
 }
 
 export class TokenSource {

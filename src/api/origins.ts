@@ -16,6 +16,16 @@ const BOX_UPLOAD_ORIGINS = ["https://upload.box.com", "https://upload.app.box.co
 const ENDPOINT_SUFFIX = { upload_part: "", abort: "", status: "", list_parts: "/parts", commit: "/commit" } as const;
 export type SessionEndpoint = keyof typeof ENDPOINT_SUFFIX;
 
+/**
+ * Box's API host when the upload host is Box's; otherwise the upload host's own origin with Box's
+ * API path (`/2.0`), as a local or self-hosted stand-in serves both. So a client pointed at a test
+ * server never reaches out to api.box.com, and the token only goes to an origin already trusted.
+ */
+function defaultApiBase(baseUrl: string): string {
+  const origin = new URL(baseUrl).origin;
+  return BOX_UPLOAD_ORIGINS.includes(origin) ? BOX_API_BASE_URL : `${origin}/2.0`;
+}
+
 export class Origins {
   readonly baseUrl: string;
   readonly apiBaseUrl: string;
@@ -25,7 +35,7 @@ export class Origins {
 
   constructor(baseUrl: string | undefined, apiBaseUrl: string | undefined, extra: string[] | undefined) {
     this.baseUrl = checkBaseUrl("baseUrl", baseUrl ?? BOX_UPLOAD_BASE_URL).replace(/\/+$/, "");
-    this.apiBaseUrl = checkBaseUrl("apiBaseUrl", apiBaseUrl ?? BOX_API_BASE_URL).replace(/\/+$/, "");
+    this.apiBaseUrl = checkBaseUrl("apiBaseUrl", apiBaseUrl ?? defaultApiBase(this.baseUrl)).replace(/\/+$/, "");
     this.tokenBaseUrl = new URL(this.apiBaseUrl).origin;
     const origin = new URL(this.baseUrl).origin;
     const boxOrigins = BOX_UPLOAD_ORIGINS.includes(origin) ? BOX_UPLOAD_ORIGINS : [];

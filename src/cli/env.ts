@@ -9,17 +9,16 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
-import { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL, BoxInputError, type TokenOption } from "../index";
+import { BOX_UPLOAD_BASE_URL, BoxInputError, type TokenOption } from "../index";
 
 export const AUTH_HELP =
   "Authentication (environment only): BOX_ACCESS_TOKEN; or BOX_CLIENT_ID, BOX_CLIENT_SECRET and BOX_ENTERPRISE_ID or BOX_USER_ID " +
   "(client credentials); or BOX_CLIENT_ID, BOX_CLIENT_SECRET and BOX_REFRESH_TOKEN_FILE (refresh token, rotated in place).";
 
-export function baseUrls(env: NodeJS.ProcessEnv, flags: { baseUrl?: string; apiBaseUrl?: string }): { baseUrl: string; apiBaseUrl: string } {
-  return {
-    baseUrl: flags.baseUrl ?? (env.BOX_UPLOAD_BASE_URL || BOX_UPLOAD_BASE_URL),
-    apiBaseUrl: flags.apiBaseUrl ?? (env.BOX_API_BASE_URL || BOX_API_BASE_URL),
-  };
+/** The two hosts; an API host not given follows the upload host (Box's API host for Box's upload host). */
+export function baseUrls(env: NodeJS.ProcessEnv, flags: { baseUrl?: string; apiBaseUrl?: string }): { baseUrl: string; apiBaseUrl?: string } {
+  const apiBaseUrl = flags.apiBaseUrl ?? (env.BOX_API_BASE_URL || undefined);
+  return { baseUrl: flags.baseUrl ?? (env.BOX_UPLOAD_BASE_URL || BOX_UPLOAD_BASE_URL), ...(apiBaseUrl ? { apiBaseUrl } : {}) };
 }
 
 /** Writes the new refresh token beside the old file and renames it over, mode 0600. */

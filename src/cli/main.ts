@@ -159,7 +159,7 @@ function report(io: Io, flags: CommonFlags, err: unknown): void {
 function common(cmd: Command): Command {
   return cmd
     .option("--base-url <url>", `upload host base URL (env BOX_UPLOAD_BASE_URL; default ${BOX_UPLOAD_BASE_URL})`)
-    .option("--api-base-url <url>", `API host base URL (env BOX_API_BASE_URL; default ${BOX_API_BASE_URL})`)
+    .option("--api-base-url <url>", `API host base URL (env BOX_API_BASE_URL; default ${BOX_API_BASE_URL} for Box's upload host, else the upload host's origin + /2.0)`)
     .option("--chunked-threshold <bytes>", `files of at least this size use a chunked session (env BOX_CHUNKED_THRESHOLD; default ${CHUNKED_MIN_SIZE})`, thresholdFlag)
     .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
     .option("--concurrency <n>", `parts in flight, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, concurrencyFlag)

@@ -6,6 +6,7 @@ import type { BoxFile, UploadPart } from "../api/boxApi";
 import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
 import { commit } from "./commit";
 import { uploadDirect } from "./direct";
+import { resolveUncertain } from "./resolve";
 import { settings, type UploadOptions } from "./options";
 import { sendParts } from "./parts";
 import type { UploadApi, UploadPlatform } from "./ports";
@@ -80,7 +81,15 @@ export async function upload(
   const st = new UploadState(api, platform, target, reader, s);
   try {
     return await run(st);
-  } catch (err) {
+  } catch (caught) {
+    const err = caught;
+    if (err instanceof CommitUncertainError) {
+      const file = await resolveUncertain(api, target, err, st.versionBefore);
+      if (file) {
+        await s.resume?.remove().catch(() => undefined);
+        return file;
+      }
+    }
     // Whatever an abort broke on its way out is reported as the abort, unless the outcome is already typed.
     const typed = err instanceof UploadAbortedError || err instanceof CommitUncertainError;
     const error = s.signal?.aborted && !typed ? new UploadAbortedError(st.sessionId || undefined, { cause: s.signal.reason }) : err;

@@ -23,6 +23,8 @@ export class UploadState {
   plan: PartRange[] = [];
   acked: (UploadPart | undefined)[] = [];
   record: ResumeState | undefined;
+  /** The file's version id before our commit (new versions), to tell afterwards whether it went through. */
+  versionBefore: string | undefined;
   readonly guard = new CommitGuard(() => this.sessionId);
   private ackedBytes = 0;
   private ackedParts = 0;
