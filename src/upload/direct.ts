@@ -57,10 +57,14 @@ export async function uploadDirect(api: UploadApi, platform: UploadPlatform, tar
   };
 
   let before: string | undefined;
+  let currentName: string | undefined;
   if (target.kind === "new") {
     await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
   } else {
-    before = (await retried((ctx) => api.getFile(target.fileId, ["file_version", "sha1"], call(ctx)))).file_version?.id;
+    const now = await retried((ctx) => api.getFile(target.fileId, ["file_version", "sha1", "name"], call(ctx)));
+    before = now.file_version?.id;
+    // Box's description requires a name in a version's attributes: the new one, or the current.
+    currentName = now.name;
   }
 
   /** Whether an upload whose answer we lost went through; the file if it did. */
@@ -87,7 +91,13 @@ export async function uploadDirect(api: UploadApi, platform: UploadPlatform, tar
     const report = (sent: number) => progress(sent, 0);
     return target.kind === "new"
       ? api.uploadFile(target.folderId, target.fileName, source, sha1, { ...call(ctx), onBodySent: report })
-      : api.uploadFileVersion(target.fileId, source, sha1, { ...(s.fileName ? { fileName: s.fileName } : {}), ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) }, { ...call(ctx), onBodySent: report });
+      : api.uploadFileVersion(
+          target.fileId,
+          source,
+          sha1,
+          { ...((s.fileName ?? currentName) ? { fileName: (s.fileName ?? currentName)! } : {}), ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) },
+          { ...call(ctx), onBodySent: report },
+        );
   }).catch((err: unknown) => {
     if (signal?.aborted) throw new UploadAbortedError(undefined, { cause: signal.reason });
     throw err;
