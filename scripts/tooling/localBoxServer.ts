@@ -1,23 +1,27 @@
 /**
  * A stateful stand-in for Box, for tests, the demo and the bench: the upload host's chunked and
- * one-request uploads under /api/2.0, the API host's preflight check and file reads under /2.0,
+ * one-request uploads under /api/2.0, the API host's preflight check, file reads, folder listings
+ * and folder creation under /2.0,
  * and the token endpoint at /oauth2/token, all on one loopback port. It keeps the rules Box
  * documents (see localBox/) and exposes hooks to inject faults. State lives in memory.
  *
  * This file is the entry point: the server's life cycle, auth, logging and fault hooks. The
  * operations live in localBox/: sessions.ts (chunked), files.ts (direct upload, version,
- * preflight, get file), oauth.ts (tokens); state.ts holds folders and files.
+ * preflight, get file), folders.ts (list items, create folder), oauth.ts (tokens); state.ts holds
+ * folders and files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { errorBody, HttpError } from "./localBox/errors";
 import { fileRoutes } from "./localBox/files";
+import { folderRoutes } from "./localBox/folders";
 import { TokenStore } from "./localBox/oauth";
 import { resolveOptions, type BoxServerOptions, type Exchange, type Fault, type Handlers, type LoggedRequest, type RequestContext, type ResolvedOptions } from "./localBox/options";
 import { API_PREFIX, matchRoute, UPLOAD_PREFIX } from "./localBox/routes";
 import { sessionRoutes, type Session } from "./localBox/sessions";
-import { BoxState, type StoredFile, type StoredFolder } from "./localBox/state";
+import { sortItems, DEFAULT_ORDER } from "./localBox/representation";
+import { BoxState, checkItemName, type StoredFile, type StoredFolder } from "./localBox/state";
 import { sha1 } from "./sha1";
 import { parseContentRange } from "./wire";
 
@@ -25,7 +29,17 @@ export { errorBody, errorFault } from "./localBox/errors";
 export { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, defaultPartSize } from "./localBox/options";
 export type { BoxServerOptions, Fault, LoggedRequest, OAuthClient, RequestContext, Route } from "./localBox/options";
 export type { Session, StoredPart } from "./localBox/sessions";
-export type { StoredFile, StoredFolder, StoredVersion } from "./localBox/state";
+export type { StoredFile, StoredFolder, StoredItem, StoredVersion } from "./localBox/state";
+
+/** A folder's child as `list()` reports it: a file with its current content's SHA-1 and size. */
+export type ListedItem =
+  | { type: "folder"; id: string; name: string }
+  | { type: "file"; id: string; name: string; sha1: string; size: number; versions: number };
+
+/** A folder's whole subtree as `tree()` reports it, children in listing order. */
+export type TreeNode =
+  | { type: "folder"; id: string; name: string; children: TreeNode[] }
+  | { type: "file"; id: string; name: string; sha1: string; size: number; versions: number };
 
 export class LocalBoxServer {
   readonly state = new BoxState();
@@ -52,6 +66,7 @@ export class LocalBoxServer {
     this.handlers = {
       ...sessionRoutes(deps),
       ...fileRoutes(deps),
+      ...folderRoutes(deps),
       oauthToken: ({ req }) => this.tokens.handle(req),
     };
   }
@@ -96,16 +111,67 @@ export class LocalBoxServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Creates a file (with one version of the given bytes) to upload new versions of. */
+  /**
+   * Creates a file (with one version of the given bytes) to upload new versions of. Throws (an
+   * HttpError 404 or 409) when the folder is unknown or the name is taken there, any case.
+   */
   addFile(name: string, content: Uint8Array = Buffer.alloc(0), folderId = "0"): StoredFile {
+    this.state.folder(folderId, "parent");
+    this.state.checkNameFree(folderId, checkItemName(name));
     const file = this.state.createFile(folderId, name);
     this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength });
     return file;
   }
 
-  /** Creates a folder (in the root by default) to upload into. */
+  /**
+   * Creates a folder (in the root by default) to upload into. Throws (an HttpError 400, 404 or
+   * 409) for an invalid name, an unknown parent, or a name taken there by a file or folder.
+   */
   addFolder(name: string, parentId = "0"): StoredFolder {
-    return this.state.addFolder(name, parentId);
+    return this.state.addFolder(checkItemName(name), parentId);
+  }
+
+  /**
+   * Creates the folders of a slash-separated path under `parentId` (root by default), reusing
+   * those that exist; returns the last. For building trees in tests: `addFolders("a/b/c")`.
+   */
+  addFolders(path: string, parentId = "0"): StoredFolder {
+    let folder = this.state.folder(parentId);
+    for (const name of path.split("/").filter((n) => n !== "")) {
+      folder = this.state.folderNamed(folder.id, name) ?? this.addFolder(name, folder.id);
+    }
+    return folder;
+  }
+
+  /** A folder's direct children, in listing order (folders, then files, by name). Throws 404 when unknown. */
+  list(folderId = "0"): ListedItem[] {
+    return sortItems(this.state, this.state.children(folderId), DEFAULT_ORDER).map((item): ListedItem => {
+      if (item.type === "folder") return { type: "folder", id: item.folder.id, name: item.folder.name };
+      const f = item.file;
+      const v = f.versions[f.versions.length - 1]!;
+      return { type: "file", id: f.id, name: f.name, sha1: v.sha1, size: v.size, versions: f.versions.length };
+    });
+  }
+
+  /** A folder's whole subtree (root by default), in listing order; compare it to a local tree by SHA-1. */
+  tree(folderId = "0"): TreeNode[] {
+    return this.list(folderId).map((item): TreeNode => (item.type === "folder" ? { ...item, children: this.tree(item.id) } : item));
+  }
+
+  /**
+   * The files under a folder (root by default) by path relative to it ("a/b/file.txt"), with the
+   * SHA-1 and size of their current versions: the shape to compare a synced local tree against.
+   */
+  filesByPath(folderId = "0"): Map<string, { id: string; sha1: string; size: number }> {
+    const out = new Map<string, { id: string; sha1: string; size: number }>();
+    const walk = (nodes: TreeNode[], prefix: string) => {
+      for (const n of nodes) {
+        if (n.type === "folder") walk(n.children, `${prefix}${n.name}/`);
+        else out.set(`${prefix}${n.name}`, { id: n.id, sha1: n.sha1, size: n.size });
+      }
+    };
+    walk(this.tree(folderId), "");
+    return out;
   }
 
   /** A refresh token for an OAuth client, as if its user had just authorized the app in a browser. */
@@ -135,10 +201,11 @@ export class LocalBoxServer {
 
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
-    const { route, sessionId, fileId } = matchRoute(req.method ?? "", url.pathname);
+    const { route, sessionId, fileId, folderId } = matchRoute(req.method ?? "", url.pathname);
     const ctx: RequestContext = { route, method: req.method ?? "", path: url.pathname, headers: req.headers, seq: ++this.seq };
     if (sessionId) ctx.sessionId = sessionId;
     if (fileId) ctx.fileId = fileId;
+    if (folderId) ctx.folderId = folderId;
     if (route === "uploadPart") {
       const range = parseContentRange(String(req.headers["content-range"] ?? ""));
       if (range) ctx.range = range;
@@ -150,7 +217,7 @@ export class LocalBoxServer {
       // The token endpoint is the one operation that needs no bearer token.
       if (route !== "oauthToken") this.checkAuth(req);
       if (route === "unknown") throw new HttpError(404, "not_found", `no route for ${req.method} ${url.pathname}`);
-      const exchange: Exchange = { req, url, ...(sessionId ? { sessionId } : {}), ...(fileId ? { fileId } : {}) };
+      const exchange: Exchange = { req, url, ...(sessionId ? { sessionId } : {}), ...(fileId ? { fileId } : {}), ...(folderId ? { folderId } : {}) };
       const result = await this.handlers[route](exchange);
       const late = await this.opts.after?.(ctx, result.status);
       if (late) return this.answerFault(req, res, ctx, late);

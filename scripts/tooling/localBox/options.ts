@@ -26,6 +26,8 @@ export type Route =
   // API host, under /2.0
   | "preflightUpload"
   | "getFile"
+  | "listFolderItems"
+  | "createFolder"
   // the API host's origin
   | "oauthToken"
   | "unknown";
@@ -38,6 +40,8 @@ export interface RequestContext {
   headers: IncomingMessage["headers"];
   sessionId?: string;
   fileId?: string;
+  /** For folder listings: the folder in the path. */
+  folderId?: string;
   /** For part uploads: the parsed Content-Range. */
   range?: { offset: number; size: number; total: number };
   /** Count of requests this server has seen, 1-based. */
@@ -82,6 +86,11 @@ export interface BoxServerOptions {
   oauthClients?: OAuthClient[];
   /** Lifetime of issued access tokens, in seconds (default 3600). */
   tokenTtlSeconds?: number;
+  /**
+   * Most entries a page of `GET /folders/{id}/items` holds, whatever `limit` asks (default 1000,
+   * Box's maximum); small values make tests page. The answer's `limit` is the one used.
+   */
+  pageSizeCap?: number;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
   before?: (ctx: RequestContext) => Fault | undefined | Promise<Fault | undefined>;
   /** Runs after the handler stored its effects; a fault here replaces the answer (effects stay). */
@@ -102,6 +111,7 @@ export function resolveOptions(options: BoxServerOptions): ResolvedOptions {
     latencyMs: 0,
     oauthClients: [DEFAULT_OAUTH_CLIENT],
     tokenTtlSeconds: 3600,
+    pageSizeCap: 1000,
     ...options,
   };
 }
@@ -120,6 +130,7 @@ export interface Exchange {
   url: URL;
   sessionId?: string;
   fileId?: string;
+  folderId?: string;
 }
 
 /** A handler's answer (errors are thrown as HttpError instead). */

@@ -13,6 +13,7 @@ export interface Matched {
   route: Route;
   sessionId?: string;
   fileId?: string;
+  folderId?: string;
 }
 
 export function matchRoute(method: string, pathname: string): Matched {
@@ -46,5 +47,7 @@ function matchApi(method: string, p: string): Matched {
   let m: RegExpExecArray | null;
   if (method === "OPTIONS" && p === "/files/content") return { route: "preflightUpload" };
   if (method === "GET" && (m = /^\/files\/(\d+)$/.exec(p))) return { route: "getFile", fileId: m[1]! };
+  if (method === "GET" && (m = /^\/folders\/(\d+)\/items$/.exec(p))) return { route: "listFolderItems", folderId: m[1]! };
+  if (method === "POST" && p === "/folders") return { route: "createFolder" };
   return { route: "unknown" };
 }

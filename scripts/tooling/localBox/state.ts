@@ -1,7 +1,8 @@
 /**
- * What the local Box server stores: folders (by ID, with names and the files they hold) and files
- * with their version history. Only hashes and sizes are kept, never content. Names are unique
- * within a folder without regard to case, as on Box.
+ * What the local Box server stores: folders (by ID, with names, the files and sub-folders they
+ * hold) and files with their version history. Only hashes and sizes are kept, never content.
+ * Names are unique within a folder among files and sub-folders together, without regard to case,
+ * as on Box.
  */
 import { badRequest, HttpError, notFound } from "./errors";
 
@@ -33,23 +34,39 @@ export interface StoredFolder {
   /** Undefined for the root folder "0". */
   parentId?: string;
   fileIds: Set<string>;
+  /** Direct sub-folders. */
+  folderIds: Set<string>;
+  /** Box's etag of a folder; null for the root (as Box answers it). */
+  etag: number | null;
+  createdAt: string;
+  modifiedAt: string;
 }
+
+/** A folder's direct child, as `BoxState.children` lists it. */
+export type StoredItem = { type: "folder"; folder: StoredFolder } | { type: "file"; file: StoredFile };
 
 export const ROOT_FOLDER_ID = "0";
 
 export class BoxState {
   readonly files = new Map<string, StoredFile>();
-  readonly folders = new Map<string, StoredFolder>([[ROOT_FOLDER_ID, { id: ROOT_FOLDER_ID, name: "All Files", fileIds: new Set() }]]);
+  readonly folders = new Map<string, StoredFolder>([[ROOT_FOLDER_ID, rootFolder()]]);
   private nextId = 1_000_000;
 
   id(): string {
     return String(this.nextId++);
   }
 
+  /**
+   * A new, empty folder in `parentId`: 404 when the parent is unknown, 409 item_name_in_use
+   * (naming the existing item) when a file or folder there already has the name, any case.
+   */
   addFolder(name: string, parentId = ROOT_FOLDER_ID): StoredFolder {
-    this.folder(parentId);
-    const folder: StoredFolder = { id: this.id(), name, parentId, fileIds: new Set() };
+    const parent = this.folder(parentId, "parent");
+    this.checkNameFree(parentId, name);
+    const now = new Date().toISOString();
+    const folder: StoredFolder = { id: this.id(), name, parentId, fileIds: new Set(), folderIds: new Set(), etag: 0, createdAt: now, modifiedAt: now };
     this.folders.set(folder.id, folder);
+    parent.folderIds.add(folder.id);
     return folder;
   }
 
@@ -76,10 +93,41 @@ export class BoxState {
     return undefined;
   }
 
-  /** Refuses (409 item_name_in_use, naming the existing file) when `name` is taken in the folder by another file. */
-  checkNameFree(folderId: string, name: string, except?: StoredFile): void {
+  /** The sub-folder already called `name` in the folder (any case), if one is. */
+  folderNamed(folderId: string, name: string): StoredFolder | undefined {
+    const key = name.toLowerCase();
+    for (const id of this.folders.get(folderId)?.folderIds ?? []) {
+      const folder = this.folders.get(id);
+      if (folder?.name.toLowerCase() === key) return folder;
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuses (409 item_name_in_use, naming the existing item) when `name` is taken in the folder by
+   * a sub-folder or by another file than `except`. `conflictsAsList` answers the conflicting item
+   * in a list (what POST /folders answers) rather than as one object (file uploads, preflight).
+   */
+  checkNameFree(folderId: string, name: string, except?: StoredFile, conflictsAsList = false): void {
+    const folder = this.folderNamed(folderId, name);
+    if (folder) throw conflictError({ type: "folder", folder }, conflictsAsList);
     const existing = this.fileNamed(folderId, name);
-    if (existing && existing !== except) throw conflictError(existing);
+    if (existing && existing !== except) throw conflictError({ type: "file", file: existing }, conflictsAsList);
+  }
+
+  /** The folder's direct children, unsorted. 404 when the folder is unknown. */
+  children(folderId: string): StoredItem[] {
+    const folder = this.folder(folderId);
+    const items: StoredItem[] = [];
+    for (const id of folder.folderIds) {
+      const f = this.folders.get(id);
+      if (f) items.push({ type: "folder", folder: f });
+    }
+    for (const id of folder.fileIds) {
+      const f = this.files.get(id);
+      if (f) items.push({ type: "file", file: f });
+    }
+    return items;
   }
 
   /** A new file with no version yet; `addVersion` gives it content. */
@@ -107,19 +155,34 @@ export class BoxState {
   }
 }
 
-/** Box's 409 for a taken name: context_info.conflicts is the existing file, as one object. */
-export function conflictError(existing: StoredFile): HttpError {
-  const v = existing.versions[existing.versions.length - 1];
-  return new HttpError(409, "item_name_in_use", "Item with the same name already exists", {}, {
-    conflicts: {
+/**
+ * Box's 409 for a taken name: context_info.conflicts is the existing item's mini object (a file
+ * with its sha1, size and file_version; a folder with type, id, sequence_id, etag, name). File
+ * uploads and preflight checks answer it as one object; POST /folders as a list of one.
+ */
+export function conflictError(existing: StoredItem, asList = false): HttpError {
+  let item: Record<string, unknown>;
+  if (existing.type === "file") {
+    const f = existing.file;
+    const v = f.versions[f.versions.length - 1];
+    item = {
       type: "file",
-      id: existing.id,
-      etag: String(existing.etag),
-      sequence_id: String(existing.etag),
-      name: existing.name,
+      id: f.id,
+      etag: String(f.etag),
+      sequence_id: String(f.etag),
+      name: f.name,
       ...(v ? { sha1: v.sha1, size: v.size, file_version: { type: "file_version", id: v.id, sha1: v.sha1 } } : {}),
-    },
-  });
+    };
+  } else {
+    const f = existing.folder;
+    item = { type: "folder", id: f.id, sequence_id: f.etag === null ? null : String(f.etag), etag: f.etag === null ? null : String(f.etag), name: f.name };
+  }
+  return new HttpError(409, "item_name_in_use", "Item with the same name already exists", {}, { conflicts: asList ? [item] : item });
+}
+
+function rootFolder(): StoredFolder {
+  const now = new Date().toISOString();
+  return { id: ROOT_FOLDER_ID, name: "All Files", fileIds: new Set(), folderIds: new Set(), etag: null, createdAt: now, modifiedAt: now };
 }
 
 /**
