@@ -194,6 +194,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/folders/{folder_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the items in a folder
+         * @description Returns one page of the files, folders and web links directly inside a folder. Pages are addressed either by offset (offset and limit; the answer carries total_count) or, with usemarker=true, by marker (the answer carries next_marker, to pass as marker for the next page); one request uses one scheme only. Use fields to get, say, sha1, size and file_version of each file. Served by the API host.
+         */
+        get: operations["get_folders_id_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a folder
+         * @description Creates an empty folder under the given parent. Names are unique per parent, compared without regard to case: when the name is taken Box answers 409 item_name_in_use and names the existing item in context_info.conflicts, so a caller can use that folder instead. Served by the API host.
+         */
+        post: operations["post_folders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth2/token": {
         parameters: {
             query?: never;
@@ -702,6 +742,280 @@ export interface components {
              */
             upload_token?: string;
         };
+        /** @description One page of a folder's items. Offset paging fills total_count, offset and limit; marker paging fills limit and next_marker (null on the last page) instead. */
+        Items: {
+            /**
+             * Format: int64
+             * @description Largest number of entries the page could hold.
+             * @example 1000
+             */
+            limit?: number;
+            /**
+             * @description Marker paging: pass as marker to get the next page; null when there is none.
+             * @example JV9IRGZmieiBasejOG9yDCRNgd2ymoZIbjsxbJMjIs3kioVii
+             */
+            next_marker?: string | null;
+            /**
+             * @description Marker paging: the marker of the previous page, if any.
+             * @example JV9IRGZmieiBasejOG9yDCRNgd2ymoZIbjsxbJMjIs3kioVih
+             */
+            prev_marker?: string | null;
+        } & {
+            /**
+             * Format: int64
+             * @description Offset paging: number of items in the whole folder (not just on this page).
+             * @example 5000
+             */
+            total_count?: number;
+            /**
+             * Format: int64
+             * @description Largest number of entries the page could hold.
+             * @example 1000
+             */
+            limit?: number;
+            /**
+             * Format: int64
+             * @description Offset paging: position of the page's first entry.
+             * @example 2000
+             */
+            offset?: number;
+            /** @description The sort keys applied, in order. */
+            order?: {
+                /**
+                 * @description Field sorted by.
+                 * @example type
+                 */
+                by?: string;
+                /**
+                 * @description Ascending or descending.
+                 * @example ASC
+                 * @enum {string}
+                 */
+                direction?: "ASC" | "DESC";
+            }[];
+        } & {
+            /** @description The items on this page. */
+            entries?: components["schemas"]["Item"][];
+        };
+        /** @description One entry of a folder listing: a file, a folder or a web link, told apart by type. */
+        Item: components["schemas"]["File"] | components["schemas"]["Folder--Mini"] | components["schemas"]["WebLink--Mini"];
+        /** @description The standard representation of a folder (the default field set). */
+        Folder: components["schemas"]["Folder--Mini"] & {
+            /**
+             * Format: date-time
+             * @description When the folder was created; null for the root and trash folders.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            created_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the folder last changed; null for the root and trash folders.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            modified_at?: string | null;
+            /**
+             * @description Free-text description of the folder.
+             * @example Signed contracts of 2024
+             */
+            description?: string;
+            /**
+             * Format: int64
+             * @description Total size of the folder's content in bytes; may exceed 2^53 in theory, so parse with care.
+             * @example 629644
+             */
+            size?: number;
+            /** @description The chain of parent folders, from the root down. */
+            path_collection?: {
+                /**
+                 * Format: int64
+                 * @description Number of folders in the chain.
+                 * @example 1
+                 */
+                total_count: number;
+                /** @description The parent folders. */
+                entries: components["schemas"]["Folder--Mini"][];
+            };
+            created_by?: components["schemas"]["User--Mini"];
+            modified_by?: components["schemas"]["User--Mini"];
+            /**
+             * Format: date-time
+             * @description When the folder was moved to the trash, if it was.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            trashed_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When a trashed folder is due to be deleted for good.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            purged_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Creation time of the content itself, possibly earlier than in Box.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            content_created_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Last change time of the content itself, possibly earlier than in Box.
+             * @example 2012-12-12T10:53:43-08:00
+             */
+            content_modified_at?: string | null;
+            owned_by?: components["schemas"]["User--Mini"];
+            /** @description The folder's shared link, or null when it has none. */
+            shared_link?: {
+                /**
+                 * Format: url
+                 * @description Link that opens the item in Box's preview page.
+                 * @example https://www.box.com/s/vspke7y05sb214wjokpk
+                 */
+                url: string;
+                /**
+                 * Format: url
+                 * @description Direct download link including the file extension; null for folders.
+                 * @example https://www.box.com/shared/static/rh935iit6ewrmw0unyul.jpeg
+                 */
+                download_url?: string | null;
+                /**
+                 * Format: url
+                 * @description Custom URL for the link, if one was set in the web app.
+                 * @example https://acme.app.box.com/v/my_url/
+                 */
+                vanity_url?: string | null;
+                /**
+                 * @description The custom name used in vanity_url.
+                 * @example my_url
+                 */
+                vanity_name?: string | null;
+                /**
+                 * @description Who may use the link as configured (anyone, same company, or collaborators).
+                 * @example open
+                 * @enum {string}
+                 */
+                access?: "open" | "company" | "collaborators";
+                /**
+                 * @description Access level actually in force, which enterprise policy may narrow.
+                 * @example company
+                 * @enum {string}
+                 */
+                effective_access: "open" | "company" | "collaborators";
+                /**
+                 * @description What link users can actually do, after combining link and item permissions.
+                 * @example can_download
+                 * @enum {string}
+                 */
+                effective_permission: "can_edit" | "can_download" | "can_preview" | "no_access";
+                /**
+                 * Format: date-time
+                 * @description When the link will be removed automatically, if scheduled.
+                 * @example 2018-04-13T13:53:23-07:00
+                 */
+                unshared_at?: string | null;
+                /**
+                 * @description Whether a password is needed to open the link.
+                 * @example true
+                 */
+                is_password_enabled: boolean;
+                /** @description What the link itself allows (does not widen the item's own permissions). */
+                permissions?: {
+                    /**
+                     * @description Link users may download.
+                     * @example true
+                     */
+                    can_download: boolean;
+                    /**
+                     * @description Link users may preview (always true).
+                     * @example true
+                     */
+                    can_preview: boolean;
+                    /**
+                     * @description Link users may edit (files only, requires can_download).
+                     * @example false
+                     */
+                    can_edit: boolean;
+                };
+                /**
+                 * @description How many times the item was downloaded.
+                 * @example 3
+                 */
+                download_count: number;
+                /**
+                 * @description How many times the item was previewed.
+                 * @example 3
+                 */
+                preview_count: number;
+            } | null;
+            /** @description The folder's upload email address, when the enterprise allows uploads by email and the caller may upload here; null otherwise. */
+            folder_upload_email?: {
+                /**
+                 * @description Whose mail is accepted: anyone's (open) or only that of the folder's collaborators (collaborators).
+                 * @example open
+                 * @enum {string}
+                 */
+                access?: "open" | "collaborators";
+                /**
+                 * Format: email
+                 * @description The address to email files to.
+                 * @example upload.Contracts.asd7asd@u.box.com
+                 */
+                email?: string;
+            } | null;
+            /** @description The folder holding this one; null for the root folder. */
+            parent?: components["schemas"]["Folder--Mini"] | null;
+            /**
+             * @description Whether the folder is live, in the trash, or deleted.
+             * @example active
+             * @enum {string}
+             */
+            item_status?: "active" | "trashed" | "deleted";
+            /** @description A first page of the folder's items; present only when asking for a folder's information, never in a listing. */
+            item_collection?: components["schemas"]["Items"];
+        };
+        /** @description A short form of a web link (a bookmark stored in a folder). */
+        "WebLink--Mini": components["schemas"]["WebLink--Base"] & {
+            /**
+             * @description The address the web link points to.
+             * @example https://www.example.com/example/1234
+             */
+            url?: string;
+            /**
+             * @description Identifier of the latest user event applied to the item; lets an events consumer skip events it has already seen.
+             * @example 3
+             */
+            sequence_id?: string | null;
+            /**
+             * @description Name of the web link.
+             * @example My Bookmark
+             */
+            name?: string;
+        };
+        /** @description The minimum fields of a web link. */
+        "WebLink--Base": {
+            /**
+             * @description Web link ID.
+             * @example 11446498
+             */
+            id: string;
+            /**
+             * @description Always web_link.
+             * @example web_link
+             * @enum {string}
+             */
+            type: "web_link";
+            /**
+             * @description Version tag of the web link.
+             * @example 1
+             */
+            etag?: string;
+        };
+        /** @description Error body of a refused folder creation. For item_name_in_use, context_info.conflicts lists the item that already holds the name; for other codes (operation_blocked_temporary) context_info may be null or hold other keys. */
+        FolderConflictError: components["schemas"]["ClientError"] & {
+            /** @description Extra details; conflicts lists the existing item. */
+            context_info?: {
+                /** @description The existing item(s) holding the name (Box sends one). */
+                conflicts?: components["schemas"]["Resource"][];
+            } | null;
+        };
         /** @description Error body of a refused upload whose name is taken; context_info names the item already there. */
         ConflictError: components["schemas"]["ClientError"] & {
             /** @description Extra details; conflicts names the existing item. */
@@ -906,6 +1220,11 @@ export interface components {
          * @example 12345
          */
         FileId: string;
+        /**
+         * @description ID of the folder (the number at the end of the folder's web app URL, e.g. 123 in https://*.app.box.com/folder/123); the root folder (All Files) is always "0".
+         * @example 0
+         */
+        FolderId: string;
         /**
          * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
          * @example [
@@ -2017,6 +2336,299 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    get_folders_id_items: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return for each item. When given, every entry holds its mini fields plus exactly these, instead of the standard set; metadata can be asked for as metadata.<scope>.<template_key>.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "sha1",
+                 *       "size",
+                 *       "file_version"
+                 *     ]
+                 */
+                fields?: string[];
+                /**
+                 * @description true to page by marker instead of by offset; the answer then carries next_marker.
+                 * @example true
+                 */
+                usemarker?: boolean;
+                /**
+                 * @description Where the page starts, as next_marker of the previous page. Only meaningful together with usemarker=true.
+                 * @example JV9IRGZmieiBasejOG9yDCRNgd2ymoZIbjsxbJMjIs3kioVii
+                 */
+                marker?: string;
+                /**
+                 * @description Zero-based position of the first item of the page, for offset paging. Box does not promise offset paging works for very high offsets; marker paging is the reliable way through big folders.
+                 * @example 1000
+                 */
+                offset?: number;
+                /**
+                 * @description Largest number of items on the page (at most 1000).
+                 * @example 1000
+                 */
+                limit?: number;
+                /**
+                 * @description Secondary sort key. Items always come grouped by type first (folders, then files, then web links) except in the root folder, where sort is not supported together with marker paging.
+                 * @example name
+                 */
+                sort?: "id" | "name" | "date" | "size";
+                /**
+                 * @description Sort order, ascending (ASC) or descending (DESC).
+                 * @example ASC
+                 */
+                direction?: "ASC" | "DESC";
+            };
+            header?: {
+                /**
+                 * @description Gives access through a shared link the caller is not otherwise collaborating on (the shared folder or anything below it): shared_link=<link>, followed by &shared_link_password=<password> when the link has one.
+                 * @example shared_link=https://app.box.com/s/abc123
+                 */
+                boxapi?: string;
+            };
+            path: {
+                /**
+                 * @description ID of the folder (the number at the end of the folder's web app URL, e.g. 123 in https://*.app.box.com/folder/123); the root folder (All Files) is always "0".
+                 * @example 0
+                 */
+                folder_id: components["parameters"]["FolderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the folder's items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items"];
+                };
+            };
+            /** @description The access token is missing or not recognised, or the caller may not list this folder. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 403,
+                     *       "code": "forbidden",
+                     *       "message": "Access denied - insufficient permission",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "2a4c6e8f0b1d3f57"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder does not exist or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": {
+                     *         "errors": [
+                     *           {
+                     *             "reason": "invalid_parameter",
+                     *             "name": "folder",
+                     *             "message": "Invalid value 'd_999999'. 'folder' with value 'd_999999' not found"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "3b5d7f9a1c2e4a68"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder_id is not in a form Box recognises. */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 405,
+                     *       "code": "method_not_allowed",
+                     *       "message": "Method Not Allowed",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "4c6e8a0b2d3f5b79"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    post_folders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return for the new folder. When given, the answer holds its mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name"
+                 *     ]
+                 */
+                fields?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Contracts 2024",
+                 *       "parent": {
+                 *         "id": "0"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Name of the new folder, 1 to 255 characters. Box refuses non-printable ASCII characters, / and \, trailing spaces, and the names . and .. (400 item_name_invalid).
+                     * @example Contracts 2024
+                     */
+                    name: string;
+                    /** @description The folder to create the new one in. */
+                    parent: {
+                        /**
+                         * @description ID of the parent folder; "0" is the root (All Files).
+                         * @example 0
+                         */
+                        id: string;
+                    };
+                    /** @description Turns on the folder's upload email address, through which files can be emailed into the folder. */
+                    folder_upload_email?: {
+                        /**
+                         * @description Whose mail is accepted: anyone's (open) or only that of the folder's collaborators (collaborators).
+                         * @example open
+                         * @enum {string}
+                         */
+                        access?: "open" | "collaborators";
+                    };
+                    /**
+                     * @description Whether Box Sync (discontinued; not used by Box Drive) should sync the folder to the user's devices.
+                     * @example synced
+                     * @enum {string}
+                     */
+                    sync_state?: "synced" | "not_synced" | "partially_synced";
+                };
+            };
+        };
+        responses: {
+            /** @description The new folder, with its standard fields or with the ones asked for in fields. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            /** @description A parameter is missing or wrong: bad_request, item_name_too_long, or item_name_invalid for a name with characters Box refuses. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 400,
+                     *       "code": "item_name_invalid",
+                     *       "message": "Item name invalid",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "5d7f9b1c3e4a6c80"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The caller may not create folders in the parent, or the application lacks the scope to write files and folders. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 403,
+                     *       "code": "access_denied_insufficient_permissions",
+                     *       "message": "Access denied - insufficient permission",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "6e8a0c2d4f5b7d91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The parent folder does not exist or the caller may not see it (code not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": {
+                     *         "errors": [
+                     *           {
+                     *             "reason": "invalid_parameter",
+                     *             "name": "parent",
+                     *             "message": "Invalid value 'd_999999'. 'parent' with value 'd_999999' not found"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "7f9b1d3e5a6c8ea2"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description item_name_in_use: the parent already holds an item of that name (case ignored); context_info.conflicts lists it, so its id can be used instead. operation_blocked_temporary: the parent is locked by a move, copy, delete or restore in progress; retry later. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderConflictError"];
                 };
             };
             default: components["responses"]["UnexpectedError"];
