@@ -968,7 +968,6 @@ export interface components {
              * @enum {string}
              */
             item_status?: "active" | "trashed" | "deleted";
-            /** @description A first page of the folder's items; present only when asking for a folder's information, never in a listing. */
             item_collection?: components["schemas"]["Items"];
         };
         /** @description A short form of a web link (a bookmark stored in a folder). */

@@ -1,7 +1,8 @@
 /**
  * Compares our OpenAPI fragment with a copy of Box's official description and lists what differs
  * for the operations the client uses (chunked and direct uploads, preflight check, file
- * information, token endpoint) and any new upload operation of Box's (see specDiff/operations.ts
+ * information, token endpoint, listing a folder's items and creating a folder) and any new upload
+ * operation of Box's (see specDiff/operations.ts
  * for the scope). Exits 1 when a difference is not documented in the fragment (x-deviation), 2 on
  * bad usage or unreadable input, 0 otherwise.
  *

@@ -25,6 +25,8 @@ const CONTENT = "/files/content";
 const VERSION = "/files/{file_id}/content";
 const FILE = "/files/{file_id}";
 const TOKEN = "/oauth2/token";
+const ITEMS = "/folders/{folder_id}/items";
+const FOLDERS = "/folders";
 
 /** Every deviation the fragment documents that spec:diff can see, as the run on the snapshot lists them. */
 const KNOWN_DEVIATIONS = [
@@ -37,6 +39,11 @@ const KNOWN_DEVIATIONS = [
   "changed: schema ConflictError.context_info.conflicts: type changed (none) -> array (documented deviation)",
   "removed: schema ConflictError.context_info.conflicts: oneOf removed (documented deviation)",
   "added: schema ConflictError.context_info.conflicts: items schema added (documented deviation)",
+  "changed: POST /folders response 201 body: schema changed Folder -> Folder--Full (documented deviation)",
+  "changed: POST /folders response 409 body: schema changed FolderConflictError -> ClientError (documented deviation)",
+  "removed: schema FolderConflictError: no longer defined by Box (documented deviation)",
+  "changed: schema Item.oneOf[0]: schema changed File -> File--Full (documented deviation)",
+  "changed: schema Item.oneOf[2]: schema changed WebLink--Mini -> WebLink (documented deviation)",
 ];
 
 // The documents are untyped JSON that each case alters at will; typing them would only add casts.
@@ -288,6 +295,62 @@ describe("spec:diff reports changes in the official description", () => {
       (doc) => (doc.paths[`${TOKEN}#jwt`] = { post: { operationId: "post_oauth2_token#jwt", tags: ["Authorization"], responses: { "200": { description: "ok" } } } }),
       ["added: POST /oauth2/token#jwt: operation added"],
     ],
+    // The folder-sync operations: list a folder's items, create a folder.
+    [
+      "the folder listing's limit cap raised",
+      (doc) => (parameter(doc.paths[ITEMS].get, "limit").schema.maximum = 5000),
+      ["changed: GET /folders/{folder_id}/items query parameter limit: maximum changed 1000 -> 5000"],
+    ],
+    [
+      "a new sort key for the folder listing",
+      (doc) => parameter(doc.paths[ITEMS].get, "sort").schema.enum.push("modified_at"),
+      ['added: GET /folders/{folder_id}/items query parameter sort: enum value "modified_at" added'],
+    ],
+    [
+      "the folder listing's usemarker parameter removed",
+      (doc) => (doc.paths[ITEMS].get.parameters = doc.paths[ITEMS].get.parameters.filter((p: Json) => p.name !== "usemarker")),
+      ["removed: GET /folders/{folder_id}/items: query parameter usemarker removed"],
+    ],
+    [
+      "a status code added to the folder listing",
+      (doc) => (doc.paths[ITEMS].get.responses["401"] = { description: "unauthorized", content: { "application/json": { schema: { $ref: "#/components/schemas/ClientError" } } } }),
+      ["added: GET /folders/{folder_id}/items: response 401 added"],
+    ],
+    [
+      "a paging property added to Items (the listing's answer)",
+      (doc) => (doc.components.schemas.Items.allOf[0].properties.page_token = { type: "string" }),
+      ["added: schema Items: property page_token added"],
+    ],
+    [
+      "a change in WebLink--Base (reached through the fragment's Item.oneOf)",
+      (doc) => (doc.components.schemas["WebLink--Base"].properties.id.type = "integer"),
+      ["changed: schema WebLink--Base.id: type changed string -> integer"],
+    ],
+    [
+      "a status code added to POST /folders",
+      (doc) => (doc.paths[FOLDERS].post.responses["429"] = { description: "slow down", content: { "application/json": { schema: { $ref: "#/components/schemas/ClientError" } } } }),
+      ["added: POST /folders: response 429 added"],
+    ],
+    [
+      "the new folder's name limit changes",
+      (doc) => (doc.paths[FOLDERS].post.requestBody.content["application/json"].schema.properties.name.maxLength = 1024),
+      ["changed: POST /folders request body.name: maxLength changed 255 -> 1024"],
+    ],
+    [
+      "the new folder's parent id becomes optional",
+      (doc) => (doc.paths[FOLDERS].post.requestBody.content["application/json"].schema.properties.parent.required = []),
+      ["changed: POST /folders request body.parent: property id is now optional"],
+    ],
+    [
+      "POST /folders moves to the upload host",
+      (doc) => (doc.paths[FOLDERS].post.servers = [{ url: "https://upload.box.com/api/2.0" }]),
+      ["changed: POST /folders: server changed https://api.box.com/2.0 -> https://upload.box.com/api/2.0"],
+    ],
+    [
+      "a change in Folder (the standard folder the fragment answers 201 with)",
+      (doc) => doc.components.schemas.Folder.allOf[1].properties.item_status.enum.push("archived"),
+      ['added: schema Folder.item_status: enum value "archived" added'],
+    ],
   ];
 
   test.each(cases)("%s", async (_name, alter, expected) => {
@@ -300,6 +363,16 @@ describe("spec:diff reports changes in the official description", () => {
       doc.paths["/files/{file_id}/versions"] = { get: { operationId: "get_files_id_versions", tags: ["Files"], responses: { "200": { description: "ok" } } } };
       doc.paths["/oauth2/revoke"].post.responses["418"] = { description: "changed" };
       doc.paths[FILE].put.responses["418"] = { description: "changed" };
+    });
+    expect(diffs).toEqual(await diff());
+  });
+
+  test("operations of the Folders tag that the fragment does not use stay out of scope", async () => {
+    const diffs = await diff((doc) => {
+      doc.paths["/folders/{folder_id}"].get.responses["418"] = { description: "changed" };
+      doc.paths["/folders/{folder_id}/copy"].post.responses["418"] = { description: "changed" };
+      doc.paths["/folders/{folder_id}#get_shared_link"].get.responses["418"] = { description: "changed" };
+      doc.paths["/folders/{folder_id}/lock"] = { post: { operationId: "post_folders_id_lock", tags: ["Folders"], responses: { "200": { description: "ok" } } } };
     });
     expect(diffs).toEqual(await diff());
   });
@@ -319,7 +392,7 @@ describe("spec:diff reports changes in the official description", () => {
 
   test("descriptions, summaries, titles and examples are not compared", async () => {
     const diffs = await diff((doc) => {
-      for (const path of [SESSIONS, SESSION, COMMIT, CONTENT, VERSION, FILE, TOKEN]) {
+      for (const path of [SESSIONS, SESSION, COMMIT, CONTENT, VERSION, FILE, TOKEN, ITEMS, FOLDERS]) {
         for (const op of Object.values(doc.paths[path]).filter((v: Json) => v.responses) as Json[]) {
           op.summary = "changed";
           op.description = "changed";
