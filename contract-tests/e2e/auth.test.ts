@@ -351,8 +351,9 @@ describe("refresh tokens, CLI", () => {
 describe("refresh tokens with short-lived access tokens, CLI", () => {
   let box: Box;
   beforeAll(async () => {
-    // A token life under the renewal margin: the CLI renews, and so rotates, on every request.
-    box = await startBox({ tokenTtlSeconds: 1 });
+    // A 1 s token life: the client renews at half of it (the margin never exceeds half a life), so
+    // an upload whose answers each take 300 ms rotates the refresh token several times.
+    box = await startBox({ tokenTtlSeconds: 1, latencyMs: 300 });
   });
   afterAll(async () => {
     await box.h.close();
