@@ -23,13 +23,8 @@ const MAX_MISMATCH_RETRIES = 5;
 export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
   const { api, s, guard } = st;
   const deadline = Date.now() + s.commitWaitMs;
-  // The version the file has before our commit, so an unknown outcome can be settled by reading
-  // the file afterwards (resolve.ts). Best effort: without it, an unknown outcome stays unknown.
-  if (st.target.kind === "version" && st.versionBefore === undefined) {
-    st.versionBefore = await api
-      .getFile(st.target.fileId, ["file_version"], { signal: s.signal ? AbortSignal.any([s.signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000) })
-      .then((f) => f.file_version?.id, () => undefined);
-  }
+  // The version the file had before our commit (read while the parts went up; see state.ts).
+  st.versionBefore = await st.readVersionBefore();
   guard.sending(sha1);
   // Recorded before the first commit leaves, so a resumed run knows a commit may have happened.
   if (st.record) {

@@ -27,6 +27,7 @@ async function run(st: UploadState): Promise<BoxFile> {
     if (previous) stored = await reattach(st, previous, identity!);
   }
   if (!st.sessionId) await openSession(st, identity);
+  st.startVersionRead();
 
   for (let restarts = 0; ; restarts++) {
     try {

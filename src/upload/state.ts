@@ -25,6 +25,7 @@ export class UploadState {
   record: ResumeState | undefined;
   /** The file's version id before our commit (new versions), to tell afterwards whether it went through. */
   versionBefore: string | undefined;
+  private versionRead: Promise<string | undefined> | undefined;
   readonly guard = new CommitGuard(() => this.sessionId);
   private ackedBytes = 0;
   private ackedParts = 0;
@@ -60,6 +61,25 @@ export class UploadState {
     this.sending.clear();
     this.sendingBytes = 0;
     this.report();
+  }
+
+  /**
+   * Starts reading the file's current version (new versions only), so an unknown commit outcome
+   * can later be settled by reading the file again (resolve.ts). It runs while the parts go up,
+   * off the critical path (as a step before the commit it cost a round trip: -5% at 256 MiB on a
+   * link shaped like Box's). Best effort: when it fails, an unknown outcome stays unknown.
+   */
+  startVersionRead(): void {
+    if (this.target.kind !== "version" || this.versionRead) return;
+    const signal = this.s.signal ? AbortSignal.any([this.s.signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000);
+    this.versionRead = this.api.getFile(this.target.fileId, ["file_version"], { signal }).then(
+      (f) => f.file_version?.id,
+      () => undefined,
+    );
+  }
+
+  readVersionBefore(): Promise<string | undefined> {
+    return this.versionRead ?? Promise.resolve(undefined);
   }
 
   /** `resumed`: the part was already in the session when this run began. */
