@@ -7,6 +7,8 @@ export type {
   BoxFile,
   ByteSource,
   DirectCallOptions,
+  Folder,
+  FolderItem,
   RequestEvent,
   CallOptions,
   CommitInput,

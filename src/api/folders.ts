@@ -1,0 +1,75 @@
+/**
+ * Box's folder operations, for putting a whole tree into Box: list a folder's items (marker-based
+ * pages of at most 1000, read lazily so a huge folder is never held at once) and create a folder.
+ * Both on the API host.
+ */
+import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { checkFileName, checkIntInRange, checkItemId } from "../core/validate";
+import { FilesApi } from "./files";
+import type { CallOptions, Schemas } from "./types";
+
+export type FolderItem = Schemas["Item"];
+export type Folder = Schemas["Folder"];
+
+/** No real folder is this large; a server paging past it is broken or hostile. */
+const MAX_FOLDER_PAGES = 100_000;
+
+function checkFields(fields: unknown): string[] {
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || !/^[a-z0-9_]+$/.test(f))) {
+    throw new BoxInputError("fields", "must be an array of field names");
+  }
+  return fields as string[];
+}
+
+export class FoldersApi extends FilesApi {
+  /** `GET /folders/{folder_id}/items`: one page, marker-based; `marker` is the previous page's `next_marker`. */
+  async listFolderItems(
+    folderId: string,
+    page: { fields?: string[]; limit?: number; marker?: string } = {},
+    options: CallOptions = {},
+  ): Promise<Schemas["Items"]> {
+    checkItemId("folderId", folderId);
+    const fields = checkFields(page.fields ?? []);
+    const limit = page.limit === undefined ? 1000 : checkIntInRange("limit", page.limit, 1, 1000);
+    if (page.marker !== undefined && (typeof page.marker !== "string" || page.marker.length === 0)) throw new BoxInputError("marker", "must be a non-empty string");
+    const items = await this.send("GET /folders/{folder_id}/items", { ...options, baseUrl: options.baseUrl ?? this.apiBaseUrl }, (init) =>
+      this.api.GET("/folders/{folder_id}/items", {
+        params: {
+          path: { folder_id: folderId },
+          query: { usemarker: true, limit, ...(page.marker ? { marker: page.marker } : {}), ...(fields.length ? { fields: fields.join(",") as never } : {}) },
+        },
+        ...init,
+      }),
+    );
+    if (!items || typeof items !== "object" || !Array.isArray(items.entries)) {
+      throw new BoxProtocolError("GET /folders/{folder_id}/items answered without entries");
+    }
+    return items;
+  }
+
+  /** Every item of a folder, page after page as they are consumed. */
+  async *folderItems(folderId: string, fields: string[] = [], options: CallOptions = {}): AsyncGenerator<FolderItem> {
+    let marker: string | undefined;
+    for (let pages = 0; pages < MAX_FOLDER_PAGES; pages++) {
+      const page = await this.listFolderItems(folderId, { fields, ...(marker ? { marker } : {}) }, options);
+      yield* page.entries ?? [];
+      const next = page.next_marker;
+      if (typeof next !== "string" || next.length === 0) return;
+      // A listing cut short would make present files look absent: a server going round is an error.
+      if (next === marker || (page.entries ?? []).length === 0) throw new BoxProtocolError(`folder ${folderId}: the listing repeats its marker or pages on empty`);
+      marker = next;
+    }
+    throw new BoxProtocolError(`folder ${folderId} kept paging past ${MAX_FOLDER_PAGES} pages`);
+  }
+
+  /** `POST /folders`: a folder named `name` in `parentId`; a taken name is BoxApiError 409 naming the existing item. */
+  async createFolder(parentId: string, name: string, options: CallOptions = {}): Promise<Folder> {
+    checkItemId("parentId", parentId);
+    checkFileName("name", name);
+    const folder = await this.send("POST /folders", { ...options, baseUrl: options.baseUrl ?? this.apiBaseUrl }, (init) =>
+      this.api.POST("/folders", { body: { name, parent: { id: parentId } }, ...init }),
+    );
+    if (!folder || typeof folder !== "object" || typeof folder.id !== "string") throw new BoxProtocolError("POST /folders answered without the folder");
+    return folder;
+  }
+}
