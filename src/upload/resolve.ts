@@ -13,10 +13,17 @@ import type { UploadTarget } from "./resume";
 
 const FIELDS = ["sha1", "size", "name", "file_version", "parent", "etag"];
 
-export async function resolveUncertain(api: UploadApi, target: UploadTarget, err: CommitUncertainError, versionBefore: string | undefined): Promise<BoxFile | undefined> {
-  // A caller's abort means "stop now", not "look around first".
-  if (err.reason === "aborted" || !err.sha1) return undefined;
-  const call = { signal: AbortSignal.timeout(30_000) };
+export async function resolveUncertain(
+  api: UploadApi,
+  target: UploadTarget,
+  err: CommitUncertainError,
+  versionBefore: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<BoxFile | undefined> {
+  // A caller's abort means "stop now", not "look around first"; and the look is bounded.
+  if (err.reason === "aborted" || !err.sha1 || signal?.aborted) return undefined;
+  const limit = AbortSignal.timeout(30_000);
+  const call = { signal: signal ? AbortSignal.any([signal, limit]) : limit };
   try {
     if (target.kind === "version") {
       if (versionBefore === undefined) return undefined;

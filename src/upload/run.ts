@@ -85,7 +85,7 @@ export async function upload(
   } catch (caught) {
     const err = caught;
     if (err instanceof CommitUncertainError) {
-      const file = await resolveUncertain(api, target, err, st.versionBefore);
+      const file = await resolveUncertain(api, target, err, st.versionBefore, s.signal);
       if (file) {
         await s.resume?.remove().catch(() => undefined);
         return file;
