@@ -89,3 +89,18 @@ test("CLI: a network failure after retries exits 7, as JSON under --json", async
     await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test("a small stream that stalls ends promptly on abort (direct path), with nothing sent", async () => {
+  const { Readable } = await import("node:stream");
+  const { UploadAbortedError } = await import("../../src");
+  h = await startHarness({}, { uploadDefaults: {} });
+  const stalled = new Readable({ read() {} });
+  stalled.push(Buffer.alloc(1000, 1)); // 1000 of the 5000 bytes promised, then nothing
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("user gave up")), 200);
+  const started = Date.now();
+  const err = await h.client.uploadNewFile("0", "stalled.bin", stalled, { size: 5000, signal: controller.signal }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UploadAbortedError);
+  expect(Date.now() - started).toBeLessThan(2000);
+  expect(requestsTo(h.server, "uploadFile")).toHaveLength(0);
+});

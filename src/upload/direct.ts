@@ -11,6 +11,7 @@ import type { BoxFile } from "../api/boxApi";
 import type { ByteSource } from "../api/multipart";
 import { BoxApiError, BoxProtocolError, UploadAbortedError } from "../core/errors";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
+import { untilAborted } from "../core/sleep";
 import type { Settings } from "./options";
 import type { UploadApi, UploadPlatform } from "./ports";
 import type { UploadTarget } from "./resume";
@@ -19,10 +20,11 @@ import { openSource, type PartReader } from "./sources";
 const SLICE = 1024 * 1024;
 
 /** The bytes of a source, read in slices; a stream is gathered first (it is below the threshold). */
-async function readable(reader: PartReader): Promise<PartReader> {
+async function readable(reader: PartReader, signal: AbortSignal | undefined): Promise<PartReader> {
   if (reader.seekable) return reader;
-  const all = await reader.read({ index: 0, offset: 0, size: reader.size });
-  await reader.finish();
+  // A stream that stalls, or never ends after its last byte, must still let an abort through.
+  const all = await untilAborted(reader.read({ index: 0, offset: 0, size: reader.size }), signal);
+  await untilAborted(reader.finish(), signal);
   return openSource(all, reader.size, () => Promise.reject(new Error("unreachable")));
 }
 
@@ -42,7 +44,9 @@ export function conflictWithSha1(err: unknown, sha1: string): string | undefined
 }
 
 export async function uploadDirect(api: UploadApi, platform: UploadPlatform, target: UploadTarget, original: PartReader, s: Settings): Promise<BoxFile> {
-  const reader = await readable(original);
+  const reader = await readable(original, s.signal).catch((err: unknown) => {
+    throw s.signal?.aborted ? new UploadAbortedError(undefined, { cause: s.signal.reason }) : err;
+  });
   const source: ByteSource = { size: reader.size, read: (offset, size) => reader.read({ index: -1, offset, size }) };
   const sha1 = await sha1Of(source, platform);
   const signal = s.signal;
