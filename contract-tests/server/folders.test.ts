@@ -6,34 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../../scripts/tooling/localBoxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
 import { sha1 } from "../../scripts/tooling/sha1";
-import { ValidatingProxy } from "../../scripts/tooling/validatingProxy";
+import { startProxiedServer, type ProxiedServer } from "../support/proxiedServer";
 
-interface Box {
-  server: LocalBoxServer;
-  proxy: ValidatingProxy;
-  upload: string;
-  api: string;
-  close(): Promise<void>;
-}
-
-async function startBox(options: BoxServerOptions = {}): Promise<Box> {
-  const server = new LocalBoxServer(options);
-  await server.start();
-  const proxy = new ValidatingProxy(server.baseUrl);
-  const upload = await proxy.start();
-  return {
-    server,
-    proxy,
-    upload,
-    api: proxy.apiBaseUrl,
-    async close() {
-      await proxy.stop();
-      await server.stop();
-    },
-  };
-}
+type Box = ProxiedServer;
+const startBox = startProxiedServer;
 
 const auth = { authorization: `Bearer ${DEFAULT_TOKEN}` };
 type Json = Record<string, any>;

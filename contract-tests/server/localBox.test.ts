@@ -4,38 +4,13 @@
  * versions, preflight checks, reading a file, tokens, and the chunked minimum size.
  */
 import { randomBytes } from "node:crypto";
-import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../../scripts/tooling/localBoxServer";
+import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
 import { MultipartParser, type PartInfo } from "../../scripts/tooling/localBox/multipart";
 import { sha1 } from "../../scripts/tooling/sha1";
-import { ValidatingProxy } from "../../scripts/tooling/validatingProxy";
+import { startProxiedServer, type ProxiedServer } from "../support/proxiedServer";
 
-interface Box {
-  server: LocalBoxServer;
-  proxy: ValidatingProxy;
-  /** Upload host, API host and origin, all through the proxy. */
-  upload: string;
-  api: string;
-  origin: string;
-  close(): Promise<void>;
-}
-
-async function startBox(options: BoxServerOptions = {}): Promise<Box> {
-  const server = new LocalBoxServer(options);
-  await server.start();
-  const proxy = new ValidatingProxy(server.baseUrl);
-  const upload = await proxy.start();
-  return {
-    server,
-    proxy,
-    upload,
-    api: proxy.apiBaseUrl,
-    origin: new URL(upload).origin,
-    async close() {
-      await proxy.stop();
-      await server.stop();
-    },
-  };
-}
+type Box = ProxiedServer;
+const startBox = startProxiedServer;
 
 const auth = (token = DEFAULT_TOKEN) => ({ authorization: `Bearer ${token}` });
 

@@ -3,10 +3,11 @@
  * multipart request, SHA-1 in Content-MD5), the preflight check, reading a file, and the token
  * endpoint for the OAuth grants. Upload operations go to the upload host, the rest to the API host.
  */
-import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { BoxProtocolError } from "../core/errors";
 import { checkByteCount, checkFileName, checkHeaderValue, checkItemId, checkSha1Hex } from "../core/validate";
 import { ChunkedUploadsApi } from "./chunked";
 import { toApiError } from "./apiError";
+import { checkFields } from "./inputs";
 import { multipartUpload, type ByteSource } from "./multipart";
 import { counted } from "./transport";
 import type { BoxFile, CallOptions, DirectCallOptions, Schemas } from "./types";
@@ -82,9 +83,7 @@ export class FilesApi extends ChunkedUploadsApi {
   /** `GET /files/{file_id}`, with `fields` to ask for more than the standard set (e.g. sha1, file_version). */
   async getFile(fileId: string, fields: string[] = [], options: CallOptions = {}): Promise<BoxFile> {
     checkItemId("fileId", fileId);
-    if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || !/^[a-z0-9_]+$/.test(f))) {
-      throw new BoxInputError("fields", "must be an array of field names");
-    }
+    checkFields(fields);
     const file = await this.send("GET /files/{file_id}", { ...options, baseUrl: options.baseUrl ?? this.apiBaseUrl }, (init) =>
       this.api.GET("/files/{file_id}", {
         params: { path: { file_id: fileId }, ...(fields.length ? { query: { fields: fields.join(",") as never } } : {}) },

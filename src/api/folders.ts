@@ -6,6 +6,7 @@
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { checkFileName, checkIntInRange, checkItemId } from "../core/validate";
 import { FilesApi } from "./files";
+import { checkFields } from "./inputs";
 import type { CallOptions, Schemas } from "./types";
 
 export type FolderItem = Schemas["Item"];
@@ -13,13 +14,6 @@ export type Folder = Schemas["Folder"];
 
 /** No real folder is this large; a server paging past it is broken or hostile. */
 const MAX_FOLDER_PAGES = 100_000;
-
-function checkFields(fields: unknown): string[] {
-  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || !/^[a-z0-9_]+$/.test(f))) {
-    throw new BoxInputError("fields", "must be an array of field names");
-  }
-  return fields as string[];
-}
 
 export class FoldersApi extends FilesApi {
   /** `GET /folders/{folder_id}/items`: one page, marker-based; `marker` is the previous page's `next_marker`. */

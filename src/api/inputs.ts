@@ -28,3 +28,11 @@ export function sessionBody(input: SessionInput): { file_size: number; file_name
   if (input.fileName !== undefined) body.file_name = checkFileName("fileName", input.fileName);
   return body;
 }
+
+/** A `fields` query: Box's field names, lowercase with digits and underscores. */
+export function checkFields(fields: unknown): string[] {
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== "string" || !/^[a-z0-9_]+$/.test(f))) {
+    throw new BoxInputError("fields", "must be an array of field names");
+  }
+  return fields as string[];
+}
