@@ -17,6 +17,17 @@ const abortAfter = (ms: number) => {
   return controller.signal;
 };
 
+/** Aborts now; the upload must then reject with UploadAbortedError within 2 s (3 s counts as hung). */
+async function abortEndsPromptly(controller: AbortController, settled: ReturnType<typeof timedRejection>): Promise<void> {
+  const abortedAt = Date.now();
+  controller.abort(new Error("test abort"));
+  const outcome = await within(settled, 3000);
+  expect(outcome).not.toBe("still pending");
+  const { err } = outcome as Awaited<typeof settled>;
+  expect(err).toBeInstanceOf(UploadAbortedError);
+  expect(Date.now() - abortedAt).toBeLessThan(2000);
+}
+
 describe("token providers", () => {
   test("a provider that never settles: an abort after 200 ms ends the upload promptly with UploadAbortedError", async () => {
     const box = await fakeBox();
@@ -74,13 +85,7 @@ describe("source streams", () => {
     const settled = timedRejection(upload);
     await until(() => box.count("uploadPart") === 3, 5000, "three parts sent");
     await new Promise((r) => setTimeout(r, 200));
-    const abortedAt = Date.now();
-    controller.abort(new Error("test abort"));
-    const outcome = await within(settled, 3000);
-    expect(outcome).not.toBe("still pending");
-    const { err } = outcome as Awaited<typeof settled>;
-    expect(err).toBeInstanceOf(UploadAbortedError);
-    expect(Date.now() - abortedAt).toBeLessThan(2000);
+    await abortEndsPromptly(controller, settled);
     expect(box.count("commit")).toBe(0);
   });
 
@@ -104,13 +109,7 @@ describe("source streams", () => {
     const settled = timedRejection(clientFor(box.url).uploadNewVersion("123", stream, { size: 3 * PART, signal: controller.signal, retry: FAST_RETRY }));
     await until(() => box.count("uploadPart") === 1, 5000, "first part sent");
     await new Promise((r) => setTimeout(r, 200));
-    const abortedAt = Date.now();
-    controller.abort(new Error("test abort"));
-    const outcome = await within(settled, 3000);
-    expect(outcome).not.toBe("still pending");
-    const { err } = outcome as Awaited<typeof settled>;
-    expect(err).toBeInstanceOf(UploadAbortedError);
-    expect(Date.now() - abortedAt).toBeLessThan(2000);
+    await abortEndsPromptly(controller, settled);
     expect(cancelled).toBe(true);
   });
 
@@ -130,13 +129,7 @@ describe("source streams", () => {
     const settled = timedRejection(clientFor(box.url).uploadNewVersion("123", stream, { size: 2 * PART, signal: controller.signal, retry: FAST_RETRY }));
     await until(() => box.count("uploadPart") === 2, 5000, "both parts sent");
     await new Promise((r) => setTimeout(r, 200));
-    const abortedAt = Date.now();
-    controller.abort(new Error("test abort"));
-    const outcome = await within(settled, 3000);
-    expect(outcome).not.toBe("still pending");
-    const { err } = outcome as Awaited<typeof settled>;
-    expect(err).toBeInstanceOf(UploadAbortedError);
-    expect(Date.now() - abortedAt).toBeLessThan(2000);
+    await abortEndsPromptly(controller, settled);
     expect(box.count("commit")).toBe(0);
   });
 });
