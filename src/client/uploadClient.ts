@@ -1,64 +1,11 @@
-/**
- * The client facade: Box's upload operations (from the API layer) plus the one-call uploads built
- * on them. The runtime's pieces are chosen here, once; everything below takes them as arguments.
- */
-import { BoxApi, type BoxClientOptions, type BoxFile } from "../api/boxApi";
-import { checkFileName, checkItemId, checkOptionsObject } from "../core/validate";
+/** The Node client: the shared facade with Node's pieces (node:http, files on disk, node:crypto, state files). */
 import { nodeApiPlatform, nodeUploadPlatform } from "../platform/node";
-import type { UploadOptions } from "../upload/options";
-import type { UploadPlatform } from "../upload/ports";
-import { upload } from "../upload/run";
-import type { UploadSource } from "../upload/sources";
+import { UploadClientBase, type BoxUploadClientOptions } from "./clientBase";
 
-export interface BoxUploadClientOptions extends BoxClientOptions {
-  /** Options every upload of this client starts from; each call's own options win. */
-  uploadDefaults?: UploadOptions;
-}
+export type { BoxUploadClientOptions } from "./clientBase";
 
-export class BoxUploadClient extends BoxApi {
-  private readonly uploadPlatform: UploadPlatform;
-  private readonly defaults: UploadOptions;
-
+export class BoxUploadClient extends UploadClientBase {
   constructor(options: BoxUploadClientOptions) {
-    super(options, nodeApiPlatform);
-    this.uploadPlatform = nodeUploadPlatform;
-    this.defaults = checkOptionsObject<UploadOptions>("uploadDefaults", options.uploadDefaults) as UploadOptions;
-  }
-
-  private withDefaults(options: UploadOptions | undefined): UploadOptions | undefined {
-    if (options === undefined) return this.defaults;
-    // Anything but a plain options object goes on as it is, to be refused by the option checks.
-    if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
-    return { ...this.defaults, ...options };
-  }
-
-  /**
-   * Uploads `source` as a new version of file `fileId`, parts in parallel, and returns the
-   * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
-   */
-  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.guarded(() => upload(this, this.uploadPlatform, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, this.withDefaults(options)));
-  }
-
-  /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
-  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.guarded(() =>
-      upload(
-        this,
-        this.uploadPlatform,
-        { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) },
-        source,
-        this.withDefaults(options),
-      ),
-    );
-  }
-
-  /** Runs an upload; whatever it fails with leaves cleaned of our tokens and control characters. */
-  private guarded<T>(run: () => Promise<T>): Promise<T> {
-    return Promise.resolve()
-      .then(run)
-      .catch((err: unknown) => {
-        throw this.secrets.cleanError(err);
-      });
+    super(options, nodeApiPlatform, nodeUploadPlatform);
   }
 }
