@@ -2,6 +2,7 @@
 import { BoxInputError } from "../core/errors";
 import { retryPolicy, type RetryOptions, type RetryPolicy } from "../core/retry";
 import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
+import type { PartBudget } from "./budget";
 import type { UploadPlatform } from "./ports";
 import type { StateStore, UploadTarget } from "./resume";
 
@@ -77,9 +78,16 @@ export interface Settings {
   retry: RetryPolicy;
   commitWaitMs: number;
   resume: StateStore | undefined;
+  /** Requests in flight and their part buffers, shared by every upload of a folder sync; else one per upload. */
+  budget: PartBudget | undefined;
 }
 
-export function settings(raw: unknown, target: UploadTarget, platform: UploadPlatform): Settings {
+/** What a caller inside the library (folder sync) adds to an upload's options. */
+export interface SharedPieces {
+  budget?: PartBudget;
+}
+
+export function settings(raw: unknown, target: UploadTarget, platform: UploadPlatform, shared: SharedPieces = {}): Settings {
   const o = checkOptionsObject<UploadOptions>("options", raw);
   if (target.kind === "new" && o.fileName !== undefined) {
     throw new BoxInputError("options.fileName", "is for new versions; a new file takes its name as an argument");
@@ -105,5 +113,6 @@ export function settings(raw: unknown, target: UploadTarget, platform: UploadPla
     retry: retryPolicy(o.retry),
     commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
     resume: resume ? platform.stateStore(resume.path as string) : undefined,
+    budget: shared.budget,
   };
 }

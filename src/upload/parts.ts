@@ -1,8 +1,8 @@
 /**
  * The part pipeline: parts read in file order and sent `concurrency` at a time, each with its
  * Digest and exact Content-Range, each acknowledgement checked against what was sent. Memory:
- * `concurrency` recycled part buffers (the part being read takes a free slot); the whole-file
- * hash holds no file data.
+ * one recycled buffer per budget slot (`concurrency` of them, or a folder sync's shared budget;
+ * the part being read holds a slot too); the whole-file hash holds no file data.
  */
 import type { UploadPart } from "../api/boxApi";
 import { sha1Hex, WholeFileSha1 } from "../core/digest";
@@ -10,15 +10,16 @@ import { BoxProtocolError, SourceChangedError, UploadAbortedError } from "../cor
 import type { PartRange } from "../core/partPlan";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
+import { PartBudget } from "./budget";
 import type { UploadState } from "./state";
 
 /** Sends every part not already stored; returns the whole-file SHA-1. */
 export async function sendParts(st: UploadState, stored: Map<number, UploadPart>): Promise<string> {
   const { reader, s, platform } = st;
   const whole = new WholeFileSha1(platform.sha1);
-  // Recycled part buffers: no per-part allocation, page faults or GC of 8 MiB blocks, and a
-  // hard cap on what the uploader holds. A buffer returns here only when its part is settled.
-  const free: Uint8Array[] = [];
+  // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
+  // budget caps both requests in flight and the part memory held, across every upload sharing it.
+  const budget = s.budget ?? new PartBudget(s.concurrency);
   const failed = new AbortController();
   const signal = s.signal ? AbortSignal.any([s.signal, failed.signal]) : failed.signal;
   // One listener fans the abort out to each request's own signal, rather than one listener per
@@ -36,13 +37,20 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
     for (const part of st.plan) {
       while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
       if (firstError || signal.aborted) break;
-      const buffer = reader.zeroCopy ? undefined : (free.pop() ?? new Uint8Array(st.plan[0]!.size));
-      const bytes = await untilAborted(reader.read(part, buffer), signal);
+      const slot = await budget.acquire(signal);
+      let bytes: Uint8Array;
+      try {
+        bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
+      } catch (err) {
+        // An abandoned read may still be filling the buffer: it must not pass to another part.
+        slot.release(true);
+        throw err;
+      }
       whole.update(part.offset, bytes);
       const sha1 = sha1Hex(platform.sha1, bytes);
       const prior = stored.get(part.offset);
       if (prior) {
-        if (buffer) free.push(buffer);
+        slot.release();
         if (!holds(prior, part, sha1)) {
           throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
         }
@@ -51,13 +59,14 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
       }
       const own = new AbortController();
       live.add(own);
+      let settled = false;
       const task: Promise<void> = sendPart(st, part, bytes, sha1, own.signal)
         .then((p) => st.acknowledge(part, p))
-        .catch(fail)
+        .then(() => void (settled = true), fail)
         .finally(() => {
           live.delete(own);
           inFlight.delete(task);
-          if (buffer) free.push(buffer);
+          slot.release(!settled);
         });
       inFlight.add(task);
     }

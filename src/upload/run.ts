@@ -4,10 +4,11 @@
  */
 import type { BoxFile, UploadPart } from "../api/boxApi";
 import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
+import type { BudgetSlot } from "./budget";
 import { commit } from "./commit";
 import { uploadDirect } from "./direct";
 import { resolveUncertain } from "./resolve";
-import { settings, type UploadOptions } from "./options";
+import { settings, type SharedPieces, type UploadOptions } from "./options";
 import { sendParts } from "./parts";
 import type { UploadApi, UploadPlatform } from "./ports";
 import { identify, parseState, type UploadTarget } from "./resume";
@@ -57,8 +58,9 @@ export async function upload(
   target: UploadTarget,
   source: UploadSource,
   options: UploadOptions | undefined,
+  shared?: SharedPieces,
 ): Promise<BoxFile> {
-  const s = settings(options, target, platform);
+  const s = settings(options, target, platform, shared);
   if (s.signal?.aborted) throw new UploadAbortedError(undefined, { cause: s.signal.reason });
   // The state file is claimed before anything is sent: a path in a missing folder, or a state
   // another process is using, fails here rather than after a session was opened.
@@ -71,10 +73,14 @@ export async function upload(
     throw err;
   }
   if (reader.size < s.chunkedThreshold) {
-    // One request: nothing to resume, so the state file (if any) is only released.
+    // One request: nothing to resume, so the state file (if any) is only released. Under a shared
+    // budget it holds one slot (a connection, no part buffer) while it runs.
+    let slot: BudgetSlot | undefined;
     try {
+      slot = await s.budget?.acquire(s.signal);
       return await uploadDirect(api, platform, target, reader, s);
     } finally {
+      slot?.release();
       void reader.close().catch(() => undefined);
       await s.resume?.release();
     }

@@ -1,0 +1,79 @@
+/**
+ * One budget of requests in flight and the part buffers they hold. A single upload makes its own
+ * (`concurrency` slots); a folder sync hands one to every file it uploads, so files in flight and
+ * parts in flight draw on the same slots and peak memory is slots x largest part, however many
+ * files the tree holds. A slot's buffer is kept when released, so parts recycle it (no 8 MiB
+ * allocation, page faults or GC per part).
+ */
+import { UploadAbortedError } from "../core/errors";
+
+export interface BudgetSlot {
+  /** A buffer of at least `size` bytes, kept for the next holder of this slot (grown when a part is larger). */
+  buffer(size: number): Uint8Array;
+  /**
+   * Gives the slot back; safe to call more than once. `dropBuffer` when a read or request may
+   * still touch the buffer (it was abandoned, not settled): the next holder then gets a fresh one,
+   * never memory another file's part is still being written into.
+   */
+  release(dropBuffer?: boolean): void;
+}
+
+export class PartBudget {
+  private readonly idle: Array<{ bytes: Uint8Array | undefined }> = [];
+  private readonly waiting: Array<(slot: { bytes: Uint8Array | undefined }) => void> = [];
+  private inUse = 0;
+
+  constructor(readonly slots: number) {
+    if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`a budget needs at least one slot, got ${slots}`);
+  }
+
+  /** Slots held right now (for tests and progress views). */
+  get held(): number {
+    return this.inUse;
+  }
+
+  /** Waits for a free slot; an abort ends the wait with UploadAbortedError and takes nothing. */
+  acquire(signal?: AbortSignal): Promise<BudgetSlot> {
+    if (signal?.aborted) return Promise.reject(new UploadAbortedError(undefined, { cause: signal.reason }));
+    if (this.inUse < this.slots) {
+      this.inUse++;
+      return Promise.resolve(this.wrap(this.idle.pop() ?? { bytes: undefined }));
+    }
+    return new Promise((resolve, reject) => {
+      const grant = (cell: { bytes: Uint8Array | undefined }) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(this.wrap(cell));
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(grant);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new UploadAbortedError(undefined, { cause: signal!.reason }));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiting.push(grant);
+    });
+  }
+
+  private wrap(cell: { bytes: Uint8Array | undefined }): BudgetSlot {
+    let released = false;
+    return {
+      buffer: (size) => {
+        if (released) throw new Error("buffer of a released budget slot");
+        if (!cell.bytes || cell.bytes.byteLength < size) cell.bytes = new Uint8Array(size);
+        return cell.bytes.subarray(0, size);
+      },
+      release: (dropBuffer = false) => {
+        if (released) return;
+        released = true;
+        if (dropBuffer) cell.bytes = undefined;
+        const next = this.waiting.shift();
+        // Handed straight to the next waiter: the count in use does not change.
+        if (next) next(cell);
+        else {
+          this.inUse--;
+          this.idle.push(cell);
+        }
+      },
+    };
+  }
+}
