@@ -1,10 +1,14 @@
 // Builds the package: tsc emits CommonJS with declarations into dist/; an ESM entry re-exports
 // the same module by name, so ESM and CJS users share one copy of the code (no dual-package state).
+// The browser entry (src/browser.ts) is bundled by esbuild into one ESM file, dist/browser/index.js,
+// with the SHA-1 worker inlined (and beside it as sha1Worker.js); the build fails if anything in
+// that graph is a Node module.
 import { execFileSync } from "node:child_process";
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 rmSync(join(root, "dist"), { recursive: true, force: true });
@@ -18,3 +22,35 @@ writeFileSync(
 );
 chmodSync(join(root, "dist", "src", "cli", "main.js"), 0o755);
 console.log(`built dist/ (${names.length} named exports)`);
+
+// The browser bundle. A Node module anywhere in its graph fails the build, named with who imports it.
+const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const noNodeModules = {
+  name: "no-node-modules",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.path.startsWith("node:") || nodeBuiltins.has(args.path)) {
+        return { errors: [{ text: `the browser build must not import the Node module "${args.path}" (imported by ${args.importer})` }] };
+      }
+      return undefined;
+    });
+  },
+};
+const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", logLevel: "warning", legalComments: "eof", plugins: [noNodeModules], metafile: true };
+const outDir = join(root, "dist", "browser");
+mkdirSync(outDir, { recursive: true });
+// The package is CommonJS by default; these files are ESM wherever they are loaded (Node, Bun).
+writeFileSync(join(outDir, "package.json"), `{ "type": "module" }\n`);
+const worker = await build({ ...common, entryPoints: [join(root, "src", "platform", "browser", "sha1Worker.ts")], write: false, minify: true });
+const workerSource = worker.outputFiles[0].text;
+writeFileSync(join(outDir, "sha1Worker.js"), workerSource);
+const main = await build({
+  ...common,
+  entryPoints: [join(root, "src", "browser.ts")],
+  outfile: join(outDir, "index.js"),
+  define: { __BOX_SHA1_WORKER_SOURCE__: JSON.stringify(workerSource) },
+});
+// The metafile lists every module in the graph: the package test checks it again.
+const inputs = [...Object.keys(main.metafile.inputs), ...Object.keys(worker.metafile.inputs)];
+writeFileSync(join(outDir, "graph.json"), JSON.stringify({ inputs: [...new Set(inputs)].sort() }, null, 1) + "\n");
+console.log(`built dist/browser/ (${inputs.length} modules, worker ${workerSource.length} bytes inlined)`);
