@@ -35,6 +35,7 @@ export {
 } from "./core/errors";
 export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
+export { DEFAULT_TRANSFERS, MAX_TRANSFERS, type OnConflict, type SyncAction, type SyncEvent, type SyncOptions, type SyncProgress, type SyncSummary } from "./sync/options";
 export type { RetryOptions } from "./core/retry";
 export { contentRange, planParts, type PartRange } from "./core/partPlan";
 export { VERSION } from "./core/version";

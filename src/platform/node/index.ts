@@ -3,6 +3,7 @@ import type { ApiPlatform } from "../../api/boxApi";
 import { VERSION } from "../../core/version";
 import type { UploadPlatform } from "../../upload/ports";
 import { FileReader } from "./fileSource";
+export { nodeSyncPlatform } from "./localTree";
 import { nodeSha1 } from "./sha1";
 import { StateFile } from "./stateFile";
 import { createNodeTransport } from "./transport";

@@ -1,0 +1,141 @@
+/** A folder sync's options as the caller writes them, its summary and events, and the checks (run once, before anything is sent). */
+import { BoxInputError } from "../core/errors";
+import { retryPolicy, type RetryOptions } from "../core/retry";
+import { checkIntInRange, checkOptionsObject } from "../core/validate";
+import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../upload/options";
+
+/**
+ * Files in flight by default. Measured on the mixed tree of the sync bench (1,000 files of 1 KB to
+ * 5 MB plus 5 of 100 MB, shaped like a link to Box: see README "Folder sync"); small files are
+ * bound by round trips, so more of them in flight pays until the shared budget is the limit.
+ */
+export const DEFAULT_TRANSFERS = 8;
+export const MAX_TRANSFERS = 64;
+
+export type OnConflict = "version" | "skip" | "fail";
+
+export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "fail";
+
+export interface SyncEvent {
+  /**
+   * `folder` a Box folder was created (or would be, in a dry run); `file` a file was settled with
+   * `action`; `failed` a file or folder could not be put into Box (`error` says why; the rest of
+   * the tree goes on); `notice` something was left out on purpose (a symlink, a special file).
+   */
+  type: "folder" | "file" | "failed" | "notice";
+  /** Relative to the local root, `/`-separated. */
+  path: string;
+  action?: SyncAction;
+  /** File size in bytes (file events). */
+  size?: number;
+  /** Why a file was skipped, failed or left out. */
+  message?: string;
+}
+
+export interface SyncProgress {
+  /** Files seen by the walk so far, and whether the walk is over (then filesSeen is the total). */
+  filesSeen: number;
+  walkDone: boolean;
+  filesDone: number;
+  /** Bytes of files that need sending (seen so far), and file bytes handed to the network. */
+  bytesToSend: number;
+  bytesSent: number;
+  /** Files being checked or sent right now. */
+  inFlight: { path: string; size: number; bytesSent: number }[];
+}
+
+export interface SyncSummary {
+  uploaded: number;
+  versioned: number;
+  skipped: number;
+  failed: number;
+  foldersCreated: number;
+  /** File bytes sent (content of new files and versions; resumed parts not counted). */
+  bytes: number;
+  seconds: number;
+  failures: { path: string; error: string }[];
+  /** Dry run only: what a real run would do, in walk order. */
+  plan?: { path: string; action: SyncAction; size?: number; message?: string }[];
+}
+
+export interface SyncOptions {
+  /** A local file whose name exists in Box with other content: new version (default), leave it, or count it failed. */
+  onConflict?: OnConflict;
+  /** Globs (picomatch, `/`-separated, dot files included; a pattern without `/` matches the name at any depth). Only files matching one are synced. */
+  include?: string[];
+  /** Globs of files and folders to leave out; an excluded folder is not walked. */
+  exclude?: string[];
+  /** Walk and compare only: nothing is created or uploaded; the summary's `plan` says what would be. */
+  dryRun?: boolean;
+  /** Files in flight, 1..64. Default {@link DEFAULT_TRANSFERS}. */
+  transfers?: number;
+  /** Requests in flight across the whole tree (each holding at most one part buffer), 1..64. Default 8. */
+  concurrency?: number;
+  /** As for single uploads: at least this many bytes go up in a chunked session. */
+  chunkedThreshold?: number;
+  retry?: RetryOptions;
+  /** Longest wait per file for Box to finish a commit (202 answers). */
+  commitWaitMs?: number;
+  signal?: AbortSignal;
+  /**
+   * A folder for resume state: a chunked file interrupted (kill -9 included) continues its session
+   * on the next run. Without it, an interrupted chunked file starts over (never twice in Box).
+   */
+  stateDir?: string;
+  onEvent?: (event: SyncEvent) => void;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+export interface SyncSettings {
+  onConflict: OnConflict;
+  include: string[];
+  exclude: string[];
+  dryRun: boolean;
+  transfers: number;
+  concurrency: number;
+  chunkedThreshold: number;
+  retry: RetryOptions | undefined;
+  commitWaitMs: number | undefined;
+  signal: AbortSignal | undefined;
+  stateDir: string | undefined;
+  onEvent: (event: SyncEvent) => void;
+  onProgress: ((progress: SyncProgress) => void) | undefined;
+}
+
+function globs(argument: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((g) => typeof g !== "string" || g.length === 0)) {
+    throw new BoxInputError(argument, "must be an array of non-empty glob strings");
+  }
+  return value as string[];
+}
+
+function callback<T>(argument: string, value: unknown): T | undefined {
+  if (value !== undefined && typeof value !== "function") throw new BoxInputError(argument, "must be a function");
+  return value as T | undefined;
+}
+
+export function syncSettings(raw: unknown): SyncSettings {
+  const o = checkOptionsObject<SyncOptions>("options", raw);
+  const onConflict = o.onConflict ?? "version";
+  if (!["version", "skip", "fail"].includes(onConflict)) throw new BoxInputError("options.onConflict", 'must be "version", "skip" or "fail"');
+  if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
+  if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
+  retryPolicy(o.retry); // refused here, before the walk, rather than at the first file
+  return {
+    onConflict,
+    include: globs("options.include", o.include),
+    exclude: globs("options.exclude", o.exclude),
+    dryRun: o.dryRun ?? false,
+    transfers: o.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", o.transfers, 1, MAX_TRANSFERS),
+    concurrency: o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY),
+    chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
+    retry: o.retry,
+    commitWaitMs: o.commitWaitMs,
+    signal: o.signal,
+    stateDir: o.stateDir,
+    onEvent: callback<(e: SyncEvent) => void>("options.onEvent", o.onEvent) ?? (() => undefined),
+    onProgress: callback<(p: SyncProgress) => void>("options.onProgress", o.onProgress),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * What a folder sync needs from below: the API operations it calls, and the runtime's view of a
+ * local tree (Node: the file system), so the sync logic itself is the same in any runtime.
+ */
+import type { BoxApi } from "../api/boxApi";
+import type { UploadApi } from "../upload/ports";
+
+export type SyncApi = UploadApi & Pick<BoxApi, "folderItems" | "createFolder">;
+
+export interface LocalEntry {
+  name: string;
+  /** Symlinks are reported as such (never followed); `other` is a socket, FIFO or device. */
+  kind: "file" | "dir" | "symlink" | "other";
+  size: number;
+  mtimeMs: number;
+}
+
+export interface LocalTree {
+  /** The entries of the folder at `relDir` ("" is the root, `/`-separated), read as they are consumed. */
+  entries(relDir: string): AsyncIterable<LocalEntry>;
+  /** The path the upload platform opens for the file at `relPath`. */
+  filePath(relPath: string): string;
+}
+
+export interface SyncPlatform {
+  /** Opens the tree rooted at `root`; a missing root or one that is not a folder is a BoxInputError. */
+  openTree(root: string): Promise<LocalTree>;
+  /** Where the resume state named `name` lives inside `stateDir` (created if missing). */
+  statePath(stateDir: string, name: string): Promise<string>;
+}

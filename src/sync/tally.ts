@@ -1,0 +1,103 @@
+/**
+ * The sync's running account: counts for the summary, events as things settle, and progress for
+ * live views (files in flight, bytes sent). Nothing here grows with the tree except the failure
+ * list (and, in a dry run, the plan the caller asked for).
+ */
+import type { SyncAction, SyncProgress, SyncSettings, SyncSummary } from "./options";
+
+export class Tally {
+  readonly summary: SyncSummary;
+  private readonly started = Date.now();
+  private filesSeen = 0;
+  private walkDone = false;
+  private filesDone = 0;
+  private bytesToSend = 0;
+  private bytesSentDone = 0;
+  private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number }>();
+
+  constructor(private readonly s: SyncSettings) {
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, bytes: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
+  }
+
+  seen(): void {
+    this.filesSeen++;
+    this.progress();
+  }
+
+  walked(): void {
+    this.walkDone = true;
+    this.progress();
+  }
+
+  folderCreated(path: string): void {
+    this.summary.foldersCreated++;
+    this.summary.plan?.push({ path, action: "create-folder" });
+    this.s.onEvent({ type: "folder", path, action: "create-folder" });
+  }
+
+  notice(path: string, message: string): void {
+    this.s.onEvent({ type: "notice", path, message });
+  }
+
+  /** A file is being checked or sent; `toSend` once it is known to need sending. */
+  begin(path: string, size: number): void {
+    this.inFlight.set(path, { path, size, bytesSent: 0 });
+    this.progress();
+  }
+
+  toSend(bytes: number): void {
+    this.bytesToSend += bytes;
+  }
+
+  sent(path: string, bytesSent: number): void {
+    const f = this.inFlight.get(path);
+    if (f && bytesSent > f.bytesSent) {
+      f.bytesSent = bytesSent;
+      this.progress();
+    }
+  }
+
+  /** A file settled: uploaded, versioned or skipped (`sentBytes` is what this run sent of it). */
+  done(path: string, action: Exclude<SyncAction, "create-folder" | "fail">, size: number, sentBytes: number, message?: string): void {
+    if (action === "upload") this.summary.uploaded++;
+    else if (action === "version") this.summary.versioned++;
+    else this.summary.skipped++;
+    this.summary.bytes += sentBytes;
+    this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
+    this.settle(path, sentBytes);
+    this.s.onEvent({ type: "file", path, action, size, ...(message ? { message } : {}) });
+  }
+
+  failed(path: string, error: string, size?: number): void {
+    this.summary.failed++;
+    this.summary.failures.push({ path, error });
+    this.summary.plan?.push({ path, action: "fail", ...(size === undefined ? {} : { size }), message: error });
+    this.settle(path, 0);
+    this.s.onEvent({ type: "failed", path, message: error, ...(size === undefined ? {} : { size }) });
+  }
+
+  private settle(path: string, sentBytes: number): void {
+    if (this.inFlight.delete(path)) this.filesDone++;
+    this.bytesSentDone += sentBytes;
+    this.progress();
+  }
+
+  finish(): SyncSummary {
+    this.summary.seconds = (Date.now() - this.started) / 1000;
+    return this.summary;
+  }
+
+  private progress(): void {
+    if (!this.s.onProgress) return;
+    let sending = 0;
+    for (const f of this.inFlight.values()) sending += f.bytesSent;
+    this.s.onProgress({
+      filesSeen: this.filesSeen,
+      walkDone: this.walkDone,
+      filesDone: this.filesDone,
+      bytesToSend: this.bytesToSend,
+      bytesSent: this.bytesSentDone + sending,
+      inFlight: [...this.inFlight.values()].map((f) => ({ ...f })),
+    });
+  }
+}

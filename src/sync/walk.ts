@@ -1,0 +1,130 @@
+/**
+ * The walk: depth first, one local folder at a time, yielding a job per file to sync as the
+ * workers ask for them. Held at once: the Box items of the folder being walked (names, ids, sizes,
+ * SHA-1s), the sub-folders of the folders on the way down, and the jobs in flight; never the tree.
+ * Box folders are made as the walk reaches them, so a file's folder exists before its job does.
+ */
+import picomatch from "picomatch";
+import type { CallOptions } from "../api/boxApi";
+import { withRetry, retryPolicy } from "../core/retry";
+import { checkFileName } from "../core/validate";
+import type { SyncSettings } from "./options";
+import type { LocalTree, SyncApi } from "./ports";
+import { ensureFolder, folderIndex, nameKey, type RemoteItem } from "./remote";
+import type { Tally } from "./tally";
+
+export interface FileJob {
+  /** Relative to the root, `/`-separated. */
+  path: string;
+  name: string;
+  /** The Box folder it goes into; undefined in a dry run when that folder does not exist yet. */
+  folderId: string | undefined;
+  size: number;
+  mtimeMs: number;
+  /** What Box holds under this name in that folder, if anything. */
+  remote: RemoteItem | undefined;
+}
+
+interface PendingFolder {
+  path: string;
+  folderId: string | undefined;
+}
+
+export interface WalkContext {
+  api: SyncApi;
+  tree: LocalTree;
+  rootId: string;
+  s: SyncSettings;
+  tally: Tally;
+  call: CallOptions;
+  describe: (err: unknown) => string;
+}
+
+const matcher = (patterns: string[]) => (patterns.length ? picomatch(patterns, { dot: true, basename: true }) : undefined);
+
+export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
+  const { api, tree, s, tally } = ctx;
+  const include = matcher(s.include);
+  const exclude = matcher(s.exclude);
+  const policy = retryPolicy(s.retry);
+  const retried = <T>(task: (call: CallOptions) => Promise<T>) => withRetry(policy, (r) => task({ ...ctx.call, signal: r.signal }), s.signal ? { signal: s.signal } : {});
+  const stack: PendingFolder[] = [{ path: "", folderId: ctx.rootId }];
+
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let remote: Map<string, RemoteItem>;
+    try {
+      remote = dir.folderId === undefined ? new Map() : await retried((call) => folderIndex(api, dir.folderId!, call));
+    } catch (err) {
+      if (dir.path === "") throw err; // the root folder itself: nothing can be synced
+      tally.failed(dir.path, ctx.describe(err));
+      continue;
+    }
+    const taken = new Set<string>();
+    const subfolders: { path: string; name: string; remote: RemoteItem | undefined }[] = [];
+    try {
+      for await (const entry of tree.entries(dir.path)) {
+        const path = dir.path ? `${dir.path}/${entry.name}` : entry.name;
+        if (entry.kind === "symlink" || entry.kind === "other") {
+          tally.notice(path, entry.kind === "symlink" ? "symlink skipped (never followed)" : "not a regular file or folder; skipped");
+          continue;
+        }
+        if (exclude?.(path)) continue;
+        if (entry.kind === "file" && include && !include(path)) continue;
+        if (entry.kind === "file") tally.seen();
+        try {
+          checkFileName("name", entry.name);
+        } catch (err) {
+          tally.failed(path, `Box cannot hold this name: ${ctx.describe(err)}`);
+          continue;
+        }
+        const key = nameKey(entry.name);
+        if (taken.has(key)) {
+          tally.failed(path, "another local entry in this folder has the same name for Box (names differ only in case or Unicode form)");
+          continue;
+        }
+        taken.add(key);
+        const item = remote.get(key);
+        if (entry.kind === "dir") subfolders.push({ path, name: entry.name, remote: item });
+        else yield { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item };
+      }
+    } catch (err) {
+      if (dir.path === "") throw err;
+      tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
+      continue;
+    }
+    remote.clear();
+    // Reversed so the first sub-folder read is the first walked.
+    for (const sub of subfolders.reverse()) {
+      const next = await enterFolder(ctx, sub, dir.folderId, retried);
+      if (next) stack.push(next);
+    }
+  }
+  tally.walked();
+}
+
+async function enterFolder(
+  ctx: WalkContext,
+  sub: { path: string; name: string; remote: RemoteItem | undefined },
+  parentId: string | undefined,
+  retried: <T>(task: (call: CallOptions) => Promise<T>) => Promise<T>,
+): Promise<PendingFolder | undefined> {
+  if (sub.remote && sub.remote.type !== "folder") {
+    ctx.tally.failed(sub.path, `Box holds a ${sub.remote.type.replace("_", " ")} named "${sub.remote.name}" where this folder goes; its contents are left out`);
+    return undefined;
+  }
+  if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
+  if (ctx.s.dryRun || parentId === undefined) {
+    ctx.tally.folderCreated(sub.path);
+    return { path: sub.path, folderId: undefined };
+  }
+  try {
+    const made = await retried((call) => ensureFolder(ctx.api, parentId, sub.name, call));
+    if (made.created) ctx.tally.folderCreated(sub.path);
+    return { path: sub.path, folderId: made.id };
+  } catch (err) {
+    if (ctx.s.signal?.aborted) throw err;
+    ctx.tally.failed(sub.path, `cannot create this folder in Box: ${ctx.describe(err)}`);
+    return undefined;
+  }
+}
