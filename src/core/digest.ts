@@ -13,6 +13,22 @@ export interface Sha1Hasher {
 /** Makes a fresh hasher. Synchronous on purpose: see platform/node/sha1.ts for the measurement. */
 export type Sha1Factory = () => Sha1Hasher;
 
+/**
+ * SHA-1 off the calling thread for one upload (a browser's worker): bytes in file order, then
+ * the whole file's digest. With `transfer` the bytes' buffer moves to the other thread and back,
+ * so the caller must use the returned view; without it (memory the caller's caller owns) they
+ * are copied. Node has none: its synchronous node:crypto path stays as it is.
+ */
+export interface PartHasher {
+  /** Adds a part to the whole-file digest and returns the part's own SHA-1. */
+  part(offset: number, bytes: Uint8Array, transfer: boolean): Promise<{ sha1: string; bytes: Uint8Array }>;
+  /** Adds bytes to the whole-file digest only. */
+  feed(offset: number, bytes: Uint8Array, transfer: boolean): Promise<Uint8Array>;
+  whole(): Promise<string>;
+  /** Drops the digest in progress (after a failure); a no-op after whole(). */
+  close(): void;
+}
+
 export function sha1Hex(create: Sha1Factory, bytes: Uint8Array): string {
   const hasher = create();
   hasher.update(bytes);

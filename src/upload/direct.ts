@@ -28,7 +28,16 @@ async function readable(reader: PartReader, signal: AbortSignal | undefined): Pr
   return openSource(all, reader.size, () => Promise.reject(new Error("unreachable")));
 }
 
-async function sha1Of(source: ByteSource, platform: UploadPlatform): Promise<string> {
+async function sha1Of(source: ByteSource, platform: UploadPlatform, transfer: boolean): Promise<string> {
+  const hasher = platform.partHasher?.();
+  if (hasher) {
+    try {
+      for (let offset = 0; offset < source.size; offset += SLICE) await hasher.feed(offset, await source.read(offset, Math.min(SLICE, source.size - offset)), transfer);
+      return await hasher.whole();
+    } finally {
+      hasher.close();
+    }
+  }
   const hash = platform.sha1();
   for (let offset = 0; offset < source.size; offset += SLICE) hash.update(await source.read(offset, Math.min(SLICE, source.size - offset)));
   return hash.hex();
@@ -48,7 +57,8 @@ export async function uploadDirect(api: UploadApi, platform: UploadPlatform, tar
     throw s.signal?.aborted ? new UploadAbortedError(undefined, { cause: s.signal.reason }) : err;
   });
   const source: ByteSource = { size: reader.size, read: (offset, size) => reader.read({ index: -1, offset, size }) };
-  const sha1 = await sha1Of(source, platform);
+  // Slices of a copying reader are fresh buffers, free to move to a worker and not come back.
+  const sha1 = await sha1Of(source, platform, !reader.zeroCopy);
   const signal = s.signal;
   const call = (ctx: { signal: AbortSignal }) => ({ signal: ctx.signal });
   const retried = <T>(task: (ctx: { signal: AbortSignal; lastError: unknown }) => Promise<T>) => withRetry(s.retry, task, signal ? { signal } : {});

@@ -16,7 +16,10 @@ import type { UploadState } from "./state";
 /** Sends every part not already stored; returns the whole-file SHA-1. */
 export async function sendParts(st: UploadState, stored: Map<number, UploadPart>): Promise<string> {
   const { reader, s, platform } = st;
-  const whole = new WholeFileSha1(platform.sha1);
+  // A platform with an async hasher (a browser's worker) gets the parts' bytes moved to it and
+  // back; Node hashes in line, with no await added.
+  const hasher = platform.partHasher?.();
+  const whole = hasher ? undefined : new WholeFileSha1(platform.sha1);
   // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
   // budget caps both requests in flight and the part memory held, across every upload sharing it.
   const budget = s.budget ?? new PartBudget(s.concurrency);
@@ -39,15 +42,19 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
       if (firstError || signal.aborted) break;
       const slot = await budget.acquire(signal);
       let bytes: Uint8Array;
+      let sha1 = "";
       try {
         bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
+        if (hasher) ({ bytes, sha1 } = await untilAborted(hasher.part(part.offset, bytes, !reader.zeroCopy), signal));
       } catch (err) {
         // An abandoned read may still be filling the buffer: it must not pass to another part.
         slot.release(true);
         throw err;
       }
-      whole.update(part.offset, bytes);
-      const sha1 = sha1Hex(platform.sha1, bytes);
+      if (whole) {
+        whole.update(part.offset, bytes);
+        sha1 = sha1Hex(platform.sha1, bytes);
+      }
       const prior = stored.get(part.offset);
       if (prior) {
         slot.release();
@@ -74,12 +81,16 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
     fail(err);
   }
   await Promise.all(inFlight);
-  if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
-  if (firstError) throw firstError.error;
-  // A stream that delivered every byte may still never end: the abort must end that wait too.
-  await untilAborted(reader.finish(), s.signal);
-  await st.saveState(true);
-  return whole.hex();
+  try {
+    if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
+    if (firstError) throw firstError.error;
+    // A stream that delivered every byte may still never end: the abort must end that wait too.
+    await untilAborted(reader.finish(), s.signal);
+    await st.saveState(true);
+    return hasher ? await untilAborted(hasher.whole(), s.signal) : whole!.hex();
+  } finally {
+    hasher?.close();
+  }
 }
 
 /** One part, retried per the policy. After a failure the server may have acted on, look before resending. */

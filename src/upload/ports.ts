@@ -4,7 +4,7 @@
  * so a browser, Deno or Bun build swaps them without touching the pipeline.
  */
 import type { BoxApi } from "../api/boxApi";
-import type { Sha1Factory } from "../core/digest";
+import type { PartHasher, Sha1Factory } from "../core/digest";
 import type { PartReader } from "./sources";
 import type { StateStore } from "./resume";
 
@@ -28,6 +28,8 @@ export interface UploadPlatform {
   /** Opens a file by path (Node); a runtime without files throws BoxInputError. */
   openFile(path: string, declaredSize: number | undefined): Promise<PartReader>;
   sha1: Sha1Factory;
+  /** SHA-1 off the calling thread (a browser's worker); when absent, `sha1` hashes in line. */
+  partHasher?: () => PartHasher;
   /** The store behind `options.resume.path`. */
   stateStore(path: string): StateStore;
 }

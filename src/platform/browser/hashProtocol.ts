@@ -15,13 +15,3 @@ export interface HashReply {
   error?: string;
 }
 
-/** SHA-1 off the calling thread for one upload: parts in file order, then the whole file's digest. */
-export interface PartHasher {
-  /**
-   * Adds the bytes at `offset` to the whole-file digest; with `own`, also returns their own SHA-1.
-   * With `transfer` the bytes' buffer travels to the worker and back: use the returned view.
-   */
-  part(offset: number, bytes: Uint8Array, how: { own: boolean; transfer: boolean }): Promise<{ sha1: string | undefined; bytes: Uint8Array }>;
-  whole(): Promise<string>;
-  close(): void;
-}

@@ -4,14 +4,16 @@
  * copied); bytes the caller still owns (a Uint8Array source is read without a copy) are copied
  * first, since transferring them would detach the caller's own buffer.
  */
-import type { HashReply, HashRequest, PartHasher } from "./hashProtocol";
+import type { PartHasher } from "../../core/digest";
+import { SourceError } from "../../core/errors";
+import type { HashReply, HashRequest } from "./hashProtocol";
 
 /** Messages without their id, which `call` assigns (distributed over the union's members). */
 type Unnumbered<T> = T extends unknown ? Omit<T, "id"> : never;
 
 export class Sha1Worker {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: HashReply) => void; reject: (e: SourceError) => void }>();
   private ids = 0;
   private streams = 0;
 
@@ -29,13 +31,13 @@ export class Sha1Worker {
     // wasm-unsafe-eval) fails every hash in flight; the next upload starts a new one.
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault?.();
-      this.fail(new Error(`the SHA-1 worker failed: ${event.message || "it could not be loaded"}`));
+      this.fail(new SourceError(`the SHA-1 worker failed: ${event.message || "it could not be loaded"}`));
     };
     this.worker = worker;
     return worker;
   }
 
-  private fail(error: Error): void {
+  private fail(error: SourceError): void {
     this.worker?.terminate();
     this.worker = undefined;
     const waiting = [...this.pending.values()];
@@ -55,20 +57,26 @@ export class Sha1Worker {
   /** A hasher for one upload: parts in file order, then the whole file's digest. */
   hasher(): PartHasher {
     const stream = ++this.streams;
+    const send = async (offset: number, bytes: Uint8Array, transfer: boolean, own: boolean) => {
+      const sent = transfer ? bytes : bytes.slice();
+      // Read before the transfer: a detached view reports offset and length 0.
+      const { byteOffset, byteLength } = sent;
+      const buffer = sent.buffer as ArrayBuffer;
+      const reply = await this.call({ op: "part", stream, offset, buffer, byteOffset, length: byteLength, own }, [buffer]);
+      const back = transfer && reply.buffer ? new Uint8Array(reply.buffer, byteOffset, byteLength) : bytes;
+      if (reply.error !== undefined) throw new SourceError(`hashing the source failed: ${reply.error}`);
+      return { sha1: reply.sha1, bytes: back };
+    };
     return {
-      part: async (offset, bytes, { own, transfer }) => {
-        const sent = transfer ? bytes : bytes.slice();
-        const reply = await this.call(
-          { op: "part", stream, offset, buffer: sent.buffer as ArrayBuffer, byteOffset: sent.byteOffset, length: sent.byteLength, own },
-          [sent.buffer as ArrayBuffer],
-        );
-        const back = transfer && reply.buffer ? new Uint8Array(reply.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
-        if (reply.error !== undefined) throw new Error(reply.error);
-        return { sha1: reply.sha1, bytes: back };
+      part: async (offset, bytes, transfer) => {
+        const { sha1, bytes: back } = await send(offset, bytes, transfer, true);
+        if (sha1 === undefined) throw new SourceError("the SHA-1 worker gave no digest");
+        return { sha1, bytes: back };
       },
+      feed: async (offset, bytes, transfer) => (await send(offset, bytes, transfer, false)).bytes,
       whole: async () => {
         const reply = await this.call({ op: "whole", stream });
-        if (reply.error !== undefined || reply.sha1 === undefined) throw new Error(reply.error ?? "the SHA-1 worker gave no digest");
+        if (reply.error !== undefined || reply.sha1 === undefined) throw new SourceError(reply.error ?? "the SHA-1 worker gave no digest");
         return reply.sha1;
       },
       close: () => {
@@ -78,6 +86,6 @@ export class Sha1Worker {
   }
 
   terminate(): void {
-    this.fail(new Error("the client was closed"));
+    this.fail(new SourceError("the client was closed while hashing"));
   }
 }
