@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { handleCors, type CorsLog, type CorsOptions } from "./localBox/cors";
 import { errorBody, HttpError } from "./localBox/errors";
 import { fileRoutes } from "./localBox/files";
 import { folderRoutes } from "./localBox/folders";
@@ -58,6 +59,9 @@ export class LocalBoxServer {
   private seq = 0;
   private readonly opts: ResolvedOptions;
   private readonly handlers: Handlers;
+  /** Set to answer browsers on other origins (preflights, allowed origins); see localBox/cors.ts. */
+  cors: CorsOptions | undefined;
+  readonly corsLog: CorsLog = { preflights: 0, refusedHeaders: [], refusedOrigins: [] };
 
   constructor(options: BoxServerOptions = {}) {
     this.opts = resolveOptions(options);
@@ -200,6 +204,7 @@ export class LocalBoxServer {
   }
 
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.cors && handleCors(req, res, this.cors, this.corsLog)) return;
     const url = new URL(req.url ?? "/", "http://x");
     const { route, sessionId, fileId, folderId } = matchRoute(req.method ?? "", url.pathname);
     const ctx: RequestContext = { route, method: req.method ?? "", path: url.pathname, headers: req.headers, seq: ++this.seq };
