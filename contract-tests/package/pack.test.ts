@@ -159,3 +159,25 @@ test("the installed bin answers --version with the package version", async () =>
   const out = execFileSync(join(project, "node_modules", ".bin", "box-upload"), ["--version"], { encoding: "utf8" });
   expect(out.trim()).toBe(require("../../package.json").version);
 });
+
+test("the browser condition resolves to one ESM bundle with the Node entry's names and no Node module in its graph", async () => {
+  const project = join(dir, "app");
+  const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: project, encoding: "utf8" }).trim();
+  const list = 'import("box-chunked-upload").then((m) => console.log(Object.keys(m).sort().join(",")))';
+  const browserNames = run(["--conditions=browser", "--input-type=module", "-e", list]).split(",");
+  const nodeNames = run(["--input-type=module", "-e", list]).split(",");
+  expect(browserNames.filter((n) => !nodeNames.includes(n))).toEqual([]);
+  // Folder sync walks folders on disk: Node only. Every other name is in both entries.
+  expect(nodeNames.filter((n) => !browserNames.includes(n) && !/TRANSFERS|sync/i.test(n))).toEqual([]);
+  expect(browserNames).toEqual(expect.arrayContaining(["BoxUploadClient", "BoxUploadError", "planParts", "VERSION"]));
+  expect(run(["--conditions=browser", "-p", 'require.resolve("box-chunked-upload")'])).toMatch(/dist[\\/]browser[\\/]index\.js$/);
+  const installed = join(project, "node_modules", "box-chunked-upload", "dist", "browser");
+  // The bundler's own list of every module in the graph (written by scripts/build.mjs), and the output itself.
+  const graph = JSON.parse(readFileSync(join(installed, "graph.json"), "utf8")) as { inputs: string[] };
+  expect(graph.inputs).toEqual(expect.arrayContaining(["src/browser.ts", "src/platform/browser/transport.ts"]));
+  expect(graph.inputs.filter((m) => m.startsWith("node:") || m.includes("platform/node/"))).toEqual([]);
+  for (const file of ["index.js", "sha1Worker.js"]) {
+    const code = readFileSync(join(installed, file), "utf8");
+    expect(code.match(/\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(/g)).toBeNull();
+  }
+});
