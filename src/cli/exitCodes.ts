@@ -9,7 +9,7 @@ import {
   UploadAbortedError,
 } from "../index";
 
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6, network: 7 } as const;
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6, network: 7, partial: 8 } as const;
 
 const MEANING: Record<keyof typeof EXIT, string> = {
   ok: "ok",
@@ -20,6 +20,7 @@ const MEANING: Record<keyof typeof EXIT, string> = {
   input: "bad source or input",
   uncertain: "commit outcome unknown",
   network: "network failure after retries",
+  partial: "sync finished but some files failed (the rest are in Box)",
 };
 
 /** "0 ok, 2 usage, …" in code order, for the help text. */

@@ -1,0 +1,44 @@
+/** Flags every command shares, and their parsers (a bad value is a usage error, exit 2). */
+import { type Command, InvalidArgumentError } from "commander";
+import { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL, CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../index";
+import type { Io } from "./output";
+
+export interface SharedFlags {
+  baseUrl?: string;
+  apiBaseUrl?: string;
+  verbose?: boolean;
+  chunkedThreshold?: number;
+  json?: boolean;
+  quiet?: boolean;
+  concurrency?: number;
+}
+
+export function thresholdFlag(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError("must be a whole number of bytes >= 1");
+  return n;
+}
+
+export function countFlag(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+/** --chunked-threshold, else BOX_CHUNKED_THRESHOLD, else the library's default. */
+export function chunkedThreshold(io: Io, flags: SharedFlags): number | undefined {
+  return flags.chunkedThreshold ?? (io.env.BOX_CHUNKED_THRESHOLD ? thresholdFlag(io.env.BOX_CHUNKED_THRESHOLD) : undefined);
+}
+
+export function sharedFlags(cmd: Command, concurrencyHelp = "parts in flight"): Command {
+  return cmd
+    .option("--base-url <url>", `upload host base URL (env BOX_UPLOAD_BASE_URL; default ${BOX_UPLOAD_BASE_URL})`)
+    .option("--api-base-url <url>", `API host base URL (env BOX_API_BASE_URL; default ${BOX_API_BASE_URL} for Box's upload host, else the upload host's origin + /2.0)`)
+    .option("--chunked-threshold <bytes>", `files of at least this size use a chunked session (env BOX_CHUNKED_THRESHOLD; default ${CHUNKED_MIN_SIZE})`, thresholdFlag)
+    .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
+    .option("--concurrency <n>", `${concurrencyHelp}, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, countFlag(MAX_CONCURRENCY))
+    .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
+    .option("--quiet", "print nothing but errors");
+}

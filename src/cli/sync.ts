@@ -1,0 +1,96 @@
+/**
+ * `box-upload sync <local_dir> <folder_id>`: a local tree into a Box folder, run again as often as
+ * wanted. Resume state for chunked files lives in a state folder (default under
+ * $XDG_STATE_HOME or ~/.local/state), so a killed run continues its sessions; exit 8 when some
+ * files failed and the rest went in.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_TRANSFERS, MAX_TRANSFERS, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
+import { EXIT } from "./exitCodes";
+import { chunkedThreshold, countFlag, sharedFlags, type SharedFlags } from "./flags";
+import { printable, type Io } from "./output";
+import { withClient } from "./session";
+import { createTreeView } from "./treeView";
+
+interface SyncFlags extends SharedFlags {
+  dryRun?: boolean;
+  exclude: string[];
+  include: string[];
+  onConflict: OnConflict;
+  transfers?: number;
+  stateDir?: string;
+  resume: boolean;
+}
+
+const collect = (value: string, previous: string[]) => {
+  if (value.length === 0) throw new InvalidArgumentError("must not be empty");
+  return [...previous, value];
+};
+
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "box-upload", "sync");
+}
+
+/** The --json object: the summary in snake_case, and the plan in a dry run. */
+export function summaryJson(s: SyncSummary): Record<string, unknown> {
+  return {
+    uploaded: s.uploaded,
+    versioned: s.versioned,
+    skipped: s.skipped,
+    failed: s.failed,
+    folders_created: s.foldersCreated,
+    bytes: s.bytes,
+    seconds: s.seconds,
+    failures: s.failures,
+    ...(s.plan ? { plan: s.plan } : {}),
+  };
+}
+
+function summaryLine(s: SyncSummary, dryRun: boolean): string {
+  const verb = dryRun ? "would sync" : "synced";
+  return (
+    `${verb}: ${s.uploaded} uploaded, ${s.versioned} versioned, ${s.skipped} skipped, ${s.failed} failed, ` +
+    `${s.foldersCreated} folders created; ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s`
+  );
+}
+
+export function registerSync(program: Command, io: Io, setCode: (code: number) => void): void {
+  sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "requests in flight across the tree")
+    .argument("<local_dir>", "local folder to sync")
+    .argument("<folder_id>", "Box folder to sync into (0 is the root)")
+    .option("--dry-run", "compare and print the plan; create and send nothing")
+    .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect, [])
+    .option("--include <glob>", "sync only matching files (repeatable)", collect, [])
+    .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
+    .option("--transfers <n>", `files in flight, 1-${MAX_TRANSFERS} (default ${DEFAULT_TRANSFERS})`, countFlag(MAX_TRANSFERS))
+    .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
+    .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
+    .action(async (localDir: string, folderId: string, flags: SyncFlags) => {
+      const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
+      const view = createTreeView(mode, io.stderr);
+      const code = await withClient(io, flags, async (client, signal) => {
+        const threshold = chunkedThreshold(io, flags);
+        const options: SyncOptions = {
+          signal,
+          onConflict: flags.onConflict,
+          exclude: flags.exclude,
+          include: flags.include,
+          dryRun: !!flags.dryRun,
+          ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
+          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+          ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
+          ...(flags.resume ? { stateDir: flags.stateDir ?? defaultStateDir(io.env) } : {}),
+          onEvent: (e) => view.event(e),
+          onProgress: (p) => view.progress(p),
+        };
+        const summary = await client.syncFolder(localDir, folderId, options);
+        view.stop();
+        if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summaryJson(summary)))}\n`);
+        else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.secrets.clean(summaryLine(summary, !!flags.dryRun)))}\n`);
+        return summary.failed ? EXIT.partial : EXIT.ok;
+      }, () => view.stop());
+      setCode(code);
+    });
+}
