@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BoxInputError, type SyncEvent } from "../../src";
 import { startHarness, type Harness } from "../../scripts/tooling/harness";
 import { bytesOf } from "../../scripts/tooling/random";
+import { sha1 } from "../../scripts/tooling/sha1";
 import { localFilesByPath, writeTree } from "../../scripts/tooling/tree";
 import { rejectionOf } from "../support/rejection";
 import { requestsTo, type RouteMatch } from "../support/serverLog";
@@ -120,4 +121,39 @@ test("bad input is refused before any request", async () => {
   await rejectionOf(h.client.syncFolder(dir, "0", { exclude: "*.tmp" as never }), BoxInputError);
   await rejectionOf(h.client.syncFolder(dir, "not-an-id"), BoxInputError);
   expect(h.server.log.length).toBe(before);
+});
+
+test("a name taken between the listing and the upload (another client) is decided again from Box's 409: same bytes skipped, other bytes versioned", async () => {
+  const root = join(dir, "race");
+  await writeTree(root, { "same.txt": bytesOf(300, 1), "other.txt": bytesOf(400, 2) });
+  let box: Harness | undefined;
+  let destId = "";
+  // When the first upload arrives (the listing is done), another client puts both names in place.
+  let raced = false;
+  box = await startHarness(
+    {
+      before: (ctx) => {
+        if (ctx.route === "uploadFile" && box && !raced) {
+          raced = true;
+          box.server.addFile("same.txt", bytesOf(300, 1), destId);
+          box.server.addFile("other.txt", bytesOf(400, 77), destId);
+        }
+        return undefined;
+      },
+    },
+    { uploadDefaults: {} },
+  );
+  try {
+    destId = box.server.addFolder("race-dest").id;
+    const summary = await box.client.syncFolder(root, destId, { transfers: 1 });
+    expect(summary).toMatchObject({ uploaded: 0, versioned: 1, skipped: 1, failed: 0 });
+    const files = box.server.filesByPath(destId);
+    expect(files.get("same.txt")!.sha1).toBe(sha1(bytesOf(300, 1)));
+    expect(files.get("other.txt")!.sha1).toBe(sha1(bytesOf(400, 2)));
+    expect(box.server.files.get(files.get("same.txt")!.id)!.versions).toHaveLength(1);
+    expect(box.server.files.get(files.get("other.txt")!.id)!.versions).toHaveLength(2);
+    expect(box.proxy.violations).toEqual([]);
+  } finally {
+    await box.close();
+  }
 });

@@ -5,11 +5,12 @@ import { checkIntInRange, checkOptionsObject } from "../core/validate";
 import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../upload/options";
 
 /**
- * Files in flight by default. Measured on the mixed tree of the sync bench (1,000 files of 1 KB to
- * 5 MB plus 5 of 100 MB, shaped like a link to Box: see README "Folder sync"); small files are
- * bound by round trips, so more of them in flight pays until the shared budget is the limit.
+ * Files in flight by default. Measured on the sync bench's mixed tree (1,005 files, 1,050 MB,
+ * 40 MB/s per request and 50 ms per answer): transfers 4 -> 38.2 s, 8 -> 15.8 s, 16 -> 13.2 s,
+ * 32 -> 12.2 s. Small files are bound by round trips, so more in flight pays, but past 16 little;
+ * a direct upload in flight holds about 1 MiB, so 16 costs little memory.
  */
-export const DEFAULT_TRANSFERS = 8;
+export const DEFAULT_TRANSFERS = 16;
 export const MAX_TRANSFERS = 64;
 
 export type OnConflict = "version" | "skip" | "fail";

@@ -116,7 +116,8 @@ async function send(ctx: TransferContext, job: FileJob, target: UploadTarget, re
         tally.sent(job.path, p.bytesSent);
       },
     },
-    { budget: ctx.budget },
+    // A new file's name was just listed as free: no preflight (a race still ends in a 409, handled below).
+    { budget: ctx.budget, preflight: target.kind !== "new" },
   );
   tally.done(job.path, action, job.size, Math.max(0, job.size - resumed));
 }

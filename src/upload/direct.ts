@@ -73,7 +73,7 @@ export async function uploadDirect(api: UploadApi, platform: UploadPlatform, tar
   let before: string | undefined;
   let currentName: string | undefined;
   if (target.kind === "new") {
-    await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
+    if (s.preflight) await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
   } else {
     const now = await retried((ctx) => api.getFile(target.fileId, ["file_version", "sha1", "name"], call(ctx)));
     before = now.file_version?.id;

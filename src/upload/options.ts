@@ -80,11 +80,17 @@ export interface Settings {
   resume: StateStore | undefined;
   /** Requests in flight and their part buffers, shared by every upload of a folder sync; else one per upload. */
   budget: PartBudget | undefined;
+  preflight: boolean;
 }
 
 /** What a caller inside the library (folder sync) adds to an upload's options. */
 export interface SharedPieces {
   budget?: PartBudget;
+  /**
+   * False when the caller has just listed the folder and found the name free: the direct path's
+   * preflight would only repeat that (one round trip per small file; a race still ends in a 409).
+   */
+  preflight?: boolean;
 }
 
 export function settings(raw: unknown, target: UploadTarget, platform: UploadPlatform, shared: SharedPieces = {}): Settings {
@@ -114,5 +120,6 @@ export function settings(raw: unknown, target: UploadTarget, platform: UploadPla
     commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
     resume: resume ? platform.stateStore(resume.path as string) : undefined,
     budget: shared.budget,
+    preflight: shared.preflight ?? true,
   };
 }

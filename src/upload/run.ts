@@ -4,7 +4,6 @@
  */
 import type { BoxFile, UploadPart } from "../api/boxApi";
 import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
-import type { BudgetSlot } from "./budget";
 import { commit } from "./commit";
 import { uploadDirect } from "./direct";
 import { resolveUncertain } from "./resolve";
@@ -73,14 +72,12 @@ export async function upload(
     throw err;
   }
   if (reader.size < s.chunkedThreshold) {
-    // One request: nothing to resume, so the state file (if any) is only released. Under a shared
-    // budget it holds one slot (a connection, no part buffer) while it runs.
-    let slot: BudgetSlot | undefined;
+    // One request: nothing to resume, so the state file (if any) is only released. It holds no
+    // part buffer (the file goes out in 1 MiB slices), so it takes no slot of a shared budget:
+    // under a folder sync, direct uploads are bounded by the files in flight instead.
     try {
-      slot = await s.budget?.acquire(s.signal);
       return await uploadDirect(api, platform, target, reader, s);
     } finally {
-      slot?.release();
       void reader.close().catch(() => undefined);
       await s.resume?.release();
     }

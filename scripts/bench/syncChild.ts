@@ -1,0 +1,54 @@
+/**
+ * One folder sync (our public API, `syncFolder`) in a process of its own, measured from inside
+ * like the bench's other clients. Syncs `--dir` into `--folder`, or into a new folder named
+ * `--folder-name` in the root. Prints one JSON line: the measurement, the summary, the folder id.
+ *
+ *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/syncChild.js --base-url URL --api-base-url URL
+ *       --dir DIR (--folder ID | --folder-name NAME) [--transfers N] [--concurrency N]
+ */
+import { parseArgs } from "node:util";
+import { BoxUploadClient, type SyncSummary } from "../../src";
+import { measure, runMain, type ClientResult } from "./measure";
+
+export interface SyncChildResult extends ClientResult {
+  folderId: string;
+  summary: SyncSummary;
+  requests: number;
+}
+
+async function main(): Promise<SyncChildResult> {
+  const { values } = parseArgs({
+    options: {
+      "base-url": { type: "string" },
+      "api-base-url": { type: "string" },
+      dir: { type: "string" },
+      folder: { type: "string" },
+      "folder-name": { type: "string" },
+      transfers: { type: "string" },
+      concurrency: { type: "string" },
+    },
+  });
+  let requests = 0;
+  const client = new BoxUploadClient({
+    token: process.env.BOX_ACCESS_TOKEN!,
+    baseUrl: values["base-url"]!,
+    apiBaseUrl: values["api-base-url"]!,
+    onRequest: () => void requests++,
+  });
+  try {
+    const folderId = values.folder ?? (await client.createFolder("0", values["folder-name"]!)).id;
+    let summary: SyncSummary | undefined;
+    const result = await measure(async () => {
+      summary = await client.syncFolder(values.dir!, folderId, {
+        ...(values.transfers ? { transfers: Number(values.transfers) } : {}),
+        ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      });
+      return {};
+    });
+    return { ...result, folderId, summary: { ...summary!, failures: summary!.failures.slice(0, 5) }, requests };
+  } finally {
+    await client.close();
+  }
+}
+
+runMain(main);
