@@ -7,7 +7,10 @@
  * The server is shaped like a link to Box (10 MB/s per request, 30 ms per answer) so the progress
  * is there to watch; `--unshaped` runs at loopback speed.
  *
- *   npm run demo -- [--size BYTES] [--concurrency N] [--unshaped]
+ * `--folder` shows the folder sync instead: a small tree (nested folders, 60 files, one of 30 MB)
+ * goes in with `box-upload sync`, then the same command again finds everything in place.
+ *
+ *   npm run demo -- [--size BYTES] [--concurrency N] [--unshaped] [--folder]
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -16,7 +19,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_TOKEN, LocalBoxServer } from "./tooling/localBoxServer";
 import { CLI_SOURCE } from "./tooling/paths";
-import { writeRandomFile } from "./tooling/random";
+import { bytesOf, writeRandomFile } from "./tooling/random";
+import { localFilesByPath, writeTree } from "./tooling/tree";
 
 /** Runs the CLI from source, sharing this terminal; resolves with its exit code. */
 function runCli(args: string[], token: string): Promise<number> {
@@ -43,8 +47,10 @@ async function main(): Promise<void> {
       size: { type: "string", default: String(256 * 1024 * 1024 + 12345) },
       concurrency: { type: "string" },
       unshaped: { type: "boolean", default: false },
+      folder: { type: "boolean", default: false },
     },
   });
+  if (values.folder) return folderDemo(values.unshaped!);
   const size = Number(values.size);
   const dir = await mkdtemp(join(tmpdir(), "box-demo-"));
   const server = new LocalBoxServer(values.unshaped ? {} : { bytesPerSecond: 10_000_000, latencyMs: 30 });
@@ -69,6 +75,38 @@ async function main(): Promise<void> {
     console.log(`local sha1 ${local} ${local === committed.sha1 ? "(matches)" : "(MISMATCH)"}`);
     console.log(`versions:  ${file.versions.length}`);
     if (local !== committed.sha1 || committed.size !== size) process.exitCode = 1;
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The folder example: a tree in, then the same command again sends nothing. */
+async function folderDemo(unshaped: boolean): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "box-demo-tree-"));
+  const server = new LocalBoxServer(unshaped ? {} : { bytesPerSecond: 10_000_000, latencyMs: 30 });
+  const baseUrl = await server.start();
+  try {
+    const spec: Record<string, Uint8Array | null> = { "reports/2026/empty folder/": null };
+    for (let i = 0; i < 60; i++) spec[`reports/${2020 + (i % 7)}/report ${i}.pdf`] = bytesOf(1_000 + i * 3_000, i + 1);
+    await writeTree(dir, spec);
+    await writeRandomFile(join(dir, "reports", "archive.zip"), 30_000_000);
+    const target = server.addFolder("Backups");
+    const args = ["sync", dir, target.id, "--base-url", baseUrl, "--api-base-url", server.apiBaseUrl];
+    console.log(`local Box server at ${baseUrl}; syncing ${dir} into folder ${target.id} ("Backups")`);
+    for (const round of ["first run", "second run (nothing changed)"]) {
+      console.log(`\n$ box-upload sync <dir> ${target.id}   # ${round}`);
+      const code = await runCli(args, DEFAULT_TOKEN);
+      if (code !== 0) {
+        process.exitCode = code;
+        return;
+      }
+    }
+    const local = await localFilesByPath(dir);
+    const box = server.filesByPath(target.id);
+    const same = [...local].every(([path, f]) => box.get(path)?.sha1 === f.sha1) && box.size === local.size;
+    console.log(`\nBox folder holds ${box.size} files; local tree ${local.size}; every SHA-1 ${same ? "matches" : "DOES NOT match"}`);
+    if (!same) process.exitCode = 1;
   } finally {
     await server.stop();
     await rm(dir, { recursive: true, force: true });

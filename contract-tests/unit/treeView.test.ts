@@ -1,0 +1,28 @@
+import { eventLine, treeLines } from "../../src/cli/treeView";
+
+describe("sync's terminal view", () => {
+  const base = { filesSeen: 120, walkDone: true, filesDone: 40, bytesToSend: 300e6, bytesSent: 100e6, inFlight: [] as { path: string; size: number; bytesSent: number }[] };
+
+  test("the first line gives files done/total, bytes, speed and ETA; each fits in 80 columns", () => {
+    const lines = treeLines({ ...base, inFlight: [{ path: "a/very/" + "deep/".repeat(30) + "file.bin", size: 1000, bytesSent: 500 }] }, 10_000);
+    expect(lines[0]).toBe("files 40/120  sent 100.0/300.0 MB  10.0 MB/s  eta 20s");
+    expect(lines[1]).toMatch(/^ {2} 50% ….*deep\/file\.bin$/);
+    for (const l of lines) expect(l.length).toBeLessThan(80);
+  });
+
+  test("while the walk goes on the total is open and there is no ETA; at most four files are listed", () => {
+    const inFlight = Array.from({ length: 6 }, (_, i) => ({ path: `f${i}`, size: 10, bytesSent: 1 }));
+    const lines = treeLines({ ...base, walkDone: false, inFlight }, 1_000);
+    expect(lines[0]).toMatch(/^files 40\/120\+ .* eta -$/);
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toBe("  … and 2 more");
+  });
+
+  test("record lines: a server-chosen name cannot move the cursor", () => {
+    expect(eventLine({ type: "file", path: "a/b.txt", action: "upload", size: 3 })).toBe("uploaded a/b.txt (3 bytes)");
+    expect(eventLine({ type: "file", path: "x", action: "skip", size: 1, message: "differs" })).toBe("skipped  x (1 bytes): differs");
+    expect(eventLine({ type: "failed", path: "bad\x1b[2Jname", message: "BoxApiError: 403" })).toBe("failed   bad\\u001b[2Jname: BoxApiError: 403");
+    expect(eventLine({ type: "notice", path: "link", message: "symlink skipped" })).toBe("left out link: symlink skipped");
+    expect(eventLine({ type: "folder", path: "new", action: "create-folder" })).toBe("folder   new/");
+  });
+});
