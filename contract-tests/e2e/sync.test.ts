@@ -157,3 +157,30 @@ test("a name taken between the listing and the upload (another client) is decide
     await box.close();
   }
 });
+
+test("an abort mid-tree ends the sync at once with UploadAbortedError; no session is left open, nothing is sent after", async () => {
+  const root = join(dir, "aborted");
+  const spec: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 20; i++) spec[`f${i}.bin`] = bytesOf(50_000, i);
+  spec["big.bin"] = bytesOf(4 * THRESHOLD, 77);
+  await writeTree(root, spec);
+  const slow = await startHarness({ minFileSize: THRESHOLD, bytesPerSecond: 500_000, latencyMs: 20 }, { uploadDefaults: { chunkedThreshold: THRESHOLD } });
+  try {
+    const ctl = new AbortController();
+    const started = Date.now();
+    const run = slow.client.syncFolder(root, "0", { signal: ctl.signal, transfers: 4 });
+    while (requestsTo(slow.server, "uploadPart").length < 2) await new Promise((r) => setTimeout(r, 10));
+    ctl.abort(new Error("operator stop"));
+    const err = await rejectionOf(run, (await import("../../src")).UploadAbortedError);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(err.message).toMatch(/abort/i);
+    await slow.server.idle();
+    const after = slow.server.log.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slow.server.log.slice(after).filter((r) => r.route !== "abortSession")).toEqual([]);
+    // Without a state folder nothing can continue the session, so it was aborted, not left open.
+    expect([...slow.server.sessions.values()].filter((s) => s.state === "open")).toEqual([]);
+  } finally {
+    await slow.close();
+  }
+}, 60_000);
