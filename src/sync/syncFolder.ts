@@ -12,7 +12,7 @@ import { syncSettings, type SyncSummary } from "./options";
 import type { SyncApi, SyncPlatform } from "./ports";
 import { Tally } from "./tally";
 import { transfer, type TransferContext } from "./transfer";
-import { walk } from "./walk";
+import { walk, type FileJob } from "./walk";
 
 export async function syncFolder(
   api: SyncApi,
@@ -38,7 +38,7 @@ export async function syncFolder(
   let fatal: { error: unknown } | undefined;
   const worker = async () => {
     while (!signal.aborted) {
-      let next: IteratorResult<Awaited<ReturnType<typeof jobs.next>>["value"]>;
+      let next: IteratorResult<FileJob>;
       try {
         next = await jobs.next();
       } catch (error) {
