@@ -6,7 +6,7 @@
  * session, only missing parts sent, one version), and a screenshot of the example page.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
@@ -35,12 +35,16 @@ interface PageResult {
 let server: LocalBoxServer;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
 let browser: Browser;
+let bundleDir: string | undefined;
 
 beforeAll(async () => {
   // 1 MiB parts (many parts from 32 MiB), each request shaped to 4 MB/s so a reload lands mid-upload.
   server = new LocalBoxServer({ partSizeFor: () => MiB, bytesPerSecond: 4_000_000 });
   await server.start();
-  pages = await startPageServer({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, folderId: "0" });
+  // A copy of the build (made by the global setup), so a rebuild elsewhere cannot pull it away mid-test.
+  bundleDir = mkdtempSync(join(tmpdir(), "box-bundle-"));
+  cpSync(join(ROOT, "dist", "browser"), bundleDir, { recursive: true });
+  pages = await startPageServer({ bundleDir, token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, folderId: "0" });
   server.cors = { origins: [pages.origin] };
   browser = await launchChromium();
 });
@@ -49,6 +53,7 @@ afterAll(async () => {
   await browser?.close();
   await pages?.stop();
   await server?.stop();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 async function testPage(): Promise<Page> {

@@ -45,16 +45,21 @@ function fileFor(name, size, seed) {
  * One upload. `reloadAfterParts`: reload the page once that many parts are stored (the call's
  * promise then never settles; the test calls again after the reload).
  */
-async function upload({ target, size, seed, name, resume = false, concurrency, reloadAfterParts, chunkedThreshold }) {
+async function upload({ target, size, seed, name, resume = false, concurrency, reloadAfterParts, chunkedThreshold, hashOnMainThread = false, noProgress = false }) {
   const file = fileFor(name, size, seed);
-  const client = new BoxUploadClient({ token: config.accessToken, baseUrl: config.baseUrl, apiBaseUrl: config.apiBaseUrl });
+  const client = new BoxUploadClient({
+    token: config.accessToken,
+    baseUrl: config.baseUrl,
+    apiBaseUrl: config.apiBaseUrl,
+    ...(hashOnMainThread ? { sha1Worker: false } : {}),
+  });
   const events = [];
   const started = performance.now();
   const options = {
     resume,
     ...(concurrency ? { concurrency } : {}),
     ...(chunkedThreshold ? { chunkedThreshold } : {}),
-    onProgress: (p) => {
+    onProgress: noProgress ? undefined : (p) => {
       events.push({ ...p });
       if (reloadAfterParts && p.partsUploaded >= reloadAfterParts && !sessionStorage.getItem("reloaded")) {
         sessionStorage.setItem("reloaded", "1");
@@ -74,7 +79,7 @@ async function upload({ target, size, seed, name, resume = false, concurrency, r
       ms,
       workers,
       longestTaskMs: during.reduce((m, t) => Math.max(m, t.ms), 0),
-      longTasks: during.length,
+      longTasks: during.map((t) => [Math.round(t.start - started), Math.round(t.ms)]),
       events: events.length,
       monotonic,
       last: events[events.length - 1],

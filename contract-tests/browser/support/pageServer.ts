@@ -21,6 +21,8 @@ const FILES: Record<string, string> = {
 const TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8" };
 
 export interface PageConfig {
+  /** Where the browser build is read from (default dist/browser); measure.ts serves a copy, safe from rebuilds. */
+  bundleDir?: string;
   token: string;
   baseUrl: string;
   apiBaseUrl: string;
@@ -43,7 +45,8 @@ export async function startPageServer(config: PageConfig): Promise<{ origin: str
       res.writeHead(404).end();
       return;
     }
-    readFile(join(ROOT, file)).then(
+    const from = config.bundleDir && file.startsWith("dist/browser/") ? join(config.bundleDir, file.slice("dist/browser/".length)) : join(ROOT, file);
+    readFile(from).then(
       (bytes) => {
         res.writeHead(200, { "content-type": TYPES[file.split(".").pop()!] ?? "application/octet-stream", "cache-control": "no-store" });
         res.end(bytes);
