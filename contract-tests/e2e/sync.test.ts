@@ -55,6 +55,7 @@ test("a mixed tree goes in once; Box then matches it by SHA-1; a second run send
   const changedBig = h.server.addFile("changed big.bin", bytesOf(2 * THRESHOLD, 98), dest.id);
 
   const events: SyncEvent[] = [];
+  const since = h.server.log.length;
   const first = await h.client.syncFolder(root, dest.id, { onEvent: (e) => events.push(e) });
   expect(first).toMatchObject({ uploaded: 8, versioned: 2, skipped: 1, failed: 0, foldersCreated: 4, failures: [] });
   const local = await localFilesByPath(root);
@@ -69,8 +70,11 @@ test("a mixed tree goes in once; Box then matches it by SHA-1; a second run send
   expect(h.server.files.get(same.id)!.versions).toHaveLength(1);
   expect(h.server.files.get(changed.id)!.versions).toHaveLength(2);
   expect(h.server.files.get(changedBig.id)!.versions).toHaveLength(2);
-  // Above the threshold through chunked sessions, below it direct.
-  expect(box.get("nested/big above threshold.bin")).toBeDefined();
+  // At and above the threshold through chunked sessions (two new files, one version), below it direct.
+  expect(requestsTo(h.server, "createSessionNewFile", since)).toHaveLength(2);
+  expect(requestsTo(h.server, "createSessionExistingFile", since)).toHaveLength(1);
+  expect(requestsTo(h.server, "uploadFile", since)).toHaveLength(6);
+  expect(requestsTo(h.server, "uploadFileVersion", since)).toHaveLength(1);
 
   const before = sending();
   const second = await h.client.syncFolder(root, dest.id);

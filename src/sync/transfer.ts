@@ -6,6 +6,7 @@
  */
 import type { CallOptions } from "../api/boxApi";
 import { sha1Hex, type Sha1Factory } from "../core/digest";
+import { BoxProtocolError } from "../core/errors";
 import type { PartBudget } from "../upload/budget";
 import type { UploadPlatform } from "../upload/ports";
 import { identify, parseState, sameTarget, sourceMismatch, type UploadTarget } from "../upload/resume";
@@ -47,9 +48,19 @@ async function fileSha1(platform: UploadPlatform, path: string, signal: AbortSig
   }
 }
 
-/** Whether the local file holds exactly what Box's item holds (hashing only when the sizes agree). */
+/**
+ * Whether the local file holds exactly what Box's item holds (hashing only when the sizes agree).
+ * An item listed without its SHA-1 is read once more; still without one, the file fails rather
+ * than risk a needless version of identical bytes.
+ */
 async function sameAsBox(ctx: TransferContext, path: string, size: number, remote: RemoteItem): Promise<boolean> {
-  if (remote.sha1 === undefined || (remote.size !== undefined && remote.size !== size)) return false;
+  if (remote.size !== undefined && remote.size !== size) return false;
+  if (remote.sha1 === undefined) {
+    const file = await ctx.api.getFile(remote.id, ["sha1", "size", "etag"], ctx.call);
+    if (typeof file.sha1 !== "string") throw new BoxProtocolError(`Box gave no SHA-1 for file ${remote.id}; cannot tell whether it differs`);
+    remote = { ...remote, sha1: file.sha1, ...(typeof file.size === "number" ? { size: file.size } : {}) };
+    if (remote.size !== undefined && remote.size !== size) return false;
+  }
   const local = await fileSha1(ctx.platform, ctx.tree.filePath(path), ctx.s.signal);
   return local.sha1 === remote.sha1 && (remote.size === undefined || local.size === remote.size);
 }
