@@ -160,3 +160,20 @@ test("the example page: pick a file, watch the bar, get the committed file (scre
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("two tabs cannot drive one resumable upload: the second is refused before anything is sent", async () => {
+  const [a, b] = [await testPage(), await testPage()];
+  const args = { target: { kind: "new", folderId: "0" }, name: "browser-two-tabs.bin", size: SIZE, seed: 6, resume: true, concurrency: 2 };
+  const first = run(a, args);
+  // Wait until the first tab's session exists (it holds the lock from before its first request).
+  const sessionsBefore = server.log.filter((e) => e.route === "createSessionNewFile").length;
+  while (server.log.filter((e) => e.route === "createSessionNewFile").length === sessionsBefore) await new Promise((r) => setTimeout(r, 20));
+  const second = await run(b, args);
+  expect(second.error).toMatchObject({ name: "BoxInputError" });
+  expect(second.error!.message).toMatch(/another tab/);
+  const done = await first;
+  await Promise.all([a.close(), b.close()]);
+  expect(done.error).toBeUndefined();
+  expect(done.file!.sha1).toBe(sha1(seededBytes(6, SIZE)));
+  expect(server.log.filter((e) => e.route === "createSessionNewFile")).toHaveLength(sessionsBefore + 1);
+});
