@@ -7,7 +7,8 @@
  *   npx ts-node -T contract-tests/browser/measure.ts [--mb 200] [--runs 3]
  *
  * Needs the browser build (node scripts/build.mjs) and Chromium. The server is not shaped, so
- * this measures what the client costs on each runtime, not a link to Box.
+ * this measures what the client costs on each runtime, not a link to Box. MEASURE_VERBOSE=1
+ * lists every long task; MEASURE_NO_PROGRESS=1 uploads without an onProgress callback.
  */
 import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
