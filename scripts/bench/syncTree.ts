@@ -116,10 +116,11 @@ async function main() {
   const report: Record<string, unknown> = { stamp: STAMP, files, big, bigBytes, shaping: o, modes: {} };
   try {
     const tree = join(work, "mixed");
-    log(`writing the mixed tree: ${files} files of 1 KB to 5 MB + ${big} of ${bigBytes / MB} MB`);
-    const bytes = await writeTreeOf(tree, files, big, 1_000, 5_000_000, bigBytes);
+    const modes = values.modes!.split(",").filter(Boolean) as ModeName[];
+    if (modes.length) log(`writing the mixed tree: ${files} files of 1 KB to 5 MB + ${big} of ${bigBytes / MB} MB`);
+    const bytes = modes.length ? await writeTreeOf(tree, files, big, 1_000, 5_000_000, bigBytes) : 0;
     const count = files + big;
-    for (const mode of values.modes!.split(",") as ModeName[]) {
+    for (const mode of modes) {
       const rows = await withServer(mode, o, async (server, env) => {
         const urls = ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl];
         const out: Row[] = [];
@@ -149,7 +150,7 @@ async function main() {
     }
 
     const rss: Row[] = [];
-    for (const n of values["rss-files"] ? values["rss-files"].split(",").map(Number) : []) {
+    for (const n of values["rss-files"]!.split(",").filter(Boolean).map(Number)) {
       const dir = join(work, `rss-${n}`);
       log(`peak RSS: ${n} files of 1-64 KB + 2 of 100 MB (unshaped)`);
       const size = await writeTreeOf(dir, n, 2, 1_000, 64_000, 100 * MB);

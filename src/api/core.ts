@@ -14,6 +14,7 @@ import { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
 import { Secrets } from "./secrets";
+import { linkedSignal } from "../core/linkedSignal";
 import { capBodies, type StreamedBody } from "./transport";
 import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
 
@@ -141,8 +142,8 @@ export class ApiCore {
     if (options.baseUrl !== undefined && !this.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
-    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const linked = linkedSignal([options.signal], this.requestTimeoutMs);
+    const { signal, deadline } = linked;
     const init = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
     const started = Date.now();
     let response: Response | undefined;
@@ -160,6 +161,7 @@ export class ApiCore {
     } catch (err) {
       throw this.cleanFailure(err, label, options.signal, deadline);
     } finally {
+      linked.dispose();
       this.log(label, response, started);
     }
   }

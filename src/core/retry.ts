@@ -6,6 +6,7 @@
 import { BoxApiError, BoxInputError, BoxNetworkError } from "./errors";
 import { sleep } from "./sleep";
 import { checkIntInRange } from "./validate";
+import { linkedSignal } from "./linkedSignal";
 
 export interface RetryOptions {
   /** Tries per request, the first included. Default 6. */
@@ -99,8 +100,22 @@ export async function withRetry<T>(
   options: { signal?: AbortSignal; onRetry?: (err: unknown, attempt: number, waitMs: number) => void } = {},
 ): Promise<T> {
   const started = Date.now();
-  const deadline = AbortSignal.timeout(policy.deadlineMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const linked = linkedSignal([options.signal], policy.deadlineMs);
+  try {
+    return await attempts(policy, task, options, linked.signal, linked.deadline, started);
+  } finally {
+    linked.dispose();
+  }
+}
+
+async function attempts<T>(
+  policy: RetryPolicy,
+  task: (ctx: RetryContext) => Promise<T>,
+  options: { signal?: AbortSignal; onRetry?: (err: unknown, attempt: number, waitMs: number) => void },
+  signal: AbortSignal,
+  deadline: AbortSignal,
+  started: number,
+): Promise<T> {
   let lastError: unknown;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();

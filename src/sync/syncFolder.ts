@@ -6,6 +6,7 @@
  */
 import type { CallOptions } from "../api/boxApi";
 import { UploadAbortedError } from "../core/errors";
+import { linkedSignal } from "../core/linkedSignal";
 import { PartBudget } from "../upload/budget";
 import type { UploadPlatform } from "../upload/ports";
 import { syncSettings, type SyncSummary } from "./options";
@@ -29,11 +30,16 @@ export async function syncFolder(
   const tally = new Tally(s);
   // A fatal failure (the root cannot be listed) stops the other workers too.
   const stop = new AbortController();
-  const signal = s.signal ? AbortSignal.any([s.signal, stop.signal]) : stop.signal;
+  const linked = linkedSignal([s.signal, stop.signal]);
+  const signal = linked.signal;
   const call: CallOptions = { signal };
   const settings = { ...s, signal };
   const ctx: TransferContext = { api, platform, sync, tree, rootId: folderId, s: settings, tally, budget: new PartBudget(s.concurrency), call, describe };
   const jobs = walk({ api, tree, rootId: folderId, s: settings, tally, call, describe });
+  // Each file gets a signal of its own, all aborted by one listener here: the uploads' own waits
+  // then listen on their file's signal, not dozens at once on one shared signal (Node warns past 10).
+  const files = new Set<AbortController>();
+  signal.addEventListener("abort", () => files.forEach((c) => c.abort(signal.reason)), { once: true });
 
   let fatal: { error: unknown } | undefined;
   const worker = async () => {
@@ -47,17 +53,23 @@ export async function syncFolder(
         return;
       }
       if (next.done) return;
+      const own = new AbortController();
+      files.add(own);
       try {
-        await transfer(ctx, next.value);
+        if (signal.aborted) own.abort(signal.reason);
+        await transfer({ ...ctx, s: { ...settings, signal: own.signal }, call: { signal: own.signal } }, next.value);
       } catch (error) {
         fatal ??= { error };
         stop.abort(error);
         return;
+      } finally {
+        files.delete(own);
       }
     }
   };
   await Promise.all(Array.from({ length: s.transfers }, worker));
   await jobs.return(undefined).catch(() => undefined);
+  linked.dispose();
   if (s.signal?.aborted) throw new UploadAbortedError(undefined, { cause: s.signal.reason });
   if (fatal) throw fatal.error;
   return tally.finish();

@@ -10,6 +10,7 @@ import { BoxProtocolError, SourceChangedError, UploadAbortedError } from "../cor
 import type { PartRange } from "../core/partPlan";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
+import { linkedSignal } from "../core/linkedSignal";
 import { PartBudget } from "./budget";
 import type { UploadState } from "./state";
 
@@ -24,7 +25,8 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
   // budget caps both requests in flight and the part memory held, across every upload sharing it.
   const budget = s.budget ?? new PartBudget(s.concurrency);
   const failed = new AbortController();
-  const signal = s.signal ? AbortSignal.any([s.signal, failed.signal]) : failed.signal;
+  const linked = linkedSignal([s.signal, failed.signal]);
+  const signal = linked.signal;
   // One listener fans the abort out to each request's own signal, rather than one listener per
   // request on a shared signal (Node warns past 10, and 64 parts may be in flight).
   const live = new Set<AbortController>();
@@ -81,6 +83,7 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
     fail(err);
   }
   await Promise.all(inFlight);
+  linked.dispose();
   try {
     if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
     if (firstError) throw firstError.error;

@@ -10,6 +10,7 @@ import type { CommitUncertainError } from "../core/errors";
 import { conflictWithSha1 } from "./direct";
 import type { UploadApi } from "./ports";
 import type { UploadTarget } from "./resume";
+import { linkedSignal } from "../core/linkedSignal";
 
 const FIELDS = ["sha1", "size", "name", "file_version", "parent", "etag"];
 
@@ -22,8 +23,8 @@ export async function resolveUncertain(
 ): Promise<BoxFile | undefined> {
   // A caller's abort means "stop now", not "look around first"; and the look is bounded.
   if (err.reason === "aborted" || !err.sha1 || signal?.aborted) return undefined;
-  const limit = AbortSignal.timeout(30_000);
-  const call = { signal: signal ? AbortSignal.any([signal, limit]) : limit };
+  const linked = linkedSignal([signal], 30_000);
+  const call = { signal: linked.signal };
   try {
     if (target.kind === "version") {
       if (versionBefore === undefined) return undefined;
@@ -39,5 +40,7 @@ export async function resolveUncertain(
     }
   } catch {
     return undefined;
+  } finally {
+    linked.dispose();
   }
 }

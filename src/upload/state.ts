@@ -13,6 +13,7 @@ import type { ResumeState, UploadTarget } from "./resume";
 import type { PartReader } from "./sources";
 import { BoxProtocolError } from "../core/errors";
 import { isSessionId } from "../core/validate";
+import { linkedSignal } from "../core/linkedSignal";
 
 /** Resume state is rewritten at most this often while parts complete. */
 const STATE_WRITE_INTERVAL_MS = 1000;
@@ -71,11 +72,14 @@ export class UploadState {
    */
   startVersionRead(): void {
     if (this.target.kind !== "version" || this.versionRead) return;
-    const signal = this.s.signal ? AbortSignal.any([this.s.signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000);
-    this.versionRead = this.api.getFile(this.target.fileId, ["file_version"], { signal }).then(
-      (f) => f.file_version?.id,
-      () => undefined,
-    );
+    const linked = linkedSignal([this.s.signal], 30_000);
+    this.versionRead = this.api
+      .getFile(this.target.fileId, ["file_version"], { signal: linked.signal })
+      .then(
+        (f) => f.file_version?.id,
+        () => undefined,
+      )
+      .finally(() => linked.dispose());
   }
 
   readVersionBefore(): Promise<string | undefined> {
