@@ -12,6 +12,8 @@ import { measure, runMain, type ClientResult } from "./measure";
 
 export interface SyncChildResult extends ClientResult {
   folderId: string;
+  /** Heap still used after the sync and two full GCs (run with --expose-gc): what the run retained. */
+  heapAfterGcBytes?: number;
   summary: SyncSummary;
   requests: number;
 }
@@ -45,7 +47,11 @@ async function main(): Promise<SyncChildResult> {
       });
       return {};
     });
-    return { ...result, folderId, summary: { ...summary!, failures: summary!.failures.slice(0, 5) }, requests };
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    gc?.();
+    const heapAfterGcBytes = gc ? process.memoryUsage().heapUsed : undefined;
+    return { ...result, folderId, summary: { ...summary!, failures: summary!.failures.slice(0, 5) }, requests, ...(heapAfterGcBytes ? { heapAfterGcBytes } : {}) };
   } finally {
     await client.close();
   }

@@ -155,9 +155,10 @@ async function main() {
       log(`peak RSS: ${n} files of 1-64 KB + 2 of 100 MB (unshaped)`);
       const size = await writeTreeOf(dir, n, 2, 1_000, 64_000, 100 * MB);
       const r = await withServer("unshaped", o, (server, env) =>
-        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", dir, "--folder-name", `rss-${n}`], { env }),
+        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", dir, "--folder-name", `rss-${n}`], { env, nodeArgs: ["--expose-gc"] }),
       );
-      rss.push(row(`ours, ${n} small files`, n + 2, size, r, `${r.summary.uploaded} up, ${r.summary.failed} failed`));
+      const kept = r.heapAfterGcBytes === undefined ? "" : `, heap after GC ${(r.heapAfterGcBytes / MB).toFixed(1)} MB`;
+      rss.push(row(`ours, ${n} small files`, n + 2, size, r, `${r.summary.uploaded} up, ${r.summary.failed} failed${kept}`));
       await rm(dir, { recursive: true, force: true });
     }
     if (rss.length) {
