@@ -7,16 +7,18 @@ import { createServer, type AddressInfo, type Server, type Socket } from "node:n
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT } from "../../scripts/tooling/paths";
-import { createNodeTransport, RawRequest } from "../../src/platform/node/transport";
+import { HeldRequest } from "../../src/api/transport";
+import { createNodeTransport } from "../../src/platform/node/transport";
 
 const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
 
 describe("without a proxy variable", () => {
   test("the proxy libraries are not even loaded", async () => {
     const script = `
-      const { createNodeTransport, RawRequest } = require(${JSON.stringify(join(ROOT, "dist", "src", "platform", "node", "transport.js"))});
+      const { createNodeTransport } = require(${JSON.stringify(join(ROOT, "dist", "src", "platform", "node", "transport.js"))});
+      const { HeldRequest } = require(${JSON.stringify(join(ROOT, "dist", "src", "api", "transport.js"))});
       const t = createNodeTransport({ idleMs: 1000 });
-      t.fetch(new RawRequest("http://127.0.0.1:9/")).catch(() => undefined).then(async () => {
+      t.fetch(new HeldRequest("http://127.0.0.1:9/")).catch(() => undefined).then(async () => {
         await t.close();
         const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](https?-proxy-agent|proxy-from-env|agent-base)[\\\\/]/.test(f));
         console.log(JSON.stringify(loaded));
@@ -67,7 +69,7 @@ describe("a proxy that accepts the connection and never answers CONNECT", () => 
     const transport = createNodeTransport({ idleMs: 300 });
     try {
       const started = Date.now();
-      await expect(transport.fetch(new RawRequest("https://127.0.0.1:1/x") as unknown as Request)).rejects.toMatchObject({ code: "ETIMEDOUT" });
+      await expect(transport.fetch(new HeldRequest("https://127.0.0.1:1/x") as unknown as Request)).rejects.toMatchObject({ code: "ETIMEDOUT" });
       expect(Date.now() - started).toBeLessThan(3000);
       expect(sockets).toHaveLength(1);
       expect(await until(() => closed === 1)).toBe(true);
@@ -80,7 +82,7 @@ describe("a proxy that accepts the connection and never answers CONNECT", () => 
     const transport = createNodeTransport({ idleMs: 60_000 });
     try {
       const caller = new AbortController();
-      const pending = transport.fetch(new RawRequest("https://127.0.0.1:1/x", { signal: caller.signal }) as unknown as Request);
+      const pending = transport.fetch(new HeldRequest("https://127.0.0.1:1/x", { signal: caller.signal }) as unknown as Request);
       expect(await until(() => sockets.length === 1)).toBe(true);
       caller.abort(new Error("stop"));
       await expect(pending).rejects.toBeDefined();

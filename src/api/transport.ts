@@ -107,3 +107,32 @@ export function sliced(bytes: Uint8Array, slice: number): StreamedBody {
     },
   };
 }
+
+export function isStreamed(body: unknown): body is StreamedBody {
+  return typeof body === "object" && body !== null && typeof (body as StreamedBody).chunks === "function" && Number.isSafeInteger((body as StreamedBody).length);
+}
+
+/**
+ * The `Request` class a platform transport hands openapi-fetch: it holds the body exactly as
+ * serialized (JSON text, a part's bytes, or a streamed body), where the global Request would turn
+ * it into a web stream first.
+ */
+export class HeldRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly body: string | Uint8Array | StreamedBody | null;
+  readonly signal: AbortSignal | null;
+
+  constructor(input: string | URL, init: RequestInit = {}) {
+    this.url = String(input);
+    this.method = (init.method ?? "GET").toUpperCase();
+    this.headers = new Headers(init.headers);
+    const body: unknown = init.body ?? null;
+    if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !isStreamed(body)) {
+      throw new TypeError("request bodies must be strings, Uint8Arrays or streamed bodies");
+    }
+    this.body = body as HeldRequest["body"];
+    this.signal = init.signal ?? null;
+  }
+}

@@ -7,33 +7,8 @@
  * Only headers Box's CORS answer allows leave here: the User-Agent the API layer sets is dropped
  * (browsers refuse to set it, and where one did it would have to be allowed by the preflight).
  */
-import { readCapped, type StreamedBody, type Transport } from "../../api/transport";
+import { HeldRequest, isStreamed, readCapped, type StreamedBody, type Transport } from "../../api/transport";
 import { BoxProtocolError, SourceError } from "../../core/errors";
-
-function isStreamed(body: unknown): body is StreamedBody {
-  return typeof body === "object" && body !== null && typeof (body as StreamedBody).chunks === "function" && Number.isSafeInteger((body as StreamedBody).length);
-}
-
-/** Holds the body exactly as openapi-fetch serialized it, so a streamed body reaches fetch() below intact. */
-export class HeldRequest {
-  readonly url: string;
-  readonly method: string;
-  readonly headers: Headers;
-  readonly body: string | Uint8Array | StreamedBody | null;
-  readonly signal: AbortSignal | null;
-
-  constructor(input: string | URL, init: RequestInit = {}) {
-    this.url = String(input);
-    this.method = (init.method ?? "GET").toUpperCase();
-    this.headers = new Headers(init.headers);
-    const body: unknown = init.body ?? null;
-    if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !isStreamed(body)) {
-      throw new TypeError("request bodies must be strings, Uint8Arrays or streamed bodies");
-    }
-    this.body = body as HeldRequest["body"];
-    this.signal = init.signal ?? null;
-  }
-}
 
 /**
  * A streamed body's bytes as one Blob, checked against its declared length. A part followed in

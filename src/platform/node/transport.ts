@@ -11,34 +11,9 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { readCapped, type StreamedBody, type Transport } from "../../api/transport";
+import { HeldRequest, isStreamed, readCapped, type StreamedBody, type Transport } from "../../api/transport";
 import { BoxProtocolError, SourceError } from "../../core/errors";
 import { CONNECT_SIGNAL, proxiesFromEnv, proxyFailure, type AgentOptions } from "./proxy";
-
-function isStreamed(body: unknown): body is StreamedBody {
-  return typeof body === "object" && body !== null && typeof (body as StreamedBody).chunks === "function" && Number.isSafeInteger((body as StreamedBody).length);
-}
-
-/** Holds the body exactly as openapi-fetch serialized it: JSON text, a part's bytes, or a streamed body. */
-export class RawRequest {
-  readonly url: string;
-  readonly method: string;
-  readonly headers: Headers;
-  readonly body: string | Uint8Array | StreamedBody | null;
-  readonly signal: AbortSignal | null;
-
-  constructor(input: string | URL, init: RequestInit = {}) {
-    this.url = String(input);
-    this.method = (init.method ?? "GET").toUpperCase();
-    this.headers = new Headers(init.headers);
-    const body: unknown = init.body ?? null;
-    if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array) && !isStreamed(body)) {
-      throw new TypeError("RawRequest bodies must be strings, Uint8Arrays or streamed bodies");
-    }
-    this.body = body as RawRequest["body"];
-    this.signal = init.signal ?? null;
-  }
-}
 
 /** Resolves when the request drains, or closes (a request destroyed while we wait never drains). */
 function drained(outgoing: ClientRequest): Promise<void> {
@@ -85,7 +60,7 @@ export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
   const proxies = proxiesFromEnv(options);
 
   function send(input: Request): Promise<Response> {
-    const req = input as unknown as RawRequest;
+    const req = input as unknown as HeldRequest;
     const url = new URL(req.url);
     const headers: Record<string, string> = {};
     req.headers.forEach((value, name) => (headers[name] = value));
@@ -131,7 +106,7 @@ export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
 
   return {
     fetch: send,
-    Request: RawRequest as unknown as typeof Request,
+    Request: HeldRequest as unknown as typeof Request,
     streamedBodies: true,
     close: async () => {
       agents["http:"].destroy();
@@ -141,7 +116,7 @@ export function createNodeTransport({ idleMs }: { idleMs: number }): Transport {
   };
 }
 
-async function readResponse(req: RawRequest, res: IncomingMessage): Promise<Response> {
+async function readResponse(req: HeldRequest, res: IncomingMessage): Promise<Response> {
   const status = res.statusCode ?? 0;
   if (!(status >= 200 && status <= 599)) {
     res.destroy();

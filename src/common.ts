@@ -1,0 +1,39 @@
+/** The public names every runtime shares: operations' types, errors, options, constants. Each entry adds its own client. */
+export { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL } from "./api/origins";
+export type { SessionEndpoint } from "./api/origins";
+export type {
+  BoxClientOptions,
+  BoxFile,
+  ByteSource,
+  DirectCallOptions,
+  Folder,
+  FolderItem,
+  RequestEvent,
+  CallOptions,
+  CommitInput,
+  CommitResult,
+  Schemas,
+  SessionInput,
+  UploadPart,
+  UploadPartInput,
+  UploadParts,
+  UploadSession,
+} from "./api/boxApi";
+export type { AccessToken, ClientCredentialsAuth, RefreshTokenAuth, TokenOption, TokenProvider, TokenReason } from "./api/auth";
+export {
+  BoxApiError,
+  BoxInputError,
+  BoxNetworkError,
+  BoxProtocolError,
+  BoxUploadError,
+  CommitUncertainError,
+  SourceChangedError,
+  SourceError,
+  UploadAbortedError,
+  type CommitUncertainty,
+} from "./core/errors";
+export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
+export type { UploadSource } from "./upload/sources";
+export type { RetryOptions } from "./core/retry";
+export { contentRange, planParts, type PartRange } from "./core/partPlan";
+export { VERSION } from "./core/version";
