@@ -60,3 +60,18 @@ describe("PartBudget: requests in flight and part buffers shared by uploads", ()
     expect(() => new PartBudget(0)).toThrow(RangeError);
   });
 });
+
+test("a buffer that went to another thread and back is adopted, so the slot keeps recycling it", async () => {
+  const budget = new PartBudget(1);
+  const slot = await budget.acquire();
+  const original = slot.buffer(16);
+  // What a transfer does: the memory moves (here, a copy stands in for the returned buffer) and the old view is detached.
+  const moved = structuredClone(original.buffer, { transfer: [original.buffer] });
+  expect(original.byteLength).toBe(0);
+  slot.adopt(new Uint8Array(moved, 0, 16));
+  expect(slot.buffer(16).buffer).toBe(moved);
+  slot.release();
+  const next = await budget.acquire();
+  expect(next.buffer(8).buffer).toBe(moved);
+  next.release();
+});

@@ -11,6 +11,11 @@ export interface BudgetSlot {
   /** A buffer of at least `size` bytes, kept for the next holder of this slot (grown when a part is larger). */
   buffer(size: number): Uint8Array;
   /**
+   * Takes `bytes`' memory as this slot's buffer: a part whose buffer went to a worker thread and
+   * came back (a browser's hasher) is a new view of it, and the old one is detached.
+   */
+  adopt(bytes: Uint8Array): void;
+  /**
    * Gives the slot back; safe to call more than once. `dropBuffer` when a read or request may
    * still touch the buffer (it was abandoned, not settled): the next holder then gets a fresh one,
    * never memory another file's part is still being written into.
@@ -61,6 +66,9 @@ export class PartBudget {
         if (released) throw new Error("buffer of a released budget slot");
         if (!cell.bytes || cell.bytes.byteLength < size) cell.bytes = new Uint8Array(size);
         return cell.bytes.subarray(0, size);
+      },
+      adopt: (bytes) => {
+        if (!released) cell.bytes = new Uint8Array(bytes.buffer, 0, bytes.buffer.byteLength);
       },
       release: (dropBuffer = false) => {
         if (released) return;

@@ -47,7 +47,11 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
       let sha1 = "";
       try {
         bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
-        if (hasher) ({ bytes, sha1 } = await untilAborted(hasher.part(part.offset, bytes, !reader.zeroCopy), signal));
+        if (hasher) {
+          ({ bytes, sha1 } = await untilAborted(hasher.part(part.offset, bytes, !reader.zeroCopy), signal));
+          // The buffer went to the worker and back: keep recycling it rather than allocate anew.
+          if (!reader.zeroCopy) slot.adopt(bytes);
+        }
       } catch (err) {
         // An abandoned read may still be filling the buffer: it must not pass to another part.
         slot.release(true);
