@@ -6,8 +6,8 @@ import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../uploa
 
 /**
  * Files in flight by default. Measured on the sync bench's mixed tree (1,005 files, 1,050 MB,
- * 40 MB/s per request and 50 ms per answer): transfers 4 -> 38.2 s, 8 -> 15.8 s, 16 -> 13.2 s,
- * 32 -> 12.2 s. Small files are bound by round trips, so more in flight pays, but past 16 little;
+ * 40 MB/s per request and 50 ms per answer): transfers 4 -> 23.0 s, 8 -> 14.3 s, 16 -> 10.5 s,
+ * 32 -> 9.5 s. Small files are bound by round trips, so more in flight pays, but past 16 little;
  * a direct upload in flight holds about 1 MiB, so 16 costs little memory.
  */
 export const DEFAULT_TRANSFERS = 16;
