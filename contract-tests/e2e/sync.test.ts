@@ -4,10 +4,10 @@
  * already holds (skipped) and one it holds with other bytes (new version). Box must match the
  * local tree by SHA-1, and a second run must send no file byte.
  */
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoxInputError, type SyncEvent } from "../../src";
+import { BoxInputError, type SyncEvent, type SyncProgress } from "../../src";
 import { startHarness, type Harness } from "../../scripts/tooling/harness";
 import { bytesOf } from "../../scripts/tooling/random";
 import { sha1 } from "../../scripts/tooling/sha1";
@@ -108,7 +108,10 @@ test("one file that cannot go in fails alone; the rest of the tree is done", asy
   await writeTree(root, { "ok1.txt": bytesOf(10, 1), "blocked/inner.txt": bytesOf(10, 2), "ok2.txt": bytesOf(10, 3), "Case.txt": bytesOf(4, 4), "case.TXT": bytesOf(5, 5) });
   const dest = h.server.addFolder("partial-dest");
   h.server.addFile("blocked", bytesOf(3, 3), dest.id); // a Box file where a local folder goes
-  const summary = await h.client.syncFolder(root, dest.id);
+  let last: SyncProgress | undefined;
+  const summary = await h.client.syncFolder(root, dest.id, { onProgress: (p) => (last = p) });
+  // Every file seen is counted done, the one whose name clashed included, so a view reaches its total.
+  expect(last).toMatchObject({ walkDone: true, filesSeen: 4, filesDone: 4, inFlight: [] });
   expect(summary).toMatchObject({ uploaded: 3, failed: 2 });
   // Which of the two same-for-Box names goes in first depends on the directory's order; the other fails.
   const failed = summary.failures.map((f) => f.path);
@@ -124,6 +127,7 @@ test("bad input is refused before any request", async () => {
   await rejectionOf(h.client.syncFolder(dir, "0", { transfers: 0 }), BoxInputError);
   await rejectionOf(h.client.syncFolder(dir, "0", { exclude: "*.tmp" as never }), BoxInputError);
   await rejectionOf(h.client.syncFolder(dir, "not-an-id"), BoxInputError);
+  await rejectionOf(h.client.syncFolder(dir, "0", { commitWaitMs: -5 }), BoxInputError);
   expect(h.server.log.length).toBe(before);
 });
 
@@ -167,17 +171,22 @@ test("an abort mid-tree ends the sync at once with UploadAbortedError; no sessio
   const spec: Record<string, Uint8Array> = {};
   for (let i = 0; i < 20; i++) spec[`f${i}.bin`] = bytesOf(50_000, i);
   spec["big.bin"] = bytesOf(4 * THRESHOLD, 77);
+  for (const sub of ["a", "b", "c", "d"]) spec[`${sub}/inner.txt`] = bytesOf(100, sub.charCodeAt(0));
   await writeTree(root, spec);
   const slow = await startHarness({ minFileSize: THRESHOLD, bytesPerSecond: 500_000, latencyMs: 20 }, { uploadDefaults: { chunkedThreshold: THRESHOLD } });
   try {
     const ctl = new AbortController();
     const started = Date.now();
-    const run = slow.client.syncFolder(root, "0", { signal: ctl.signal, transfers: 4 });
+    for (const sub of ["a", "b", "c", "d"]) slow.server.addFolder(sub);
+    const events: SyncEvent[] = [];
+    const run = slow.client.syncFolder(root, "0", { signal: ctl.signal, transfers: 4, onEvent: (e) => events.push(e) });
     while (requestsTo(slow.server, "uploadPart").length < 2) await new Promise((r) => setTimeout(r, 10));
     ctl.abort(new Error("operator stop"));
     const err = await rejectionOf(run, (await import("../../src")).UploadAbortedError);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(err.message).toMatch(/abort/i);
+    // The abort ends the run: no folder or file is reported as failed because of it.
+    expect(events.filter((e) => e.type === "failed")).toEqual([]);
     await slow.server.idle();
     const after = slow.server.log.length;
     await new Promise((r) => setTimeout(r, 300));
@@ -188,3 +197,46 @@ test("an abort mid-tree ends the sync at once with UploadAbortedError; no sessio
     await slow.close();
   }
 }, 60_000);
+
+test("an unreadable resume state is dropped, not a failure on every run; a throwing callback changes nothing", async () => {
+  const root = join(dir, "corrupt");
+  await writeTree(root, { "big.bin": bytesOf(2 * THRESHOLD, 5), "small.txt": bytesOf(10, 6) });
+  const dest = h.server.addFolder("corrupt-dest");
+  const stateDir = join(dir, "corrupt-state");
+  await mkdir(stateDir, { recursive: true });
+  // What a crash of another tool or a full disk can leave: an empty file under the name sync uses.
+  await writeFile(join(stateDir, `${sha1(Buffer.from(`${dest.id}\nbig.bin`))}.json`), "");
+  const summary = await h.client.syncFolder(root, dest.id, {
+    stateDir,
+    onEvent: () => {
+      throw new Error("a careless logger");
+    },
+    onProgress: () => {
+      throw new Error("a careless progress bar");
+    },
+  });
+  expect(summary).toMatchObject({ uploaded: 2, failed: 0, failures: [] });
+  expect(h.server.filesByPath(dest.id).get("big.bin")?.sha1).toBe(sha1(bytesOf(2 * THRESHOLD, 5)));
+  expect(await readdir(stateDir)).toEqual([]);
+});
+
+test("Ctrl-C while the walk lists a folder ends the run; the folders not yet walked are not reported as failed", async () => {
+  const root = join(dir, "abort-walk");
+  await writeTree(root, { "a/1.txt": bytesOf(10, 1), "b/2.txt": bytesOf(10, 2), "c/3.txt": bytesOf(10, 3), "d/4.txt": bytesOf(10, 4) });
+  const ctl = new AbortController();
+  let abortAt = "";
+  const box = await startHarness({ before: (ctx) => void (ctx.route === "listFolderItems" && ctx.folderId === abortAt && ctl.abort(new Error("interrupted (SIGINT)"))) }, { uploadDefaults: {} });
+  try {
+    const dest = box.server.addFolder("dest");
+    for (const sub of ["a", "b", "c", "d"]) {
+      const f = box.server.addFolder(sub, dest.id);
+      if (sub === "b") abortAt = f.id;
+    }
+    const events: SyncEvent[] = [];
+    const err = await rejectionOf(box.client.syncFolder(root, dest.id, { signal: ctl.signal, transfers: 1, onEvent: (e) => events.push(e) }), (await import("../../src")).UploadAbortedError);
+    expect(err).toBeDefined();
+    expect(events.filter((e) => e.type === "failed")).toEqual([]);
+  } finally {
+    await box.close();
+  }
+});

@@ -1,4 +1,4 @@
-import { eventLine, treeLines } from "../../src/cli/treeView";
+import { createTreeView, eventLine, treeLines } from "../../src/cli/treeView";
 
 describe("sync's terminal view", () => {
   const base = { filesSeen: 120, walkDone: true, filesDone: 40, bytesToSend: 300e6, bytesSent: 100e6, inFlight: [] as { path: string; size: number; bytesSent: number }[] };
@@ -24,5 +24,20 @@ describe("sync's terminal view", () => {
     expect(eventLine({ type: "failed", path: "bad\x1b[2Jname", message: "BoxApiError: 403" })).toBe("failed   bad\\u001b[2Jname: BoxApiError: 403");
     expect(eventLine({ type: "notice", path: "link", message: "symlink skipped" })).toBe("left out link: symlink skipped");
     expect(eventLine({ type: "folder", path: "new", action: "create-folder" })).toBe("folder   new/");
+  });
+
+  test("on a terminal, once stopped the view never moves the cursor back over what is printed after it (a fatal error)", () => {
+    let screen = "";
+    const view = createTreeView("tty", { write: (t: string) => ((screen += t), true) } as unknown as NodeJS.WritableStream);
+    view.progress({ ...base, inFlight: [{ path: "a", size: 2, bytesSent: 1 }] });
+    expect(screen).toContain("files 40/120");
+    view.stop();
+    const before = screen.length;
+    screen += "box-upload: BoxApiError: not found\n"; // what the CLI prints next
+    view.event({ type: "failed", path: "late", message: "x" });
+    view.progress(base);
+    view.stop();
+    // Nothing after the error line moves the cursor up or clears the screen.
+    expect(screen.slice(before)).not.toMatch(/\x1b\[\d*[FJ]/);
   });
 });

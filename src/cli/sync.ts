@@ -57,7 +57,7 @@ function summaryLine(s: SyncSummary, dryRun: boolean): string {
 }
 
 export function registerSync(program: Command, io: Io, setCode: (code: number) => void): void {
-  sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "requests in flight across the tree")
+  sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "part uploads in flight across the tree")
     .argument("<local_dir>", "local folder to sync")
     .argument("<folder_id>", "Box folder to sync into (0 is the root)")
     .option("--dry-run", "compare and print the plan; create and send nothing")
@@ -85,12 +85,13 @@ export function registerSync(program: Command, io: Io, setCode: (code: number) =
           onEvent: (e) => view.event(e),
           onProgress: (p) => view.progress(p),
         };
-        const summary = await client.syncFolder(localDir, folderId, options);
-        view.stop();
+        // The view's last frame goes out before anything else is printed, a fatal error included,
+        // so a redraw can never overwrite it.
+        const summary = await client.syncFolder(localDir, folderId, options).finally(() => view.stop());
         if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summaryJson(summary)))}\n`);
         else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.secrets.clean(summaryLine(summary, !!flags.dryRun)))}\n`);
         return summary.failed ? EXIT.partial : EXIT.ok;
-      }, () => view.stop());
+      });
       setCode(code);
     });
 }

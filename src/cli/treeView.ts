@@ -63,8 +63,9 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", out: No
   let drawn = 0;
   let latest: SyncProgress | undefined;
   let lastDraw = 0;
+  let stopped = false;
   const draw = () => {
-    if (!latest) return;
+    if (!latest || stopped) return;
     const lines = treeLines(latest, Date.now() - started);
     // Up over what we drew last time, clearing each line, then the new lines.
     out.write(`${drawn ? `\x1b[${drawn}F` : ""}${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n\x1b[J`);
@@ -72,7 +73,7 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", out: No
     lastDraw = Date.now();
   };
   const clear = () => {
-    if (drawn) out.write(`\x1b[${drawn}F\x1b[J`);
+    if (drawn && !stopped) out.write(`\x1b[${drawn}F\x1b[J`);
     drawn = 0;
   };
   return {
@@ -87,6 +88,10 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", out: No
       latest = p;
       if (Date.now() - lastDraw >= 100) draw();
     },
-    stop: () => draw(),
+    // The last frame stays on screen; after it nothing moves the cursor over what others print.
+    stop: () => {
+      draw();
+      stopped = true;
+    },
   };
 }

@@ -1,7 +1,7 @@
 /** A folder sync's options as the caller writes them, its summary and events, and the checks (run once, before anything is sent). */
 import { BoxInputError } from "../core/errors";
 import { retryPolicy, type RetryOptions } from "../core/retry";
-import { checkIntInRange, checkOptionsObject } from "../core/validate";
+import { checkByteCount, checkIntInRange, checkOptionsObject } from "../core/validate";
 import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../upload/options";
 
 /**
@@ -55,7 +55,7 @@ export interface SyncSummary {
   bytes: number;
   seconds: number;
   failures: { path: string; error: string }[];
-  /** Dry run only: what a real run would do, in walk order. */
+  /** Dry run only: what a real run would do, in the order files settle. */
   plan?: { path: string; action: SyncAction; size?: number; message?: string }[];
 }
 
@@ -70,7 +70,7 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Files in flight, 1..64. Default {@link DEFAULT_TRANSFERS}. */
   transfers?: number;
-  /** Requests in flight across the whole tree (each holding at most one part buffer), 1..64. Default 8. */
+  /** Part uploads in flight across the whole tree, each holding one part buffer, 1..64. Default 8. */
   concurrency?: number;
   /** As for single uploads: at least this many bytes go up in a chunked session. */
   chunkedThreshold?: number;
@@ -122,6 +122,7 @@ export function syncSettings(raw: unknown): SyncSettings {
   if (!["version", "skip", "fail"].includes(onConflict)) throw new BoxInputError("options.onConflict", 'must be "version", "skip" or "fail"');
   if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
+  if (o.commitWaitMs !== undefined) checkByteCount("options.commitWaitMs", o.commitWaitMs, 0);
   if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
   retryPolicy(o.retry); // refused here, before the walk, rather than at the first file
   return {

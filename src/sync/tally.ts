@@ -3,7 +3,7 @@
  * live views (files in flight, bytes sent). Nothing here grows with the tree except the failure
  * list (and, in a dry run, the plan the caller asked for).
  */
-import type { SyncAction, SyncProgress, SyncSettings, SyncSummary } from "./options";
+import type { SyncAction, SyncEvent, SyncProgress, SyncSettings, SyncSummary } from "./options";
 
 export class Tally {
   readonly summary: SyncSummary;
@@ -13,7 +13,7 @@ export class Tally {
   private filesDone = 0;
   private bytesToSend = 0;
   private bytesSentDone = 0;
-  private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number }>();
+  private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly s: SyncSettings) {
     this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, bytes: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
@@ -32,11 +32,11 @@ export class Tally {
   folderCreated(path: string): void {
     this.summary.foldersCreated++;
     this.summary.plan?.push({ path, action: "create-folder" });
-    this.s.onEvent({ type: "folder", path, action: "create-folder" });
+    this.emit({ type: "folder", path, action: "create-folder" });
   }
 
   notice(path: string, message: string): void {
-    this.s.onEvent({ type: "notice", path, message });
+    this.emit({ type: "notice", path, message });
   }
 
   /** A file is being checked or sent; `toSend` once it is known to need sending. */
@@ -45,7 +45,11 @@ export class Tally {
     this.progress();
   }
 
-  toSend(bytes: number): void {
+  /** Counted once per file, even when a 409 sends it a second way (new file, then version). */
+  toSend(path: string, bytes: number): void {
+    const f = this.inFlight.get(path);
+    if (f?.counted) return;
+    if (f) f.counted = true;
     this.bytesToSend += bytes;
   }
 
@@ -65,7 +69,7 @@ export class Tally {
     this.summary.bytes += sentBytes;
     this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
     this.settle(path, sentBytes);
-    this.s.onEvent({ type: "file", path, action, size, ...(message ? { message } : {}) });
+    this.emit({ type: "file", path, action, size, ...(message ? { message } : {}) });
   }
 
   failed(path: string, error: string, size?: number): void {
@@ -73,7 +77,7 @@ export class Tally {
     this.summary.failures.push({ path, error });
     this.summary.plan?.push({ path, action: "fail", ...(size === undefined ? {} : { size }), message: error });
     this.settle(path, 0);
-    this.s.onEvent({ type: "failed", path, message: error, ...(size === undefined ? {} : { size }) });
+    this.emit({ type: "failed", path, message: error, ...(size === undefined ? {} : { size }) });
   }
 
   private settle(path: string, sentBytes: number): void {
@@ -87,17 +91,30 @@ export class Tally {
     return this.summary;
   }
 
+  /** The caller's callbacks: one that throws must not change a count nor stop the sync (like a logger). */
+  private emit(event: SyncEvent): void {
+    try {
+      this.s.onEvent(event);
+    } catch {
+      /* ignored */
+    }
+  }
+
   private progress(): void {
     if (!this.s.onProgress) return;
     let sending = 0;
     for (const f of this.inFlight.values()) sending += f.bytesSent;
-    this.s.onProgress({
-      filesSeen: this.filesSeen,
-      walkDone: this.walkDone,
-      filesDone: this.filesDone,
-      bytesToSend: this.bytesToSend,
-      bytesSent: this.bytesSentDone + sending,
-      inFlight: [...this.inFlight.values()].map((f) => ({ ...f })),
-    });
+    try {
+      this.s.onProgress({
+        filesSeen: this.filesSeen,
+        walkDone: this.walkDone,
+        filesDone: this.filesDone,
+        bytesToSend: this.bytesToSend,
+        bytesSent: this.bytesSentDone + sending,
+        inFlight: [...this.inFlight.values()].map((f) => ({ path: f.path, size: f.size, bytesSent: f.bytesSent })),
+      });
+    } catch {
+      /* ignored */
+    }
   }
 }

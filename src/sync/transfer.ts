@@ -80,18 +80,19 @@ async function stateFor(ctx: TransferContext, job: FileJob, target: UploadTarget
   const store = ctx.platform.stateStore(path);
   await store.acquire();
   try {
-    const raw = await store.load();
-    if (raw === undefined) return path;
     let usable = false;
-    if (target) {
-      try {
+    try {
+      const raw = await store.load();
+      if (raw === undefined) return path;
+      if (target) {
         const previous = parseState(raw, path);
         const reader = await ctx.platform.openFile(ctx.tree.filePath(job.path), undefined);
         const identity = await identify(reader, ctx.platform.sha1).finally(() => reader.close().catch(() => undefined));
         usable = !!previous && sameTarget(previous.target, target) && sourceMismatch(previous.source, identity) === undefined;
-      } catch {
-        usable = false;
       }
+    } catch {
+      // Unreadable, empty or malformed (a crash mid-write of another tool, a full disk): start over.
+      usable = false;
     }
     // A session left behind here never commits and expires on its own (Box: 7 days).
     if (!usable) await store.remove();
@@ -104,7 +105,7 @@ async function stateFor(ctx: TransferContext, job: FileJob, target: UploadTarget
 async function send(ctx: TransferContext, job: FileJob, target: UploadTarget, remote: RemoteItem | undefined): Promise<void> {
   const { s, tally } = ctx;
   const action = target.kind === "new" ? "upload" : "version";
-  tally.toSend(job.size);
+  tally.toSend(job.path, job.size);
   if (s.dryRun) return tally.done(job.path, action, job.size, 0);
   const statePath = await stateFor(ctx, job, target);
   let resumed = 0;

@@ -56,7 +56,8 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
     try {
       remote = dir.folderId === undefined ? new Map() : await retried((call) => folderIndex(api, dir.folderId!, call));
     } catch (err) {
-      if (dir.path === "") throw err; // the root folder itself: nothing can be synced
+      // The root folder itself: nothing can be synced. An abort is the run's end, not this folder's failure.
+      if (dir.path === "" || s.signal?.aborted) throw err;
       tally.failed(dir.path, ctx.describe(err));
       continue;
     }
@@ -75,11 +76,13 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
         try {
           checkFileName("name", entry.name);
         } catch (err) {
+          if (entry.kind === "file") tally.begin(path, entry.size); // a file seen is a file done, failed or not
           tally.failed(path, `Box cannot hold this name: ${ctx.describe(err)}`);
           continue;
         }
         const key = nameKey(entry.name);
         if (taken.has(key)) {
+          if (entry.kind === "file") tally.begin(path, entry.size);
           tally.failed(path, "another local entry in this folder has the same name for Box (names differ only in case or Unicode form)");
           continue;
         }
@@ -89,7 +92,7 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
         else yield { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item };
       }
     } catch (err) {
-      if (dir.path === "") throw err;
+      if (dir.path === "" || s.signal?.aborted) throw err;
       tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
       continue;
     }

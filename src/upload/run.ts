@@ -4,6 +4,7 @@
  */
 import type { BoxFile, UploadPart } from "../api/boxApi";
 import { BoxApiError, CommitUncertainError, UploadAbortedError } from "../core/errors";
+import { linkedSignal } from "../core/linkedSignal";
 import { commit } from "./commit";
 import { uploadDirect } from "./direct";
 import { resolveUncertain } from "./resolve";
@@ -47,7 +48,11 @@ async function run(st: UploadState): Promise<BoxFile> {
 async function abandon(st: UploadState): Promise<void> {
   // With resume, a session the state file records is kept for the next run.
   if (!st.sessionId || (st.s.resume && st.record) || !st.guard.mayAbortSession) return;
-  await st.api.abortUploadSession(st.sessionId, { ...st.call, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+  const limit = linkedSignal([], 10_000);
+  await st.api
+    .abortUploadSession(st.sessionId, { ...st.call, signal: limit.signal })
+    .catch(() => undefined)
+    .finally(() => limit.dispose());
 }
 
 /** Shared by uploadNewVersion and uploadNewFile: check, open, run, and clean up on failure. */
