@@ -24,6 +24,16 @@ export function toApiError(method: string, response: Response, body: unknown): B
 }
 
 /**
+ * What a 409 names in `context_info.conflicts` (Box sends one item or an array of them), as a
+ * list, unchecked; empty for any other error.
+ */
+export function conflictsOf(err: unknown): unknown[] {
+  if (!(err instanceof BoxApiError) || err.status !== 409) return [];
+  const conflicts = err.contextInfo?.conflicts;
+  return Array.isArray(conflicts) ? conflicts : conflicts ? [conflicts] : [];
+}
+
+/**
  * What a failed call becomes: our errors pass as they are; the caller's abort is UploadAbortedError,
  * our deadline BoxNetworkError ETIMEDOUT; a failure below HTTP is BoxNetworkError with its code; an
  * answer that is not HTTP or not JSON (parser errors, SyntaxError, a status Response refuses) is

@@ -4,7 +4,7 @@
  * sub-folder exists (a create that loses a race uses the folder Box names in its 409).
  */
 import type { CallOptions, FolderItem } from "../api/boxApi";
-import { BoxApiError } from "../core/errors";
+import { conflictsOf } from "../api/apiError";
 import type { SyncApi } from "./ports";
 
 export interface RemoteItem {
@@ -43,9 +43,7 @@ export async function folderIndex(api: SyncApi, folderId: string, call: CallOpti
 
 /** The item a 409 names as the one holding the name, if any. */
 export function conflictItem(err: unknown): RemoteItem | undefined {
-  if (!(err instanceof BoxApiError) || err.status !== 409) return undefined;
-  const c = err.contextInfo?.conflicts;
-  const first = (Array.isArray(c) ? c[0] : c) as Partial<RemoteItem> | undefined;
+  const first = conflictsOf(err)[0] as Partial<RemoteItem> | undefined;
   if (!first || typeof first !== "object" || typeof first.id !== "string" || typeof first.type !== "string") return undefined;
   return remoteItem(first as FolderItem);
 }

@@ -8,8 +8,9 @@
  * a new version: the file's current version carries our SHA-1 and is not the one before).
  */
 import type { BoxFile } from "../api/boxApi";
+import { conflictsOf } from "../api/apiError";
 import type { ByteSource } from "../api/multipart";
-import { BoxApiError, BoxProtocolError, UploadAbortedError } from "../core/errors";
+import { BoxProtocolError, UploadAbortedError } from "../core/errors";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
 import type { Settings } from "./options";
@@ -45,10 +46,7 @@ async function sha1Of(source: ByteSource, platform: UploadPlatform, transfer: bo
 
 /** The id of an item in a 409's `context_info.conflicts` that holds these bytes, if one does. */
 export function conflictWithSha1(err: unknown, sha1: string): string | undefined {
-  if (!(err instanceof BoxApiError) || err.status !== 409) return undefined;
-  const conflicts = err.contextInfo?.conflicts;
-  const list = Array.isArray(conflicts) ? conflicts : conflicts ? [conflicts] : [];
-  const match = list.find((c) => c && typeof c === "object" && (c as { sha1?: unknown }).sha1 === sha1 && typeof (c as { id?: unknown }).id === "string");
+  const match = conflictsOf(err).find((c) => c && typeof c === "object" && (c as { sha1?: unknown }).sha1 === sha1 && typeof (c as { id?: unknown }).id === "string");
   return match ? (match as { id: string }).id : undefined;
 }
 
