@@ -10,6 +10,7 @@ import { BoxProtocolError } from "../core/errors";
 import type { PartBudget } from "../upload/budget";
 import type { UploadPlatform } from "../upload/ports";
 import { identify, parseState, sameTarget, sourceMismatch, type UploadTarget } from "../upload/resume";
+import { sha1Of, SLICE } from "../upload/direct";
 import { upload } from "../upload/run";
 import type { SyncSettings } from "./options";
 import type { LocalTree, SyncApi, SyncPlatform } from "./ports";
@@ -30,19 +31,14 @@ export interface TransferContext {
   describe: (err: unknown) => string;
 }
 
-const SLICE = 1024 * 1024;
-
 /** SHA-1 of a local file, read in 1 MiB slices into one buffer. */
 async function fileSha1(platform: UploadPlatform, path: string, signal: AbortSignal | undefined): Promise<{ sha1: string; size: number }> {
   const reader = await platform.openFile(path, undefined);
   try {
-    const hash = platform.sha1();
+    // One buffer for every slice: the bytes are hashed and dropped, never sent on.
     const buffer = new Uint8Array(Math.min(SLICE, Math.max(1, reader.size)));
-    for (let offset = 0; offset < reader.size; offset += SLICE) {
-      signal?.throwIfAborted();
-      hash.update(await reader.read({ index: -1, offset, size: Math.min(SLICE, reader.size - offset) }, buffer));
-    }
-    return { sha1: hash.hex(), size: reader.size };
+    const source = { size: reader.size, read: (offset: number, size: number) => reader.read({ index: -1, offset, size }, buffer) };
+    return { sha1: await sha1Of(source, platform, false, signal), size: reader.size };
   } finally {
     await reader.close().catch(() => undefined);
   }

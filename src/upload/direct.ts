@@ -18,7 +18,8 @@ import type { UploadApi, UploadPlatform } from "./ports";
 import type { UploadTarget } from "./resume";
 import { openSource, type PartReader } from "./sources";
 
-const SLICE = 1024 * 1024;
+/** Bytes read (and hashed, and sent) at a time by the direct path; also sync's hashing slice. */
+export const SLICE = 1024 * 1024;
 
 /** The bytes of a source, read in slices; a stream is gathered first (it is below the threshold). */
 async function readable(reader: PartReader, signal: AbortSignal | undefined): Promise<PartReader> {
@@ -29,18 +30,26 @@ async function readable(reader: PartReader, signal: AbortSignal | undefined): Pr
   return openSource(all, reader.size, () => Promise.reject(new Error("unreachable")));
 }
 
-async function sha1Of(source: ByteSource, platform: UploadPlatform, transfer: boolean): Promise<string> {
+/**
+ * SHA-1 of a whole source, read in 1 MiB slices (in the platform's worker when it has one). A
+ * `signal` is checked before each slice: hashing a large file for a comparison can take a while.
+ */
+export async function sha1Of(source: ByteSource, platform: UploadPlatform, transfer: boolean, signal?: AbortSignal): Promise<string> {
+  const slice = (offset: number) => {
+    signal?.throwIfAborted();
+    return source.read(offset, Math.min(SLICE, source.size - offset));
+  };
   const hasher = platform.partHasher?.();
   if (hasher) {
     try {
-      for (let offset = 0; offset < source.size; offset += SLICE) await hasher.feed(offset, await source.read(offset, Math.min(SLICE, source.size - offset)), transfer);
+      for (let offset = 0; offset < source.size; offset += SLICE) await hasher.feed(offset, await slice(offset), transfer);
       return await hasher.whole();
     } finally {
       hasher.close();
     }
   }
   const hash = platform.sha1();
-  for (let offset = 0; offset < source.size; offset += SLICE) hash.update(await source.read(offset, Math.min(SLICE, source.size - offset)));
+  for (let offset = 0; offset < source.size; offset += SLICE) hash.update(await slice(offset));
   return hash.hex();
 }
 
