@@ -1,7 +1,7 @@
 /** Local trees for sync tests and benches: write one from a spec, and read one back by path and SHA-1. */
-import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { sha1 } from "./sha1";
 
 /** `"a/b/file.bin": bytes` writes a file; `"a/empty/": null` makes an (empty) folder. */
 export type TreeSpec = Record<string, Uint8Array | null>;
@@ -25,7 +25,7 @@ export async function localFilesByPath(root: string): Promise<Map<string, { sha1
       if (e.isDirectory()) await walk(join(dir, e.name), `${prefix}${e.name}/`);
       else if (e.isFile()) {
         const data = await readFile(join(dir, e.name));
-        out.set(`${prefix}${e.name}`, { sha1: createHash("sha1").update(data).digest("hex"), size: data.length });
+        out.set(`${prefix}${e.name}`, { sha1: sha1(data), size: data.length });
       }
     }
   };

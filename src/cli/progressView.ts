@@ -19,9 +19,12 @@ const MB = 1e6;
 function pace(p: UploadProgress, elapsedMs: number): { rate: number; eta: string } {
   const ours = Math.max(0, p.bytesSent - p.bytesResumed);
   const rate = ours / Math.max(elapsedMs / 1000, 0.001);
-  const left = p.totalBytes - p.bytesSent;
-  const eta = left <= 0 ? "0s" : rate > 0 ? `${Math.ceil(left / rate)}s` : "-";
-  return { rate, eta };
+  return { rate, eta: etaText(p.totalBytes - p.bytesSent, rate) };
+}
+
+/** Time left for `left` bytes at `rate` bytes/s: "0s" when done, "-" when there is no rate yet. */
+export function etaText(left: number, rate: number): string {
+  return left <= 0 ? "0s" : rate > 0 ? `${Math.ceil(left / rate)}s` : "-";
 }
 
 /** One plain progress line (at most 80 columns); pure so it can be tested. */

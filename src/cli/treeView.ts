@@ -5,6 +5,7 @@
  */
 import type { SyncEvent, SyncProgress } from "../index";
 import { printable } from "./output";
+import { etaText } from "./progressView";
 
 export interface TreeView {
   event(e: SyncEvent): void;
@@ -23,8 +24,8 @@ const tail = (path: string, room: number) => (path.length > room ? `…${path.sl
 /** The live lines for a progress state (pure, for tests). */
 export function treeLines(p: SyncProgress, elapsedMs: number): string[] {
   const rate = p.bytesSent / Math.max(elapsedMs / 1000, 0.001);
-  const left = p.bytesToSend - p.bytesSent;
-  const eta = !p.walkDone ? "-" : left <= 0 ? "0s" : rate > 0 ? `${Math.ceil(left / rate)}s` : "-";
+  // The total is open until the walk is over, and so is the time left.
+  const eta = p.walkDone ? etaText(p.bytesToSend - p.bytesSent, rate) : "-";
   const total = p.walkDone ? String(p.filesSeen) : `${p.filesSeen}+`;
   const lines = [
     fit(`files ${p.filesDone}/${total}  sent ${(p.bytesSent / MB).toFixed(1)}/${(p.bytesToSend / MB).toFixed(1)} MB  ${(rate / MB).toFixed(1)} MB/s  eta ${eta}`),
