@@ -13,7 +13,7 @@ import { syncSettings, type SyncSummary } from "./options";
 import type { SyncApi, SyncPlatform } from "./ports";
 import { Tally } from "./tally";
 import { transfer, type TransferContext } from "./transfer";
-import { walk, type FileJob } from "./walk";
+import { walk } from "./walk";
 
 export async function syncFolder(
   api: SyncApi,
@@ -43,28 +43,23 @@ export async function syncFolder(
 
   let fatal: { error: unknown } | undefined;
   const worker = async () => {
-    while (!signal.aborted) {
-      let next: IteratorResult<FileJob>;
-      try {
-        next = await jobs.next();
-      } catch (error) {
-        fatal ??= { error };
-        stop.abort(error);
-        return;
+    try {
+      while (!signal.aborted) {
+        const next = await jobs.next();
+        if (next.done) return;
+        const own = new AbortController();
+        files.add(own);
+        try {
+          if (signal.aborted) own.abort(signal.reason);
+          await transfer({ ...ctx, s: { ...settings, signal: own.signal }, call: { signal: own.signal } }, next.value);
+        } finally {
+          files.delete(own);
+        }
       }
-      if (next.done) return;
-      const own = new AbortController();
-      files.add(own);
-      try {
-        if (signal.aborted) own.abort(signal.reason);
-        await transfer({ ...ctx, s: { ...settings, signal: own.signal }, call: { signal: own.signal } }, next.value);
-      } catch (error) {
-        fatal ??= { error };
-        stop.abort(error);
-        return;
-      } finally {
-        files.delete(own);
-      }
+    } catch (error) {
+      // The walk or a worker failed beyond one file (transfer records those itself): stop all.
+      fatal ??= { error };
+      stop.abort(error);
     }
   };
   await Promise.all(Array.from({ length: s.transfers }, worker));
