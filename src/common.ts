@@ -3,6 +3,7 @@ export { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL } from "./api/origins";
 export type { SessionEndpoint } from "./api/origins";
 export type {
   BoxClientOptions,
+  BoxOperations,
   BoxFile,
   ByteSource,
   DirectCallOptions,
@@ -37,3 +38,5 @@ export type { UploadSource } from "./upload/sources";
 export type { RetryOptions } from "./core/retry";
 export { contentRange, planParts, type PartRange } from "./core/partPlan";
 export { VERSION } from "./core/version";
+/** The request and response types of every path, as generated from the OpenAPI fragment (`client.api` is typed by them). */
+export type { paths as BoxPaths } from "../generated/box-chunked-uploads";

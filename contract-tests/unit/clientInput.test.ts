@@ -1,5 +1,5 @@
 /** Bad arguments are refused with BoxInputError before any request leaves the client. */
-import { BoxInputError, BoxProtocolError, BoxUploadClient } from "../../src";
+import { BoxApiError, BoxInputError, BoxProtocolError, BoxUploadClient } from "../../src";
 import { VERSION } from "../../src/core/version";
 import { rejectionOf } from "../support/rejection";
 
@@ -76,10 +76,17 @@ test("the token is never sent to an origin other than the configured one", async
   expect(String(raw)).not.toContain("t0k3n-secret");
 });
 
-test("Box's own upload hosts are trusted only when the base URL is Box's", () => {
-  const boxClient = new BoxUploadClient({ token: "t" });
-  expect(boxClient.isTrusted("https://upload.app.box.com/api/2.0/files/upload_sessions/X")).toBe(true);
-  expect(client.isTrusted("https://upload.app.box.com/api/2.0/files/upload_sessions/X")).toBe(false);
+test("Box's own upload hosts are trusted only when the base URL is Box's", async () => {
+  // A fetch of our own answers, so nothing leaves the machine: it sees where the token went.
+  const seen: string[] = [];
+  const fetch = async (request: Request) => {
+    seen.push(`${request.url} ${request.headers.get("authorization")}`);
+    return new Response(JSON.stringify({ type: "error", status: 404, code: "not_found" }), { status: 404, headers: { "content-type": "application/json" } });
+  };
+  const boxClient = new BoxUploadClient({ token: "t0k3n", fetch });
+  await rejectionOf(boxClient.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxApiError);
+  expect(seen).toEqual(["https://upload.app.box.com/api/2.0/files/upload_sessions/X Bearer t0k3n"]);
+  await rejectionOf(client.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxInputError);
 });
 
 test("the user agent names this package's version", () => {

@@ -50,6 +50,11 @@ export class TokenSource {
     return this.provider !== undefined;
   }
 
+  /** True when a token is at hand now, without asking a provider (for best-effort cleanup). */
+  get ready(): boolean {
+    return this.settled !== undefined && Date.now() < this.renewAt;
+  }
+
   /** The token to send now; a token about to expire is renewed first (once, for all callers). */
   get(): Promise<string> {
     if (this.settled !== undefined && Date.now() >= this.renewAt) this.renew("expiring");

@@ -1,95 +1,69 @@
-/** Box's seven chunked-upload operations, one method each, arguments checked before sending. */
+/** Box's seven chunked-upload operations over one caller, arguments checked before sending. */
 import { contentRange, MAX_PARTS } from "../core/partPlan";
 import { digestHeader } from "../core/digest";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { parseRetryAfter } from "../core/retryAfter";
 import { checkByteCount, checkHeaderValue, checkIntInRange, checkItemId, checkSessionId, checkSha1Hex } from "../core/validate";
-import { ApiCore } from "./core";
+import type { ApiCaller } from "./caller";
 import { sessionBody } from "./inputs";
 import { counted, sliced } from "./transport";
-import type { CallOptions, CommitInput, DirectCallOptions, CommitResult, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
+import type { BoxFile, CallOptions, CommitInput, CommitResult, DirectCallOptions, Schemas, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
 
 /** Slices a part is handed to the transport in when its progress is followed. */
 const PART_SLICE = 1024 * 1024;
+/** Box lists parts in pages of at most this many. */
+const PAGE = 1000;
 
-export class ChunkedUploadsApi extends ApiCore {
+export function chunkedSessions(caller: ApiCaller) {
+  const { api } = caller;
+
   /** `POST /files/{file_id}/upload_sessions`: starts uploading a new version of an existing file. */
-  async createUploadSessionForExistingFile(
-    fileId: string,
-    input: SessionInput,
-    options: CallOptions = {},
-  ): Promise<UploadSession> {
+  async function createUploadSessionForExistingFile(fileId: string, input: SessionInput, options: CallOptions = {}): Promise<UploadSession> {
     checkItemId("fileId", fileId);
     const body = sessionBody(input);
-    return this.send("POST /files/{file_id}/upload_sessions", options, (init) =>
-      this.api.POST("/files/{file_id}/upload_sessions", {
-        params: { path: { file_id: fileId } },
-        body,
-        ...init,
-      }),
+    return caller.send("POST /files/{file_id}/upload_sessions", options, (init) =>
+      api.POST("/files/{file_id}/upload_sessions", { params: { path: { file_id: fileId } }, body, ...init }),
     );
   }
 
   /** `POST /files/upload_sessions`: starts uploading a new file into a folder. */
-  async createUploadSession(
-    folderId: string,
-    input: SessionInput & { fileName: string },
-    options: CallOptions = {},
-  ): Promise<UploadSession> {
+  async function createUploadSession(folderId: string, input: SessionInput & { fileName: string }, options: CallOptions = {}): Promise<UploadSession> {
     checkItemId("folderId", folderId);
     if (input?.fileName === undefined) throw new BoxInputError("fileName", "is required for a new file");
     const { file_size, file_name } = sessionBody(input);
-    return this.send("POST /files/upload_sessions", options, (init) =>
-      this.api.POST("/files/upload_sessions", {
-        body: { folder_id: folderId, file_size, file_name: file_name! },
-        ...init,
-      }),
+    return caller.send("POST /files/upload_sessions", options, (init) =>
+      api.POST("/files/upload_sessions", { body: { folder_id: folderId, file_size, file_name: file_name! }, ...init }),
     );
   }
 
   /** `GET /files/upload_sessions/{id}`. */
-  async getUploadSession(sessionId: string, options: CallOptions = {}): Promise<UploadSession> {
+  async function getUploadSession(sessionId: string, options: CallOptions = {}): Promise<UploadSession> {
     checkSessionId("sessionId", sessionId);
-    return this.send("GET /files/upload_sessions/{id}", options, (init) =>
-      this.api.GET("/files/upload_sessions/{upload_session_id}", {
-        params: { path: { upload_session_id: sessionId } },
-        ...init,
-      }),
+    return caller.send("GET /files/upload_sessions/{id}", options, (init) =>
+      api.GET("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: sessionId } }, ...init }),
     );
   }
 
   /** `PUT /files/upload_sessions/{id}`: one part, with its Digest and Content-Range. */
-  async uploadPart(
-    sessionId: string,
-    bytes: Uint8Array,
-    input: UploadPartInput,
-    options: DirectCallOptions = {},
-  ): Promise<UploadPart> {
+  async function uploadPart(sessionId: string, bytes: Uint8Array, input: UploadPartInput, options: DirectCallOptions = {}): Promise<UploadPart> {
     checkSessionId("sessionId", sessionId);
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
-      throw new BoxInputError("bytes", "must be a non-empty Uint8Array");
-    }
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) throw new BoxInputError("bytes", "must be a non-empty Uint8Array");
     checkByteCount("offset", input?.offset, 0);
     checkByteCount("fileSize", input.fileSize);
-    if (input.offset + bytes.byteLength > input.fileSize) {
-      throw new BoxInputError("bytes", "part runs past the end of the file");
-    }
+    if (input.offset + bytes.byteLength > input.fileSize) throw new BoxInputError("bytes", "part runs past the end of the file");
     checkSha1Hex("sha1", input.sha1);
-    const uploaded = await this.send("PUT /files/upload_sessions/{id}", options, (init) =>
-      this.api.PUT("/files/upload_sessions/{upload_session_id}", {
+    const uploaded = await caller.send("PUT /files/upload_sessions/{id}", options, (init) =>
+      api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
           path: { upload_session_id: sessionId },
-          header: {
-            digest: digestHeader(input.sha1),
-            "content-range": contentRange({ offset: input.offset, size: bytes.byteLength }, input.fileSize),
-          },
+          header: { digest: digestHeader(input.sha1), "content-range": contentRange({ offset: input.offset, size: bytes.byteLength }, input.fileSize) },
         },
         headers: { "content-type": "application/octet-stream" },
         // The fragment types a binary body as `string` (format: binary); we send the bytes as they
         // are, or, when the caller follows the bytes on the wire, as views of 1 MiB (no copies).
         body: bytes as unknown as string,
-        bodySerializer: (b: unknown) => (options.onBodySent ? this.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
-        ...(options.onBodySent ? this.streamInit() : {}),
+        bodySerializer: (b: unknown) => (options.onBodySent ? caller.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
+        ...(options.onBodySent ? caller.streamInit() : {}),
         ...init,
       }),
     );
@@ -98,44 +72,50 @@ export class ChunkedUploadsApi extends ApiCore {
   }
 
   /** `GET /files/upload_sessions/{id}/parts`: one page. */
-  async listUploadedParts(
-    sessionId: string,
-    page: { offset?: number; limit?: number } = {},
-    options: CallOptions = {},
-  ): Promise<UploadParts> {
+  async function listUploadedParts(sessionId: string, page: { offset?: number; limit?: number } = {}, options: CallOptions = {}): Promise<UploadParts> {
     checkSessionId("sessionId", sessionId);
     const query: { offset?: number; limit?: number } = {};
     if (page.offset !== undefined) query.offset = checkByteCount("offset", page.offset, 0);
-    if (page.limit !== undefined) query.limit = checkIntInRange("limit", page.limit, 1, 1000);
-    return this.send("GET /files/upload_sessions/{id}/parts", options, (init) =>
-      this.api.GET("/files/upload_sessions/{upload_session_id}/parts", {
-        params: { path: { upload_session_id: sessionId }, query },
-        ...init,
-      }),
+    if (page.limit !== undefined) query.limit = checkIntInRange("limit", page.limit, 1, PAGE);
+    return caller.send("GET /files/upload_sessions/{id}/parts", options, (init) =>
+      api.GET("/files/upload_sessions/{upload_session_id}/parts", { params: { path: { upload_session_id: sessionId }, query }, ...init }),
     );
   }
 
-  /** Every part the session holds, following pagination, sorted by offset. */
-  async listAllUploadedParts(sessionId: string, options: CallOptions = {}): Promise<UploadPart[]> {
-    const all: UploadPart[] = [];
-    // A server cannot keep us paging: no session holds more than MAX_PARTS parts.
-    for (let pages = 0; ; pages++) {
-      if (pages > MAX_PARTS / 1000) throw new BoxProtocolError(`list parts kept paging past ${MAX_PARTS} parts`);
-      const page = await this.listUploadedParts(sessionId, { offset: all.length, limit: 1000 }, options);
+  /**
+   * Every part the session holds, following pagination, sorted by offset. A server cannot keep us
+   * paging: we stop at a page that adds no part we have not seen (one that ignores `offset`; an
+   * error when it still claims a larger `total_count`), once we hold `totalParts` (when the caller
+   * knows it) or the count the server gave, and at Box's limit (it refuses offsets past 10,000).
+   */
+  async function listAllUploadedParts(sessionId: string, options: CallOptions & { totalParts?: number } = {}): Promise<UploadPart[]> {
+    const { totalParts, ...call } = options;
+    const enough = Math.min(MAX_PARTS, totalParts ?? MAX_PARTS);
+    const byKey = new Map<string, UploadPart>();
+    for (let offset = 0; offset < MAX_PARTS; ) {
+      const page = await listUploadedParts(sessionId, { offset, limit: PAGE }, call);
       const entries = Array.isArray(page?.entries) ? page.entries : [];
-      if (entries.length > 1000) throw new BoxProtocolError(`list parts answered ${entries.length} entries for a limit of 1000`);
-      all.push(...entries);
-      if (entries.length === 0 || (page.total_count !== undefined && all.length >= page.total_count)) break;
+      if (entries.length > PAGE) throw new BoxProtocolError(`list parts answered ${entries.length} entries for a limit of ${PAGE}`);
+      const before = byKey.size;
+      for (const part of entries) byKey.set(`${part.offset}:${part.part_id}`, part);
+      offset += entries.length;
+      const total = typeof page.total_count === "number" ? page.total_count : undefined;
+      if (byKey.size === before && entries.length > 0 && total !== undefined && byKey.size < total) {
+        // It claims more parts, yet repeats what it gave: no listing of it can be trusted.
+        throw new BoxProtocolError(`list parts of session ${sessionId} repeats its entries short of the ${total} it claims`);
+      }
+      if (byKey.size === before || (total !== undefined && offset >= total) || byKey.size >= enough) break;
     }
-    return all.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    return [...byKey.values()].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
   }
 
-  /** `POST /files/upload_sessions/{id}/commit`. A 202 is returned as `processing`, never dropped. */
-  async commitUploadSession(sessionId: string, input: CommitInput, options: CallOptions = {}): Promise<CommitResult> {
+  /**
+   * `POST /files/upload_sessions/{id}/commit`. A 202 is `processing` whatever its body (a proxy may
+   * put `Accepted` there): Box documents it as "come back after Retry-After", never as a failure.
+   */
+  async function commitUploadSession(sessionId: string, input: CommitInput, options: CallOptions = {}): Promise<CommitResult> {
     checkSessionId("sessionId", sessionId);
-    if (!Array.isArray(input?.parts) || input.parts.length === 0) {
-      throw new BoxInputError("parts", "must be a non-empty array of uploaded parts");
-    }
+    if (!Array.isArray(input?.parts) || input.parts.length === 0) throw new BoxInputError("parts", "must be a non-empty array of uploaded parts");
     checkSha1Hex("sha1", input.sha1);
     const header: { digest: string; "if-match"?: string; "if-none-match"?: string } = { digest: digestHeader(input.sha1) };
     const ifMatch = checkHeaderValue("ifMatch", input.ifMatch);
@@ -145,10 +125,11 @@ export class ChunkedUploadsApi extends ApiCore {
     const parts = [...input.parts].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
     let status = 0;
     let retryAfter: string | null = null;
-    const files = await this.send("POST /files/upload_sessions/{id}/commit", options, async (init) => {
-      const result = await this.api.POST("/files/upload_sessions/{upload_session_id}/commit", {
+    const text = await caller.send("POST /files/upload_sessions/{id}/commit", options, async (init) => {
+      const result = await api.POST("/files/upload_sessions/{upload_session_id}/commit", {
         params: { path: { upload_session_id: sessionId }, header },
         body: { parts },
+        parseAs: "text",
         ...init,
       });
       status = result.response.status;
@@ -156,19 +137,35 @@ export class ChunkedUploadsApi extends ApiCore {
       return result;
     });
     if (status === 202) return { status: "processing", retryAfterMs: parseRetryAfter(retryAfter) };
+    let files: Schemas["Files"] | undefined;
+    try {
+      files = text ? (JSON.parse(text) as Schemas["Files"]) : undefined;
+    } catch (err) {
+      throw caller.secrets.cleanError(new BoxProtocolError(`commit answered ${status} with a body that is not JSON`, { cause: err }));
+    }
     const file = Array.isArray(files?.entries) ? files.entries[0] : undefined;
     if (!file || typeof file !== "object") throw new BoxProtocolError(`commit answered ${status} without the committed file`);
-    return { status: "committed", file, files };
+    return { status: "committed", file: file as BoxFile, files: files! };
   }
 
   /** `DELETE /files/upload_sessions/{id}`: drops the session and its parts. */
-  async abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
+  async function abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
     checkSessionId("sessionId", sessionId);
-    await this.send("DELETE /files/upload_sessions/{id}", options, (init) =>
-      this.api.DELETE("/files/upload_sessions/{upload_session_id}", {
-        params: { path: { upload_session_id: sessionId } },
-        ...init,
-      }),
+    await caller.send("DELETE /files/upload_sessions/{id}", options, (init) =>
+      api.DELETE("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: sessionId } }, ...init }),
     );
   }
+
+  return {
+    createUploadSessionForExistingFile,
+    createUploadSession,
+    getUploadSession,
+    uploadPart,
+    listUploadedParts,
+    listAllUploadedParts,
+    commitUploadSession,
+    abortUploadSession,
+  };
 }
+
+export type ChunkedSessions = ReturnType<typeof chunkedSessions>;

@@ -5,7 +5,7 @@
  */
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { checkFileName, checkIntInRange, checkItemId } from "../core/validate";
-import { FilesApi } from "./files";
+import type { ApiCaller } from "./caller";
 import { checkFields } from "./inputs";
 import type { CallOptions, Schemas } from "./types";
 
@@ -15,9 +15,9 @@ export type Folder = Schemas["Folder"];
 /** No real folder is this large; a server paging past it is broken or hostile. */
 const MAX_FOLDER_PAGES = 100_000;
 
-export class FoldersApi extends FilesApi {
+export function folderOperations(caller: ApiCaller) {
   /** `GET /folders/{folder_id}/items`: one page, marker-based; `marker` is the previous page's `next_marker`. */
-  async listFolderItems(
+  async function listFolderItems(
     folderId: string,
     page: { fields?: string[]; limit?: number; marker?: string } = {},
     options: CallOptions = {},
@@ -26,8 +26,8 @@ export class FoldersApi extends FilesApi {
     const fields = checkFields(page.fields ?? []);
     const limit = page.limit === undefined ? 1000 : checkIntInRange("limit", page.limit, 1, 1000);
     if (page.marker !== undefined && (typeof page.marker !== "string" || page.marker.length === 0)) throw new BoxInputError("marker", "must be a non-empty string");
-    const items = await this.send("GET /folders/{folder_id}/items", { ...options, baseUrl: options.baseUrl ?? this.apiBaseUrl }, (init) =>
-      this.api.GET("/folders/{folder_id}/items", {
+    const items = await caller.send("GET /folders/{folder_id}/items", caller.onApiHost(options), (init) =>
+      caller.api.GET("/folders/{folder_id}/items", {
         params: {
           path: { folder_id: folderId },
           query: { usemarker: true, limit, ...(page.marker ? { marker: page.marker } : {}), ...(fields.length ? { fields: fields.join(",") as never } : {}) },
@@ -42,10 +42,10 @@ export class FoldersApi extends FilesApi {
   }
 
   /** Every item of a folder, page after page as they are consumed. */
-  async *folderItems(folderId: string, fields: string[] = [], options: CallOptions = {}): AsyncGenerator<FolderItem> {
+  async function* folderItems(folderId: string, fields: string[] = [], options: CallOptions = {}): AsyncGenerator<FolderItem> {
     let marker: string | undefined;
     for (let pages = 0; pages < MAX_FOLDER_PAGES; pages++) {
-      const page = await this.listFolderItems(folderId, { fields, ...(marker ? { marker } : {}) }, options);
+      const page = await listFolderItems(folderId, { fields, ...(marker ? { marker } : {}) }, options);
       yield* page.entries ?? [];
       const next = page.next_marker;
       if (typeof next !== "string" || next.length === 0) return;
@@ -57,13 +57,17 @@ export class FoldersApi extends FilesApi {
   }
 
   /** `POST /folders`: a folder named `name` in `parentId`; a taken name is BoxApiError 409 naming the existing item. */
-  async createFolder(parentId: string, name: string, options: CallOptions = {}): Promise<Folder> {
+  async function createFolder(parentId: string, name: string, options: CallOptions = {}): Promise<Folder> {
     checkItemId("parentId", parentId);
     checkFileName("name", name);
-    const folder = await this.send("POST /folders", { ...options, baseUrl: options.baseUrl ?? this.apiBaseUrl }, (init) =>
-      this.api.POST("/folders", { body: { name, parent: { id: parentId } }, ...init }),
+    const folder = await caller.send("POST /folders", caller.onApiHost(options), (init) =>
+      caller.api.POST("/folders", { body: { name, parent: { id: parentId } }, ...init }),
     );
     if (!folder || typeof folder !== "object" || typeof folder.id !== "string") throw new BoxProtocolError("POST /folders answered without the folder");
     return folder;
   }
+
+  return { listFolderItems, folderItems, createFolder };
 }
+
+export type FolderOperations = ReturnType<typeof folderOperations>;

@@ -60,6 +60,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Send to this base URL instead (a session endpoint); must be a trusted origin. */
   baseUrl?: string;
+  /**
+   * Send only with a token already at hand: never wait for a token provider, nor refresh after a
+   * 401 (fails at once instead). For best-effort cleanup after an abort, which must not hang.
+   */
+  noTokenWait?: boolean;
 }
 
 export interface SessionInput {

@@ -54,12 +54,12 @@ async function runUpload(
       const seconds = (Date.now() - started) / 1000;
       const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
       // The result is the server's text too: cleaned of our token and of control characters.
-      if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summary))}\n`);
+      if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summary))}\n`);
       else if (!flags.quiet) {
         const how = summary.session_id ? `session ${summary.session_id}  parts ${summary.parts}` : "direct upload";
         io.stdout.write(
-          client.secrets.clean(`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`) +
-            `\n${client.secrets.clean(`sha1 ${file.sha1}  ${how}`)}\n`,
+          client.redact(`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`) +
+            `\n${client.redact(`sha1 ${file.sha1}  ${how}`)}\n`,
         );
       }
       return EXIT.ok;

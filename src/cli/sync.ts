@@ -88,8 +88,8 @@ export function registerSync(program: Command, io: Io, setCode: (code: number) =
         // The view's last frame goes out before anything else is printed, a fatal error included,
         // so a redraw can never overwrite it.
         const summary = await client.syncFolder(localDir, folderId, options).finally(() => view.stop());
-        if (flags.json) io.stdout.write(`${client.secrets.clean(JSON.stringify(summaryJson(summary)))}\n`);
-        else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.secrets.clean(summaryLine(summary, !!flags.dryRun)))}\n`);
+        if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summaryJson(summary)))}\n`);
+        else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun)))}\n`);
         return summary.failed ? EXIT.partial : EXIT.ok;
       });
       setCode(code);

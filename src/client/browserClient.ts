@@ -4,13 +4,15 @@
  * differences in the options: `sha1Worker` (where parts are hashed), and `resume`, which takes
  * `true` (the state is keyed by the file's identity) or `{ key }` instead of a file path.
  */
-import type { BoxFile } from "../api/types";
+import type { Client } from "openapi-fetch";
+import type { paths } from "../../generated/box-chunked-uploads";
+import type { BoxFile, BoxOperations } from "../api/boxApi";
 import { BoxInputError } from "../core/errors";
 import { browserApiPlatform, browserUploadPlatform, loadSha1, Sha1Worker, wasmSha1, workerSpawner, type Sha1WorkerOption } from "../platform/browser";
 import type { UploadOptions } from "../upload/options";
 import { identify, type UploadTarget } from "../upload/resume";
 import { openSource, type UploadSource } from "../upload/sources";
-import { UploadClientBase, type BoxUploadClientOptions as BaseOptions } from "./clientBase";
+import { ClientCore, type BoxUploadClientOptions as BaseOptions } from "./core";
 
 export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefaults"> {
   uploadDefaults?: BrowserUploadOptions;
@@ -30,37 +32,54 @@ export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefault
  */
 export type BrowserUploadOptions = Omit<UploadOptions, "resume"> & { resume?: boolean | { key: string } | { path: string } };
 
-export class BoxUploadClient extends UploadClientBase {
-  private readonly worker: Sha1Worker | undefined;
-  private readonly disposeWorker: () => void;
+// Box's operations are the client's own methods, as in Node (see uploadClient.ts).
+export interface BoxUploadClient extends BoxOperations {}
+
+export class BoxUploadClient {
+  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
+  readonly api: Client<paths>;
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
+  readonly #core: ClientCore;
+  readonly #worker: Sha1Worker | undefined;
+  readonly #disposeWorker: () => void;
 
   constructor(options: BoxUploadClientOptions) {
     const spawner = workerSpawner(options?.sha1Worker);
     const worker = spawner ? new Sha1Worker(spawner.spawn) : undefined;
-    super(options as BaseOptions, browserApiPlatform, browserUploadPlatform(worker));
-    this.worker = worker;
-    this.disposeWorker = spawner?.dispose ?? (() => {});
+    this.#core = new ClientCore(options as BaseOptions, browserApiPlatform, browserUploadPlatform(worker));
+    Object.assign(this, this.#core.operations);
+    this.api = this.#core.caller.api;
+    this.baseUrl = this.#core.caller.origins.baseUrl;
+    this.apiBaseUrl = this.#core.caller.origins.apiBaseUrl;
+    this.#worker = worker;
+    this.#disposeWorker = spawner?.dispose ?? (() => {});
   }
 
-  override uploadNewVersion(fileId: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
-    return this.guarded(async () => super.uploadNewVersion(fileId, source, await this.prepared({ kind: "version", fileId }, source, options)));
+  uploadNewVersion(fileId: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
+    return this.#core.guarded(async () => this.#core.uploadNewVersion(fileId, source, await this.#prepared({ kind: "version", fileId }, source, options)));
   }
 
-  override uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
-    return this.guarded(async () => super.uploadNewFile(folderId, fileName, source, await this.prepared({ kind: "new", folderId, fileName }, source, options)));
+  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
+    return this.#core.guarded(async () => this.#core.uploadNewFile(folderId, fileName, source, await this.#prepared({ kind: "new", folderId, fileName }, source, options)));
+  }
+
+  /** `text` with every secret this client has used replaced by [redacted]. */
+  redact(text: string): string {
+    return this.#core.redact(text);
   }
 
   /** Stops the SHA-1 worker; uploads still running fail. */
-  override async close(): Promise<void> {
-    this.worker?.terminate();
-    this.disposeWorker();
-    await super.close();
+  async close(): Promise<void> {
+    this.#worker?.terminate();
+    this.#disposeWorker();
+    await this.#core.close();
   }
 
   /** Loads the hasher, and turns the browser's `resume` into the store key the uploader takes. */
-  private async prepared(target: UploadTarget, source: UploadSource, raw: BrowserUploadOptions | undefined): Promise<UploadOptions | undefined> {
+  async #prepared(target: UploadTarget, source: UploadSource, raw: BrowserUploadOptions | undefined): Promise<UploadOptions | undefined> {
     await loadSha1();
-    const options = this.withDefaults(raw as UploadOptions | undefined) as BrowserUploadOptions | undefined;
+    const options = this.#core.withDefaults(raw as UploadOptions | undefined) as BrowserUploadOptions | undefined;
     if (options === null || typeof options !== "object" || options.resume === undefined) return options as UploadOptions | undefined;
     const { resume, ...rest } = options;
     if (resume === false) return rest as UploadOptions;

@@ -1,15 +1,51 @@
-/** The Node client: the shared facade with Node's pieces (node:http, files on disk, node:crypto, state files), plus folder sync. */
+/**
+ * The Node client: the shared body (core.ts) with Node's pieces (node:http, files on disk,
+ * node:crypto, state files), plus folder sync. It holds its pieces; it inherits nothing.
+ */
+import type { Client } from "openapi-fetch";
+import type { paths } from "../../generated/box-chunked-uploads";
+import type { BoxFile, BoxOperations } from "../api/boxApi";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
 import type { SyncOptions, SyncSummary } from "../sync/options";
 import { syncFolder } from "../sync/syncFolder";
-import { UploadClientBase, type BoxUploadClientOptions } from "./clientBase";
+import type { UploadOptions } from "../upload/options";
+import type { UploadSource } from "../upload/sources";
+import { ClientCore, type BoxUploadClientOptions } from "./core";
 
-export type { BoxUploadClientOptions } from "./clientBase";
+export type { BoxUploadClientOptions } from "./core";
 
-export class BoxUploadClient extends UploadClientBase {
+// Box's operations (createUploadSession, uploadPart, commitUploadSession, getFile, createFolder, …)
+// are the client's own methods: the API layer's, set on each client in its constructor.
+export interface BoxUploadClient extends BoxOperations {}
+
+export class BoxUploadClient {
+  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
+  readonly api: Client<paths>;
+  /** The upload host's base URL, and the API host's. */
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
+  readonly #core: ClientCore;
+
   constructor(options: BoxUploadClientOptions) {
-    super(options, nodeApiPlatform, nodeUploadPlatform);
+    this.#core = new ClientCore(options, nodeApiPlatform, nodeUploadPlatform);
+    Object.assign(this, this.#core.operations);
+    this.api = this.#core.caller.api;
+    this.baseUrl = this.#core.caller.origins.baseUrl;
+    this.apiBaseUrl = this.#core.caller.origins.apiBaseUrl;
+  }
+
+  /**
+   * Uploads `source` as a new version of file `fileId`, parts in parallel, and returns the
+   * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
+   */
+  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return this.#core.uploadNewVersion(fileId, source, options);
+  }
+
+  /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
+  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return this.#core.uploadNewFile(folderId, fileName, source, options);
   }
 
   /**
@@ -19,14 +55,30 @@ export class BoxUploadClient extends UploadClientBase {
    * nothing can go on (bad options, the root unreadable or unlistable, an abort).
    */
   syncFolder(localDir: string, folderId: string, options?: SyncOptions): Promise<SyncSummary> {
-    return this.guarded(() =>
-      syncFolder(this, this.uploadPlatform, nodeSyncPlatform, localDir, checkItemId("folderId", folderId), this.syncDefaults(options), (err) => this.describeError(err)),
+    const core = this.#core;
+    return core.guarded(() =>
+      syncFolder(
+        { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) },
+        localDir,
+        checkItemId("folderId", folderId),
+        this.#syncDefaults(options),
+      ),
     );
   }
 
+  /** `text` with every secret this client has used replaced by [redacted] (for printing server text). */
+  redact(text: string): string {
+    return this.#core.redact(text);
+  }
+
+  /** Closes idle keep-alive connections; call when done so the process can exit at once. */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
   /** The client's upload defaults that also make sense for a tree (threshold, concurrency, retries). */
-  private syncDefaults(options: SyncOptions | undefined): SyncOptions | undefined {
-    const d = this.withDefaults(undefined) ?? {};
+  #syncDefaults(options: SyncOptions | undefined): SyncOptions | undefined {
+    const d = this.#core.withDefaults(undefined) ?? {};
     const base: SyncOptions = {
       ...(d.chunkedThreshold !== undefined ? { chunkedThreshold: d.chunkedThreshold } : {}),
       ...(d.concurrency !== undefined ? { concurrency: d.concurrency } : {}),
@@ -36,11 +88,5 @@ export class BoxUploadClient extends UploadClientBase {
     if (options === undefined) return base;
     if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
     return { ...base, ...options };
-  }
-
-  /** One line for a failure in the summary, cleaned like every error that leaves the library. */
-  private describeError(err: unknown): string {
-    const clean = this.secrets.cleanError(err);
-    return clean instanceof Error ? `${clean.name}: ${clean.message}` : this.secrets.clean(String(clean));
   }
 }

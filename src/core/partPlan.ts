@@ -14,10 +14,11 @@ export interface PartRange {
 }
 
 /**
- * More parts than any real Box session has (Box keeps sessions to a few thousand parts by growing
- * the part size): a plan past this is a broken or hostile server, refused before the first PUT.
+ * The most parts a session can have and still be listed: Box refuses list-parts offsets past
+ * 10,000, so a session of more could never be resumed or repaired (and Box keeps sessions to a few
+ * thousand parts by growing the part size). A plan past this is refused before the first PUT.
  */
-export const MAX_PARTS = 100_000;
+export const MAX_PARTS = 10_000;
 
 /**
  * Splits `fileSize` bytes into the parts the session expects. The server chooses `partSize` and

@@ -1,8 +1,8 @@
 /** A folder sync's options as the caller writes them, its summary and events, and the checks (run once, before anything is sent). */
 import { BoxInputError } from "../core/errors";
-import { retryPolicy, type RetryOptions } from "../core/retry";
-import { checkByteCount, checkIntInRange, checkOptionsObject } from "../core/validate";
-import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../upload/options";
+import type { RetryOptions } from "../core/retry";
+import { checkIntInRange, checkOptionsObject } from "../core/validate";
+import { runSettings, type RunSettings } from "../upload/options";
 
 /**
  * Files in flight by default. Measured on the sync bench's mixed tree (1,005 files, 1,050 MB,
@@ -87,16 +87,15 @@ export interface SyncOptions {
   onProgress?: (progress: SyncProgress) => void;
 }
 
+/** A sync's options resolved once for the whole run: every file and the walk share them. */
 export interface SyncSettings {
   onConflict: OnConflict;
   include: string[];
   exclude: string[];
   dryRun: boolean;
   transfers: number;
-  concurrency: number;
-  chunkedThreshold: number;
-  retry: RetryOptions | undefined;
-  commitWaitMs: number | undefined;
+  /** Threshold, retry policy, commit wait and the one budget of part buffers, for every file. */
+  run: RunSettings;
   signal: AbortSignal | undefined;
   stateDir: string | undefined;
   onEvent: (event: SyncEvent) => void;
@@ -122,19 +121,14 @@ export function syncSettings(raw: unknown): SyncSettings {
   if (!["version", "skip", "fail"].includes(onConflict)) throw new BoxInputError("options.onConflict", 'must be "version", "skip" or "fail"');
   if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
-  if (o.commitWaitMs !== undefined) checkByteCount("options.commitWaitMs", o.commitWaitMs, 0);
   if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
-  retryPolicy(o.retry); // refused here, before the walk, rather than at the first file
   return {
     onConflict,
     include: globs("options.include", o.include),
     exclude: globs("options.exclude", o.exclude),
     dryRun: o.dryRun ?? false,
     transfers: o.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", o.transfers, 1, MAX_TRANSFERS),
-    concurrency: o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY),
-    chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
-    retry: o.retry,
-    commitWaitMs: o.commitWaitMs,
+    run: runSettings(o),
     signal: o.signal,
     stateDir: o.stateDir,
     onEvent: callback<(e: SyncEvent) => void>("options.onEvent", o.onEvent) ?? (() => undefined),

@@ -2,10 +2,10 @@
  * What a folder sync needs from below: the API operations it calls, and the runtime's view of a
  * local tree (Node: the file system), so the sync logic itself is the same in any runtime.
  */
-import type { BoxApi } from "../api/boxApi";
-import type { UploadApi } from "../upload/ports";
+import type { BoxOperations } from "../api/boxApi";
+import type { UploadApi, UploadPlatform } from "../upload/ports";
 
-export type SyncApi = UploadApi & Pick<BoxApi, "folderItems" | "createFolder">;
+export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder">;
 
 export interface LocalEntry {
   name: string;
@@ -27,4 +27,13 @@ export interface SyncPlatform {
   openTree(root: string): Promise<LocalTree>;
   /** Where the resume state named `name` lives inside `stateDir` (created if missing). */
   statePath(stateDir: string, name: string): Promise<string>;
+}
+
+/** Everything a sync takes from below, passed together. */
+export interface SyncDeps {
+  api: SyncApi;
+  platform: UploadPlatform;
+  local: SyncPlatform;
+  /** One line for a failure in the summary, cleaned of secrets like every error that leaves the library. */
+  describe: (err: unknown) => string;
 }

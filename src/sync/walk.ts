@@ -6,7 +6,7 @@
  */
 import picomatch from "picomatch";
 import type { CallOptions } from "../api/boxApi";
-import { withRetry, retryPolicy } from "../core/retry";
+import { withRetry } from "../core/retry";
 import { checkFileName } from "../core/validate";
 import type { SyncSettings } from "./options";
 import type { LocalTree, SyncApi } from "./ports";
@@ -36,6 +36,8 @@ export interface WalkContext {
   rootId: string;
   s: SyncSettings;
   tally: Tally;
+  /** The run's signal (the caller's, or a fatal failure's), and the call options carrying it. */
+  signal: AbortSignal;
   call: CallOptions;
   describe: (err: unknown) => string;
 }
@@ -46,8 +48,7 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
   const { api, tree, s, tally } = ctx;
   const include = matcher(s.include);
   const exclude = matcher(s.exclude);
-  const policy = retryPolicy(s.retry);
-  const retried = <T>(task: (call: CallOptions) => Promise<T>) => withRetry(policy, (r) => task({ ...ctx.call, signal: r.signal }), s.signal ? { signal: s.signal } : {});
+  const retried = <T>(task: (call: CallOptions) => Promise<T>) => withRetry(s.run.retry, (r) => task({ ...ctx.call, signal: r.signal }), { signal: ctx.signal });
   const stack: PendingFolder[] = [{ path: "", folderId: ctx.rootId }];
 
   while (stack.length) {
@@ -57,7 +58,7 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
       remote = dir.folderId === undefined ? new Map() : await retried((call) => folderIndex(api, dir.folderId!, call));
     } catch (err) {
       // The root folder itself: nothing can be synced. An abort is the run's end, not this folder's failure.
-      if (dir.path === "" || s.signal?.aborted) throw err;
+      if (dir.path === "" || ctx.signal.aborted) throw err;
       tally.failed(dir.path, ctx.describe(err));
       continue;
     }
@@ -92,7 +93,7 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
         else yield { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item };
       }
     } catch (err) {
-      if (dir.path === "" || s.signal?.aborted) throw err;
+      if (dir.path === "" || ctx.signal.aborted) throw err;
       tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
       continue;
     }
@@ -126,7 +127,7 @@ async function enterFolder(
     if (made.created) ctx.tally.folderCreated(sub.path);
     return { path: sub.path, folderId: made.id };
   } catch (err) {
-    if (ctx.s.signal?.aborted) throw err;
+    if (ctx.signal.aborted) throw err;
     ctx.tally.failed(sub.path, `cannot create this folder in Box: ${ctx.describe(err)}`);
     return undefined;
   }

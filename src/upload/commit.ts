@@ -21,33 +21,31 @@ const MIN_COMMIT_WAIT_STEP = 500;
 const MAX_MISMATCH_RETRIES = 5;
 
 export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
-  const { api, s, guard } = st;
-  const deadline = Date.now() + s.commitWaitMs;
+  const { guard } = st;
+  const { api } = st.deps;
+  const { signal, ifMatch, run, resume } = st.job;
+  const deadline = Date.now() + run.commitWaitMs;
   // The version the file had before our commit (read while the parts went up; see state.ts).
-  st.versionBefore = await st.readVersionBefore();
+  await st.settleVersionBefore();
   guard.sending(sha1);
-  // Recorded before the first commit leaves, so a resumed run knows a commit may have happened.
-  if (st.record) {
-    st.record.commitSha1 = sha1;
-    await st.saveState(true);
-  }
-  const aborted = () => s.signal?.aborted === true;
+  await st.recordCommit(sha1);
+  const aborted = () => signal?.aborted === true;
   for (let mismatches = 0; ; ) {
     const parts = st.acked as UploadPart[];
     let result;
     try {
       result = await withRetry(
-        s.retry,
-        (ctx) => api.commitUploadSession(st.sessionId, { parts, sha1, ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) }, { ...st.call, signal: ctx.signal }),
-        { ...(s.signal ? { signal: s.signal } : {}), onRetry: (err) => guard.failed(err, aborted()) },
+        run.retry,
+        (ctx) => api.commitUploadSession(st.sessionId, { parts, sha1, ...(ifMatch ? { ifMatch } : {}) }, { ...st.call, signal: ctx.signal }),
+        { ...(signal ? { signal } : {}), onRetry: (err) => guard.failed(err, aborted()) },
       );
     } catch (err) {
       const appliedBefore = guard.mayBeApplied;
       guard.failed(err, aborted());
       if (aborted()) {
         // An abort cannot take back a commit that reached Box: say so instead of "aborted".
-        if (guard.mayBeApplied) throw guard.uncertain("aborted", s.signal!.reason);
-        throw new UploadAbortedError(st.sessionId, { cause: s.signal!.reason });
+        if (guard.mayBeApplied) throw guard.uncertain("aborted", signal!.reason);
+        throw new UploadAbortedError(st.sessionId, { cause: signal!.reason });
       }
       const gone = err instanceof BoxApiError && err.status === 404;
       if ((appliedBefore && gone) || (guard.mayBeApplied && !refusedOutright(err))) throw guard.uncertain("answer-lost", err);
@@ -68,40 +66,40 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
       if (result.file.sha1 !== undefined && result.file.sha1 !== sha1) {
         throw new BoxProtocolError(`Box committed SHA-1 ${result.file.sha1}, we uploaded ${sha1}`);
       }
-      await s.resume?.remove();
+      await resume?.store.remove();
       return result.file;
     }
     const wait = Math.max(MIN_COMMIT_WAIT_STEP, Math.min(result.retryAfterMs ?? 1000, MAX_COMMIT_WAIT_STEP));
     if (Date.now() + wait > deadline) {
-      throw guard.uncertain("still-processing", new BoxProtocolError(`Box was still processing the commit after ${s.commitWaitMs} ms of 202 answers`));
+      throw guard.uncertain("still-processing", new BoxProtocolError(`Box was still processing the commit after ${run.commitWaitMs} ms of 202 answers`));
     }
-    await sleep(wait, s.signal).catch((err: unknown) => {
-      throw guard.uncertain("aborted", s.signal?.reason ?? err);
+    await sleep(wait, signal).catch((err: unknown) => {
+      throw guard.uncertain("aborted", signal?.reason ?? err);
     });
   }
 }
 
 /** After parts_mismatch: resend what the server lacks, or, if it has everything, give it time. */
 async function repairParts(st: UploadState, attempt: number): Promise<void> {
-  const listed = await st.retried((o) => st.api.listAllUploadedParts(st.sessionId, o));
+  const listed = await st.retried((o) => st.deps.api.listAllUploadedParts(st.sessionId, { ...o, totalParts: st.plan.length }));
   const byOffset = new Map(listed.map((p) => [p.offset, p]));
   const missing = st.plan.filter((part) => {
     const have = byOffset.get(part.offset);
     return !have || !holds(have, part, st.acked[part.index]?.sha1);
   });
   if (missing.length === 0) {
-    await sleep(backoff(st.s.retry, attempt, undefined) + 1000, st.s.signal);
+    await sleep(backoff(st.job.run.retry, attempt, undefined) + 1000, st.job.signal);
     return;
   }
-  if (!st.reader.seekable) {
+  if (!st.job.source.seekable) {
     throw new BoxProtocolError(`Box lost ${missing.length} acknowledged part(s) and a stream cannot be read twice`);
   }
   for (const part of missing) {
-    const bytes = await st.reader.read(part);
-    const sha1 = sha1Hex(st.platform.sha1, bytes);
+    const bytes = await st.job.source.read(part);
+    const sha1 = sha1Hex(st.deps.platform.sha1, bytes);
     if (sha1 !== st.acked[part.index]?.sha1) {
       throw new SourceChangedError(`part at offset ${part.offset} reads differently now; the source changed during the upload`);
     }
-    st.acked[part.index] = await sendPart(st, part, bytes, sha1);
+    st.replace(part, await sendPart(st, part, bytes, sha1));
   }
 }

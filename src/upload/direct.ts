@@ -4,18 +4,16 @@
  * to hash, once to send, in 1 MiB slices); a stream, which cannot be read twice, is first held in
  * memory, which the threshold bounds. A new file is preflighted first, so a name conflict or a
  * full quota fails before any byte is sent. A request whose answer was lost is never blindly
- * repeated: we first look whether it landed (a new file: a conflict naming a file with our SHA-1;
- * a new version: the file's current version carries our SHA-1 and is not the one before).
+ * repeated: we first look whether it landed (landed.ts).
  */
 import type { BoxFile } from "../api/boxApi";
-import { conflictsOf } from "../api/apiError";
 import type { ByteSource } from "../api/multipart";
 import { BoxProtocolError, UploadAbortedError } from "../core/errors";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
-import type { Settings } from "./options";
-import type { UploadApi, UploadPlatform } from "./ports";
-import type { UploadTarget } from "./resume";
+import type { UploadJob } from "./job";
+import { landed } from "./landed";
+import type { UploadDeps, UploadPlatform } from "./ports";
 import { openSource, type PartReader } from "./sources";
 
 /** Bytes read (and hashed, and sent) at a time by the direct path; also sync's hashing slice. */
@@ -53,76 +51,50 @@ export async function sha1Of(source: ByteSource, platform: UploadPlatform, trans
   return hash.hex();
 }
 
-/** The id of an item in a 409's `context_info.conflicts` that holds these bytes, if one does. */
-export function conflictWithSha1(err: unknown, sha1: string): string | undefined {
-  const match = conflictsOf(err).find((c) => c && typeof c === "object" && (c as { sha1?: unknown }).sha1 === sha1 && typeof (c as { id?: unknown }).id === "string");
-  return match ? (match as { id: string }).id : undefined;
-}
-
-export async function uploadDirect(api: UploadApi, platform: UploadPlatform, target: UploadTarget, original: PartReader, s: Settings): Promise<BoxFile> {
-  const reader = await readable(original, s.signal).catch((err: unknown) => {
-    throw s.signal?.aborted ? new UploadAbortedError(undefined, { cause: s.signal.reason }) : err;
-  });
+export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<BoxFile> {
+  const { api, platform } = deps;
+  const { target, signal } = job;
+  // Whatever an abort breaks on its way out is reported as the abort.
+  const asAbort = (err: unknown) => {
+    throw signal?.aborted ? new UploadAbortedError(undefined, { cause: signal.reason }) : err;
+  };
+  const reader = await readable(job.source, signal).catch(asAbort);
   const source: ByteSource = { size: reader.size, read: (offset, size) => reader.read({ index: -1, offset, size }) };
   // Slices of a copying reader are fresh buffers, free to move to a worker and not come back.
-  const sha1 = await sha1Of(source, platform, !reader.zeroCopy);
-  const signal = s.signal;
+  const sha1 = job.sha1 ?? (await sha1Of(source, platform, !reader.zeroCopy, signal).catch(asAbort));
   const call = (ctx: { signal: AbortSignal }) => ({ signal: ctx.signal });
-  const retried = <T>(task: (ctx: { signal: AbortSignal; lastError: unknown }) => Promise<T>) => withRetry(s.retry, task, signal ? { signal } : {});
+  const retried = <T>(task: (ctx: { signal: AbortSignal; lastError: unknown }) => Promise<T>) => withRetry(job.run.retry, task, signal ? { signal } : {});
 
   // Monotonic like the chunked events: a resent body does not move the count back.
   let sentMax = 0;
   const progress = (sent: number, acked: number) => {
     sentMax = Math.max(sentMax, sent);
-    s.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
+    job.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
   };
 
   let before: string | undefined;
   let currentName: string | undefined;
   if (target.kind === "new") {
-    if (s.preflight) await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
+    if (job.preflight) await retried((ctx) => api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx)));
   } else {
     const now = await retried((ctx) => api.getFile(target.fileId, ["file_version", "sha1", "name"], call(ctx)));
     before = now.file_version?.id;
     // Box's description requires a name in a version's attributes: the new one, or the current.
     currentName = now.name;
   }
-
-  /** Whether an upload whose answer we lost went through; the file if it did. */
-  const landed = async (ctx: { signal: AbortSignal }): Promise<BoxFile | undefined> => {
-    if (target.kind === "new") {
-      try {
-        await api.preflightUpload({ name: target.fileName, folderId: target.folderId, size: reader.size }, call(ctx));
-        return undefined;
-      } catch (err) {
-        const id = conflictWithSha1(err, sha1);
-        if (id === undefined) throw err;
-        return api.getFile(id, ["sha1", "size", "name", "file_version", "parent", "etag"], call(ctx));
-      }
-    }
-    const now = await api.getFile(target.fileId, ["sha1", "size", "name", "file_version", "parent", "etag"], call(ctx));
-    return now.sha1 === sha1 && now.file_version?.id !== before ? now : undefined;
-  };
+  const name = job.fileName ?? currentName;
 
   const file = await retried(async (ctx) => {
+    // An answer lost after the body may have reached Box: look before sending it again.
     if (ctx.lastError !== undefined && mayHaveSucceeded(ctx.lastError)) {
-      const found = await landed(ctx);
+      const found = await landed(api, target, { sha1, size: reader.size, versionBefore: before }, call(ctx));
       if (found) return found;
     }
     const report = (sent: number) => progress(sent, 0);
     return target.kind === "new"
       ? api.uploadFile(target.folderId, target.fileName, source, sha1, { ...call(ctx), onBodySent: report })
-      : api.uploadFileVersion(
-          target.fileId,
-          source,
-          sha1,
-          { ...((s.fileName ?? currentName) ? { fileName: (s.fileName ?? currentName)! } : {}), ...(s.ifMatch ? { ifMatch: s.ifMatch } : {}) },
-          { ...call(ctx), onBodySent: report },
-        );
-  }).catch((err: unknown) => {
-    if (signal?.aborted) throw new UploadAbortedError(undefined, { cause: signal.reason });
-    throw err;
-  });
+      : api.uploadFileVersion(target.fileId, source, sha1, { ...(name ? { fileName: name } : {}), ...(job.ifMatch ? { ifMatch: job.ifMatch } : {}) }, { ...call(ctx), onBodySent: report });
+  }).catch(asAbort);
   if (file.sha1 !== sha1) throw new BoxProtocolError(`Box stored SHA-1 ${file.sha1}, we uploaded ${sha1}`);
   progress(reader.size, reader.size);
   return file;

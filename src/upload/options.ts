@@ -2,9 +2,8 @@
 import { BoxInputError } from "../core/errors";
 import { retryPolicy, type RetryOptions, type RetryPolicy } from "../core/retry";
 import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
-import type { PartBudget } from "./budget";
-import type { UploadPlatform } from "./ports";
-import type { StateStore, UploadTarget } from "./resume";
+import { PartBudget } from "./budget";
+import type { UploadTarget } from "./resume";
 
 /**
  * Parts in flight by default. Measured on 256 MiB shaped like a link to Box (40 MB/s per request,
@@ -67,33 +66,43 @@ export interface UploadOptions {
   resume?: { path: string };
 }
 
-export interface Settings {
-  size: number | undefined;
+/** What every file of a run shares, resolved once (a single upload is a run of one file). */
+export interface RunSettings {
   chunkedThreshold: number;
-  fileName: string | undefined;
-  concurrency: number;
-  onProgress: ((p: UploadProgress) => void) | undefined;
-  signal: AbortSignal | undefined;
-  ifMatch: string | undefined;
   retry: RetryPolicy;
+  /** Longest total wait per file for Box to finish a commit (202 answers). */
   commitWaitMs: number;
-  resume: StateStore | undefined;
-  /** Requests in flight and their part buffers, shared by every upload of a folder sync; else one per upload. */
-  budget: PartBudget | undefined;
-  preflight: boolean;
+  /** Requests with a part buffer in flight, and those buffers: the one bound on parts in flight. */
+  budget: PartBudget;
 }
 
-/** What a caller inside the library (folder sync) adds to an upload's options. */
-export interface SharedPieces {
-  budget?: PartBudget;
-  /**
-   * False when the caller has just listed the folder and found the name free: the direct path's
-   * preflight would only repeat that (one round trip per small file; a race still ends in a 409).
-   */
-  preflight?: boolean;
+/** The options a run of many files shares, as the caller writes them (an upload's, or a sync's). */
+export type RunOptions = Pick<UploadOptions, "chunkedThreshold" | "concurrency" | "retry" | "commitWaitMs">;
+
+/** Resolves a run's shared settings once: checked, defaults applied, the one budget made. */
+export function runSettings(o: RunOptions): RunSettings {
+  const concurrency = o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY);
+  return {
+    chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
+    retry: retryPolicy(o.retry),
+    commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
+    budget: new PartBudget(concurrency),
+  };
 }
 
-export function settings(raw: unknown, target: UploadTarget, platform: UploadPlatform, shared: SharedPieces = {}): Settings {
+/** One upload call's options, checked before anything is opened or sent. */
+export interface CheckedUpload {
+  run: RunSettings;
+  size: number | undefined;
+  fileName: string | undefined;
+  ifMatch: string | undefined;
+  signal: AbortSignal | undefined;
+  onProgress: ((p: UploadProgress) => void) | undefined;
+  /** Handed to the platform's state store, which checks it. */
+  resumePath: string | undefined;
+}
+
+export function checkUploadOptions(raw: unknown, target: UploadTarget): CheckedUpload {
   const o = checkOptionsObject<UploadOptions>("options", raw);
   if (target.kind === "new" && o.fileName !== undefined) {
     throw new BoxInputError("options.fileName", "is for new versions; a new file takes its name as an argument");
@@ -109,17 +118,12 @@ export function settings(raw: unknown, target: UploadTarget, platform: UploadPla
   }
   const resume = o.resume === undefined ? undefined : checkOptionsObject<{ path: string }>("options.resume", o.resume);
   return {
+    run: runSettings(o),
     size: o.size === undefined ? undefined : checkByteCount("options.size", o.size, 0),
-    chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
     fileName: o.fileName === undefined ? undefined : checkFileName("options.fileName", o.fileName),
-    concurrency: o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY),
-    onProgress: o.onProgress,
-    signal: o.signal,
     ifMatch: checkHeaderValue("options.ifMatch", o.ifMatch),
-    retry: retryPolicy(o.retry),
-    commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
-    resume: resume ? platform.stateStore(resume.path as string) : undefined,
-    budget: shared.budget,
-    preflight: shared.preflight ?? true,
+    signal: o.signal,
+    onProgress: o.onProgress,
+    resumePath: resume?.path as string | undefined,
   };
 }

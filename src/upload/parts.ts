@@ -1,8 +1,9 @@
 /**
- * The part pipeline: parts read in file order and sent `concurrency` at a time, each with its
- * Digest and exact Content-Range, each acknowledgement checked against what was sent. Memory:
- * one recycled buffer per budget slot (`concurrency` of them, or a folder sync's shared budget;
- * the part being read holds a slot too); the whole-file hash holds no file data.
+ * The part pipeline: parts read in file order and sent as budget slots free up, each with its
+ * Digest and exact Content-Range, each acknowledgement checked against what was sent. The run's
+ * budget is the one bound on parts in flight and on memory: one recycled buffer per slot
+ * (`concurrency` of them, shared by every file of a folder sync; the part being read holds a slot
+ * too); the whole-file hash holds no file data.
  */
 import type { UploadPart } from "../api/boxApi";
 import { sha1Hex, WholeFileSha1 } from "../core/digest";
@@ -11,27 +12,27 @@ import type { PartRange } from "../core/partPlan";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
 import { linkedSignal } from "../core/linkedSignal";
-import { PartBudget } from "./budget";
 import type { UploadState } from "./state";
 
 /** Sends every part not already stored; returns the whole-file SHA-1. */
 export async function sendParts(st: UploadState, stored: Map<number, UploadPart>): Promise<string> {
-  const { reader, s, platform } = st;
+  const { source: reader, signal: caller, run } = st.job;
+  const { platform } = st.deps;
   // A platform with an async hasher (a browser's worker) gets the parts' bytes moved to it and
   // back; Node hashes in line, with no await added.
   const hasher = platform.partHasher?.();
   const whole = hasher ? undefined : new WholeFileSha1(platform.sha1);
   // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
   // budget caps both requests in flight and the part memory held, across every upload sharing it.
-  const budget = s.budget ?? new PartBudget(s.concurrency);
+  const budget = run.budget;
   const failed = new AbortController();
-  const linked = linkedSignal([s.signal, failed.signal]);
+  const linked = linkedSignal([caller, failed.signal]);
   const signal = linked.signal;
   // One listener fans the abort out to each request's own signal, rather than one listener per
   // request on a shared signal (Node warns past 10, and 64 parts may be in flight).
   const live = new Set<AbortController>();
   signal.addEventListener("abort", () => live.forEach((c) => c.abort(signal.reason)), { once: true });
-  const inFlight = new Set<Promise<void>>();
+  const pending = new Set<Promise<void>>();
   let firstError: { error: unknown } | undefined;
   const fail = (error: unknown) => {
     firstError ??= { error };
@@ -40,9 +41,11 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
 
   try {
     for (const part of st.plan) {
-      while (inFlight.size >= s.concurrency) await Promise.race(inFlight);
-      if (firstError || signal.aborted) break;
       const slot = await budget.acquire(signal);
+      if (firstError || signal.aborted) {
+        slot.release();
+        break;
+      }
       let bytes: Uint8Array;
       let sha1 = "";
       try {
@@ -78,41 +81,41 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
         .then(() => void (settled = true), fail)
         .finally(() => {
           live.delete(own);
-          inFlight.delete(task);
+          pending.delete(task);
           slot.release(!settled);
         });
-      inFlight.add(task);
+      pending.add(task);
     }
   } catch (err) {
     fail(err);
   }
-  await Promise.all(inFlight);
+  await Promise.all(pending);
   linked.dispose();
   try {
-    if (s.signal?.aborted) throw new UploadAbortedError(st.sessionId, { cause: s.signal.reason });
+    if (caller?.aborted) throw new UploadAbortedError(st.sessionId, { cause: caller.reason });
     if (firstError) throw firstError.error;
     // A stream that delivered every byte may still never end: the abort must end that wait too.
-    await untilAborted(reader.finish(), s.signal);
+    await untilAborted(reader.finish(), caller);
     await st.saveState(true);
-    return hasher ? await untilAborted(hasher.whole(), s.signal) : whole!.hex();
+    return hasher ? await untilAborted(hasher.whole(), caller) : whole!.hex();
   } finally {
     hasher?.close();
   }
 }
 
 /** One part, retried per the policy. After a failure the server may have acted on, look before resending. */
-export function sendPart(st: UploadState, part: PartRange, bytes: Uint8Array, sha1: string, signal = st.s.signal): Promise<UploadPart> {
-  const { api, reader } = st;
+export function sendPart(st: UploadState, part: PartRange, bytes: Uint8Array, sha1: string, signal = st.job.signal): Promise<UploadPart> {
+  const { api } = st.deps;
   return withRetry(
-    st.s.retry,
+    st.job.run.retry,
     async (ctx) => {
       const call = { ...st.call, signal: ctx.signal };
       if (ctx.lastError !== undefined && mayHaveSucceeded(ctx.lastError)) {
-        const found = (await api.listAllUploadedParts(st.sessionId, call)).find((p) => p.offset === part.offset);
+        const found = (await api.listAllUploadedParts(st.sessionId, { ...call, totalParts: st.plan.length })).find((p) => p.offset === part.offset);
         if (found && holds(found, part, sha1)) return found;
       }
       st.guard.assertMayUpload(ctx.lastError);
-      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: reader.size, sha1 }, { ...call, onBodySent: (n) => st.noteSent(part, n) });
+      const uploaded = await api.uploadPart(st.sessionId, bytes, { offset: part.offset, fileSize: st.job.source.size, sha1 }, { ...call, onBodySent: (n) => st.noteSent(part, n) });
       checkAcknowledgement(uploaded, part, sha1);
       return uploaded;
     },

@@ -3,13 +3,14 @@
  * (so it can run against a fake), and the runtime's pieces (file reading, SHA-1, state files),
  * so a browser, Deno or Bun build swaps them without touching the pipeline.
  */
-import type { BoxApi } from "../api/boxApi";
+import type { BoxOperations, CallOptions, UploadSession } from "../api/boxApi";
+import type { SessionEndpoint } from "../api/origins";
 import type { PartHasher, Sha1Factory } from "../core/digest";
 import type { PartReader } from "./sources";
 import type { StateStore } from "./resume";
 
 export type UploadApi = Pick<
-  BoxApi,
+  BoxOperations,
   | "createUploadSessionForExistingFile"
   | "createUploadSession"
   | "getUploadSession"
@@ -17,12 +18,14 @@ export type UploadApi = Pick<
   | "listAllUploadedParts"
   | "commitUploadSession"
   | "abortUploadSession"
-  | "sessionCall"
   | "uploadFile"
   | "uploadFileVersion"
   | "preflightUpload"
   | "getFile"
->;
+> & {
+  /** Call options that reach a session's endpoint where Box named one we may use. */
+  sessionCall(session: UploadSession, endpoint?: SessionEndpoint): CallOptions;
+};
 
 export interface UploadPlatform {
   /** Opens a file by path (Node); a runtime without files throws BoxInputError. */
@@ -32,4 +35,10 @@ export interface UploadPlatform {
   partHasher?: () => PartHasher;
   /** The store behind `options.resume.path`. */
   stateStore(path: string): StateStore;
+}
+
+/** The two things every upload takes from below, passed together. */
+export interface UploadDeps {
+  api: UploadApi;
+  platform: UploadPlatform;
 }

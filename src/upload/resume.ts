@@ -4,7 +4,7 @@
  */
 import type { UploadPart } from "../api/boxApi";
 import type { Sha1Factory } from "../core/digest";
-import { BoxInputError } from "../core/errors";
+import { BoxInputError, SourceChangedError } from "../core/errors";
 import { isSessionId } from "../core/validate";
 import type { PartReader } from "./sources";
 
@@ -120,4 +120,28 @@ export function parseState(raw: unknown, path: string): ResumeState | undefined 
     : undefined;
   if (problem) throw new BoxInputError("options.resume.path", `${path}: ${problem}; delete it to start over`);
   return s as unknown as ResumeState;
+}
+
+/**
+ * What a claimed store says about an upload of `reader` to `target`: the state to continue, or why
+ * it cannot continue it (another target, another source), for the caller to decide: one upload
+ * refuses to start, a folder sync starts that file afresh. A store it cannot read or parse throws.
+ */
+export async function examineResume(
+  store: StateStore,
+  reader: PartReader,
+  target: UploadTarget,
+  sha1: Sha1Factory,
+): Promise<{ identity: SourceIdentity; previous?: ResumeState; refusal?: Error }> {
+  const identity = await identify(reader, sha1);
+  const previous = parseState(await store.load(), store.path);
+  if (!previous) return { identity };
+  if (!sameTarget(previous.target, target)) {
+    return { identity, refusal: new BoxInputError("options.resume.path", `${store.path} records an upload to a different target`) };
+  }
+  const why = sourceMismatch(previous.source, identity);
+  if (why) {
+    return { identity, refusal: new SourceChangedError(`the source is not the one ${store.path} was recorded for (${why}); delete the state file to start over`) };
+  }
+  return { identity, previous };
 }

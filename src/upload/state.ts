@@ -1,33 +1,32 @@
 /**
- * What one upload run knows and builds up: the session, its part plan, the parts Box has
+ * What one chunked upload knows and builds up: the session, its part plan, the parts Box has
  * acknowledged, progress, and the resume record. The pipeline (parts.ts), the session logic
- * (session.ts) and the commit (commit.ts) all work on one of these.
+ * (session.ts) and the commit (commit.ts) read it and change it only through the methods here.
  */
 import type { CallOptions, UploadPart, UploadSession } from "../api/boxApi";
+import { BoxProtocolError } from "../core/errors";
+import { linkedSignal } from "../core/linkedSignal";
 import { planParts, type PartRange } from "../core/partPlan";
 import { withRetry } from "../core/retry";
-import { CommitGuard } from "./commitGuard";
-import type { Settings } from "./options";
-import type { UploadApi, UploadPlatform } from "./ports";
-import type { ResumeState, UploadTarget } from "./resume";
-import type { PartReader } from "./sources";
-import { BoxProtocolError } from "../core/errors";
 import { isSessionId } from "../core/validate";
-import { linkedSignal } from "../core/linkedSignal";
+import { CommitGuard } from "./commitGuard";
+import type { UploadJob } from "./job";
+import type { UploadDeps } from "./ports";
+import type { ResumeState } from "./resume";
 
 /** Resume state is rewritten at most this often while parts complete. */
 const STATE_WRITE_INTERVAL_MS = 1000;
 
 export class UploadState {
-  sessionId = "";
-  call: CallOptions = {};
-  plan: PartRange[] = [];
-  acked: (UploadPart | undefined)[] = [];
-  record: ResumeState | undefined;
+  readonly guard = new CommitGuard(() => this.id);
+  private id = "";
+  private endpoints: CallOptions = {};
+  private parts: PartRange[] = [];
+  private stored: (UploadPart | undefined)[] = [];
+  private record: ResumeState | undefined;
   /** The file's version id before our commit (new versions), to tell afterwards whether it went through. */
-  versionBefore: string | undefined;
+  private before: string | undefined;
   private versionRead: Promise<string | undefined> | undefined;
-  readonly guard = new CommitGuard(() => this.sessionId);
   private ackedBytes = 0;
   private ackedParts = 0;
   /** Bytes of parts in flight handed to the network so far, by part index. */
@@ -41,22 +40,65 @@ export class UploadState {
   private reportedBytes = -1;
 
   constructor(
-    readonly api: UploadApi,
-    readonly platform: UploadPlatform,
-    readonly target: UploadTarget,
-    readonly reader: PartReader,
-    readonly s: Settings,
+    readonly deps: UploadDeps,
+    readonly job: UploadJob,
   ) {}
 
-  /** Takes `session` as the one to upload into: a fresh plan, nothing acknowledged yet. */
-  adopt(session: UploadSession, call: CallOptions): void {
+  get sessionId(): string {
+    return this.id;
+  }
+  /** Call options for the session's endpoints. */
+  get call(): CallOptions {
+    return this.endpoints;
+  }
+  get plan(): readonly PartRange[] {
+    return this.parts;
+  }
+  /** Box's acknowledgement of each part, by index; undefined where none yet. */
+  get acked(): readonly (UploadPart | undefined)[] {
+    return this.stored;
+  }
+  /** True when a resume record names this session (it is then kept for the next run on failure). */
+  get recorded(): boolean {
+    return this.record !== undefined;
+  }
+  get versionBefore(): string | undefined {
+    return this.before;
+  }
+
+  /** Takes a new session: a fresh plan, nothing acknowledged yet, and (with resume) a new record of it. */
+  async opened(session: UploadSession, call: CallOptions): Promise<void> {
+    this.adopt(session, call);
+    const resume = this.job.resume;
+    if (!resume) return;
+    this.record = {
+      version: 1,
+      sessionId: this.id,
+      ...(call.baseUrl ? { sessionBaseUrl: call.baseUrl } : {}),
+      target: this.job.target,
+      partSize: session.part_size!,
+      totalParts: session.total_parts!,
+      source: resume.identity,
+      parts: [],
+      updatedAt: "",
+    };
+    await resume.store.save(this.record);
+  }
+
+  /** Takes the session a resume record names, found again on the server. */
+  resumed(session: UploadSession, call: CallOptions, record: ResumeState): void {
+    this.adopt(session, call);
+    this.record = record;
+  }
+
+  private adopt(session: UploadSession, call: CallOptions): void {
     if (!isSessionId(session?.id)) throw new BoxProtocolError("upload session answer lacks a usable id");
     // Set before the checks below, so a session whose answer fails them is aborted, not orphaned.
-    this.sessionId = session.id;
+    this.id = session.id;
     if (typeof session.part_size !== "number") throw new BoxProtocolError(`upload session ${session.id} answer lacks part_size`);
-    this.call = call;
-    this.plan = planParts(this.reader.size, session.part_size, session.total_parts);
-    this.acked = new Array(this.plan.length);
+    this.endpoints = call;
+    this.parts = planParts(this.job.source.size, session.part_size, session.total_parts);
+    this.stored = new Array(this.parts.length);
     this.ackedBytes = 0;
     this.ackedParts = 0;
     this.sending.clear();
@@ -66,15 +108,16 @@ export class UploadState {
 
   /**
    * Starts reading the file's current version (new versions only), so an unknown commit outcome
-   * can later be settled by reading the file again (resolve.ts). It runs while the parts go up,
+   * can later be settled by reading the file again (landed.ts). It runs while the parts go up,
    * off the critical path (as a step before the commit it cost a round trip: -5% at 256 MiB on a
    * link shaped like Box's). Best effort: when it fails, an unknown outcome stays unknown.
    */
   startVersionRead(): void {
-    if (this.target.kind !== "version" || this.versionRead) return;
-    const linked = linkedSignal([this.s.signal], 30_000);
-    this.versionRead = this.api
-      .getFile(this.target.fileId, ["file_version"], { signal: linked.signal })
+    const { target, signal } = this.job;
+    if (target.kind !== "version" || this.versionRead) return;
+    const linked = linkedSignal([signal], 30_000);
+    this.versionRead = this.deps.api
+      .getFile(target.fileId, ["file_version"], { signal: linked.signal })
       .then(
         (f) => f.file_version?.id,
         () => undefined,
@@ -82,14 +125,15 @@ export class UploadState {
       .finally(() => linked.dispose());
   }
 
-  readVersionBefore(): Promise<string | undefined> {
-    return this.versionRead ?? Promise.resolve(undefined);
+  /** Waits for the version read above (before a commit is sent). */
+  async settleVersionBefore(): Promise<void> {
+    this.before = await (this.versionRead ?? Promise.resolve(undefined));
   }
 
   /** `resumed`: the part was already in the session when this run began. */
   async acknowledge(part: PartRange, uploaded: UploadPart, resumed = false): Promise<void> {
-    if (this.acked[part.index] === undefined) {
-      this.acked[part.index] = uploaded;
+    if (this.stored[part.index] === undefined) {
+      this.stored[part.index] = uploaded;
       this.ackedBytes += part.size;
       this.ackedParts++;
       if (resumed) this.resumedBytes += part.size;
@@ -100,12 +144,24 @@ export class UploadState {
     await this.saveState(false);
   }
 
+  /** A part sent again after Box lost it: its new acknowledgement replaces the old (progress unchanged). */
+  replace(part: PartRange, uploaded: UploadPart): void {
+    this.stored[part.index] = uploaded;
+  }
+
   /** `bytes` of `part` have been handed to the network so far (this try). */
   noteSent(part: PartRange, bytes: number): void {
-    if (this.acked[part.index] !== undefined) return;
+    if (this.stored[part.index] !== undefined) return;
     this.sendingBytes += bytes - (this.sending.get(part.index) ?? 0);
     this.sending.set(part.index, bytes);
     this.report();
+  }
+
+  /** Recorded before the first commit leaves, so a resumed run knows a commit may have happened. */
+  async recordCommit(sha1: string): Promise<void> {
+    if (!this.record) return;
+    this.record.commitSha1 = sha1;
+    await this.saveState(true);
   }
 
   /**
@@ -117,14 +173,14 @@ export class UploadState {
     if (this.ackedBytes <= this.reportedBytes && sent <= this.reportedSent) return;
     this.reportedBytes = Math.max(this.reportedBytes, this.ackedBytes);
     this.reportedSent = Math.max(sent, this.reportedBytes);
-    this.s.onProgress?.({
-      sessionId: this.sessionId,
+    this.job.onProgress?.({
+      sessionId: this.id,
       bytesUploaded: this.reportedBytes,
       bytesSent: this.reportedSent,
       bytesResumed: this.resumedBytes,
-      totalBytes: this.reader.size,
+      totalBytes: this.job.source.size,
       partsUploaded: this.ackedParts,
-      totalParts: this.plan.length,
+      totalParts: this.parts.length,
     });
   }
 
@@ -133,17 +189,18 @@ export class UploadState {
    * ones while parts complete are best effort, since the server's part list is what resume trusts.
    */
   async saveState(force: boolean): Promise<void> {
-    if (!this.s.resume || !this.record) return;
+    const store = this.job.resume?.store;
+    if (!store || !this.record) return;
     const now = Date.now();
     if (!force && now - this.lastStateWrite < STATE_WRITE_INTERVAL_MS) return;
     this.lastStateWrite = now;
-    this.record.parts = this.acked.filter(Boolean) as UploadPart[];
-    const saving = this.s.resume.save(this.record);
+    this.record.parts = this.stored.filter(Boolean) as UploadPart[];
+    const saving = store.save(this.record);
     await (force ? saving : saving.catch(() => undefined));
   }
 
-  /** One API call under the retry policy, with the caller's signal and (by default) the session's endpoints. */
-  retried<T>(call: (options: CallOptions) => Promise<T>, base: CallOptions = this.call, signal = this.s.signal): Promise<T> {
-    return withRetry(this.s.retry, (ctx) => call({ ...base, signal: ctx.signal }), signal ? { signal } : {});
+  /** One API call under the retry policy, with the upload's signal and (by default) the session's endpoints. */
+  retried<T>(call: (options: CallOptions) => Promise<T>, base: CallOptions = this.endpoints, signal = this.job.signal): Promise<T> {
+    return withRetry(this.job.run.retry, (ctx) => call({ ...base, signal: ctx.signal }), signal ? { signal } : {});
   }
 }

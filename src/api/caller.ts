@@ -1,45 +1,48 @@
 /**
- * The typed API layer's base: a thin layer over openapi-fetch. One middleware adds the bearer
- * token (and refuses to send it anywhere but a trusted origin); send() runs one call with its
- * deadline, the one 401 refresh, and turns every failure into one of our errors, cleaned of our
- * tokens. It knows nothing of the uploader above it, nor of the runtime below it (the transport
- * and the default user agent are injected). The operations are in the subclasses.
+ * The one caller every Box operation goes through: a thin layer over openapi-fetch. One middleware
+ * adds the bearer token (and refuses to send it anywhere but a trusted origin); `send` runs one
+ * call with its deadline and the one 401 refresh, and turns every failure into one of our errors,
+ * cleaned of our secrets; every exchange is logged through `onRequest`. It knows nothing of the
+ * operations (api/chunked.ts, direct.ts, files.ts, folders.ts, token.ts take it), nor of the
+ * runtime below it (the transport and the default user agent are injected).
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { linkedSignal } from "../core/linkedSignal";
 import { untilAborted } from "../core/sleep";
 import { classify, toApiError } from "./apiError";
-import { TokenSource } from "./auth";
+import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
-import { Secrets } from "./secrets";
-import { linkedSignal } from "../core/linkedSignal";
+import type { Secrets } from "./secrets";
 import { capBodies, type StreamedBody } from "./transport";
 import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
 
-export class ApiCore {
-  /** The underlying openapi-fetch client, for anything this class does not wrap. */
+/** What `send` hands the operation: its signal, and the base URL to use instead of the client's. */
+export type CallInit = { signal: AbortSignal; baseUrl?: string };
+type Answer<T> = { data?: T; error?: unknown; response: Response };
+
+export class ApiCaller {
+  /** The typed openapi-fetch client, with the auth middleware. */
   readonly api: Client<paths>;
-  /** The same client without the auth middleware, for the token endpoint (it must not get a bearer token). */
-  protected readonly tokenApi: Client<paths>;
-  readonly baseUrl: string;
-  readonly apiBaseUrl: string;
-  readonly tokens: TokenSource;
-  /** Every token this client has used, for redaction of anything a server sends back. */
-  readonly secrets = new Secrets();
-  protected readonly origins: Origins;
-  protected readonly requestTimeoutMs: number;
+  /** The same without the auth middleware, for the token endpoint (it must never get a bearer token). */
+  readonly tokenApi: Client<paths>;
+  readonly origins: Origins;
+  readonly requestTimeoutMs: number;
   /** Whether the transport takes a StreamedBody as it is (the Node one); else bodies become web streams. */
   private readonly streamsNatively: boolean;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   private readonly closeTransport: () => Promise<void>;
 
-  constructor(options: BoxClientOptions, platform: ApiPlatform) {
+  constructor(
+    options: BoxClientOptions,
+    platform: ApiPlatform,
+    private readonly tokens: TokenSource,
+    readonly secrets: Secrets,
+  ) {
     const { userAgent, requestTimeoutMs, idleMs } = clientSettings(options, platform);
     this.origins = new Origins(options.baseUrl, options.apiBaseUrl, options.trustedOrigins);
-    this.baseUrl = this.origins.baseUrl;
-    this.apiBaseUrl = this.origins.apiBaseUrl;
     this.requestTimeoutMs = requestTimeoutMs;
     if (options.onRequest !== undefined && typeof options.onRequest !== "function") throw new BoxInputError("onRequest", "must be a function");
     this.onRequest = options.onRequest;
@@ -59,14 +62,13 @@ export class ApiCore {
       if (!transport) client.use(capBodies);
       return client;
     };
-    this.api = make(this.baseUrl);
+    this.api = make(this.origins.baseUrl);
     this.api.use(this.authMiddleware());
     this.tokenApi = make(this.origins.tokenBaseUrl);
-    this.tokens = new TokenSource(options.token, this.secrets, (form) => this.requestToken(form));
   }
 
   /** A streamed body in the form the transport takes: as it is, or as a web stream. */
-  protected streamBody(body: StreamedBody): BodyInit {
+  streamBody(body: StreamedBody): BodyInit {
     if (this.streamsNatively) return body as unknown as BodyInit;
     const it = body.chunks()[Symbol.asyncIterator]();
     return new ReadableStream<Uint8Array>({
@@ -82,41 +84,13 @@ export class ApiCore {
   }
 
   /** What a fetch Request needs to send a web stream. */
-  protected streamInit(): { duplex?: "half" } {
+  streamInit(): { duplex?: "half" } {
     return this.streamsNatively ? {} : { duplex: "half" };
-  }
-
-  /** A failure as it leaves the API layer: one of our errors, cleaned of our tokens. */
-  protected cleanFailure(err: unknown, label: string, caller: AbortSignal | undefined, deadline: AbortSignal): unknown {
-    return this.secrets.cleanError(classify(err, label, caller, deadline, this.requestTimeoutMs));
-  }
-
-  /** `POST /oauth2/token` for the OAuth grants; defined where the operations are. */
-  protected requestToken(_form: Record<string, string>): Promise<{ access_token?: string; expires_in?: number; refresh_token?: string }> {
-    return Promise.reject(new BoxInputError("token", "this client has no token endpoint"));
-  }
-
-  private authMiddleware(): Middleware {
-    return {
-      onRequest: async ({ request }) => {
-        if (!this.isTrusted(request.url)) {
-          throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${new URL(request.url).origin}`);
-        }
-        const token = await untilAborted(this.tokens.get(), request.signal ?? undefined);
-        request.headers.set("authorization", `Bearer ${token}`);
-        return request;
-      },
-    };
   }
 
   /** Closes idle keep-alive connections; call when done so the process can exit at once. */
   close(): Promise<void> {
     return this.closeTransport();
-  }
-
-  /** True when `url` may receive our token. */
-  isTrusted(url: string): boolean {
-    return this.origins.isTrusted(url);
   }
 
   /**
@@ -128,29 +102,44 @@ export class ApiCore {
     return base === undefined ? {} : { baseUrl: base };
   }
 
+  /** The API host for operations that live there, unless the call names another base URL. */
+  onApiHost(options: CallOptions): CallOptions {
+    return { ...options, baseUrl: options.baseUrl ?? this.origins.apiBaseUrl };
+  }
+
+  private authMiddleware(): Middleware {
+    return {
+      onRequest: async ({ request }) => {
+        if (!this.origins.isTrusted(request.url)) {
+          throw new BoxProtocolError(`refusing to send the access token to untrusted origin ${new URL(request.url).origin}`);
+        }
+        const token = await untilAborted(this.tokens.get(), request.signal ?? undefined);
+        request.headers.set("authorization", `Bearer ${token}`);
+        return request;
+      },
+    };
+  }
+
   /**
    * Runs one openapi-fetch call and unwraps it: data on 2xx, BoxApiError otherwise. A 401 with a
    * token provider gets one fresh token and one more try. The whole call, token included, ends at
    * the caller's abort or the request deadline, and every failure leaves as one of our errors,
-   * cleaned of our tokens.
+   * cleaned of our secrets.
    */
-  protected async send<T>(
-    label: string,
-    options: CallOptions,
-    call: (init: { signal: AbortSignal; baseUrl?: string }) => Promise<{ data?: T; error?: unknown; response: Response }>,
-  ): Promise<T> {
-    if (options.baseUrl !== undefined && !this.isTrusted(options.baseUrl)) {
+  async send<T>(label: string, options: CallOptions, call: (init: CallInit) => Promise<Answer<T>>): Promise<T> {
+    if (options.baseUrl !== undefined && !this.origins.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
     const linked = linkedSignal([options.signal], this.requestTimeoutMs);
     const { signal, deadline } = linked;
-    const init = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
+    const init: CallInit = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
     const started = Date.now();
     let response: Response | undefined;
     try {
+      if (options.noTokenWait && !this.tokens.ready) throw new BoxProtocolError(`${label}: not sent, no access token at hand`);
       const token = await untilAborted(this.tokens.get(), signal);
       let result = await call(init);
-      if (result.response.status === 401 && this.tokens.refreshable) {
+      if (result.response.status === 401 && this.tokens.refreshable && !options.noTokenWait) {
         this.log(label, result.response, started);
         await untilAborted(this.tokens.refresh(token), signal);
         result = await call(init);
@@ -159,7 +148,28 @@ export class ApiCore {
       if (response.ok) return result.data as T;
       throw toApiError(label.split(" ")[0]!, response, result.error);
     } catch (err) {
-      throw this.cleanFailure(err, label, options.signal, deadline);
+      throw this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
+    } finally {
+      linked.dispose();
+      this.log(label, response, started);
+    }
+  }
+
+  /**
+   * One call without a bearer token (the token endpoint): its deadline, its log line, and its
+   * failures typed and cleaned like every other; `errorFields` maps an error body to Box's fields.
+   */
+  async sendPlain<T>(label: string, call: (signal: AbortSignal) => Promise<Answer<T>>, errorFields: (body: unknown) => unknown): Promise<T> {
+    const linked = linkedSignal([], this.requestTimeoutMs);
+    const started = Date.now();
+    let response: Response | undefined;
+    try {
+      const result = await call(linked.signal);
+      response = result.response;
+      if (response.ok) return result.data as T;
+      throw toApiError(label.split(" ")[0]!, response, errorFields(result.error));
+    } catch (err) {
+      throw this.secrets.cleanError(classify(err, label, undefined, linked.deadline, this.requestTimeoutMs));
     } finally {
       linked.dispose();
       this.log(label, response, started);
@@ -167,7 +177,7 @@ export class ApiCore {
   }
 
   /** One line for `onRequest` (the CLI's --verbose): never a token, a query or a body. */
-  protected log(label: string, response: Response | undefined, started: number): void {
+  private log(label: string, response: Response | undefined, started: number): void {
     if (!this.onRequest) return;
     let path = label.split(" ")[1] ?? "";
     try {

@@ -1,0 +1,77 @@
+/**
+ * The client facade's body, the same in every runtime, held (not inherited) by each runtime's
+ * `BoxUploadClient`: the API layer put together (boxApi.ts), the runtime's upload pieces, the
+ * upload defaults, and the one-call uploads built on them. Every failure that leaves through here
+ * is cleaned of the client's secrets and of control characters.
+ */
+import { createBoxApi, type ApiCaller, type ApiPlatform, type BoxClientOptions, type BoxFile, type BoxOperations } from "../api/boxApi";
+import { checkFileName, checkItemId, checkOptionsObject } from "../core/validate";
+import type { UploadOptions } from "../upload/options";
+import type { UploadApi, UploadDeps, UploadPlatform } from "../upload/ports";
+import { startUpload } from "../upload/start";
+import type { UploadSource } from "../upload/sources";
+
+export interface BoxUploadClientOptions extends BoxClientOptions {
+  /** Options every upload of this client starts from; each call's own options win. */
+  uploadDefaults?: UploadOptions;
+}
+
+export class ClientCore {
+  readonly caller: ApiCaller;
+  /** Every Box operation, one method each: the facade shows them as its own. */
+  readonly operations: BoxOperations;
+  /** What the upload machinery (and a folder sync) takes from below: every operation, and the session-endpoint rule. */
+  readonly deps: UploadDeps & { api: BoxOperations & Pick<UploadApi, "sessionCall"> };
+  private readonly defaults: UploadOptions;
+
+  constructor(options: BoxUploadClientOptions, apiPlatform: ApiPlatform, uploadPlatform: UploadPlatform) {
+    const { caller, operations } = createBoxApi(options, apiPlatform);
+    this.caller = caller;
+    this.operations = operations;
+    this.deps = { api: { ...operations, sessionCall: (session, endpoint) => caller.sessionCall(session, endpoint) }, platform: uploadPlatform };
+    this.defaults = checkOptionsObject<UploadOptions>("uploadDefaults", options.uploadDefaults) as UploadOptions;
+  }
+
+  /** The client's upload defaults under a call's own options. */
+  withDefaults(options: UploadOptions | undefined): UploadOptions | undefined {
+    if (options === undefined) return this.defaults;
+    // Anything but a plain options object goes on as it is, to be refused by the option checks.
+    if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
+    return { ...this.defaults, ...options };
+  }
+
+  uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return this.guarded(() => startUpload(this.deps, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, this.withDefaults(options)));
+  }
+
+  uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
+    return this.guarded(() =>
+      startUpload(this.deps, { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) }, source, this.withDefaults(options)),
+    );
+  }
+
+  /** Runs `run`; whatever it fails with leaves cleaned of our secrets and control characters. */
+  guarded<T>(run: () => Promise<T>): Promise<T> {
+    return Promise.resolve()
+      .then(run)
+      .catch((err: unknown) => {
+        throw this.caller.secrets.cleanError(err);
+      });
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): Promise<void> {
+    return this.caller.close();
+  }
+
+  /** `text` with every secret this client has used replaced by [redacted], control characters escaped. */
+  redact(text: string): string {
+    return this.caller.secrets.clean(String(text));
+  }
+
+  /** One line for a failure in a summary, cleaned like every error that leaves the library. */
+  describe(err: unknown): string {
+    const clean = this.caller.secrets.cleanError(err);
+    return clean instanceof Error ? `${clean.name}: ${clean.message}` : this.redact(String(clean));
+  }
+}

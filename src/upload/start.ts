@@ -1,0 +1,51 @@
+/**
+ * One upload call (`uploadNewVersion`, `uploadNewFile`): its options checked, its resume record
+ * claimed before anything is sent, its source opened once, the record checked against the target
+ * and the source once, then the job run and everything it held let go.
+ */
+import type { BoxFile } from "../api/boxApi";
+import { UploadAbortedError } from "../core/errors";
+import type { ResumeSlot } from "./job";
+import { checkUploadOptions } from "./options";
+import type { UploadDeps } from "./ports";
+import { examineResume, type UploadTarget } from "./resume";
+import { uploadJob } from "./run";
+import { openSource, type UploadSource } from "./sources";
+
+export async function startUpload(deps: UploadDeps, target: UploadTarget, source: UploadSource, options: unknown): Promise<BoxFile> {
+  const o = checkUploadOptions(options, target);
+  if (o.signal?.aborted) throw new UploadAbortedError(undefined, { cause: o.signal.reason });
+  const store = o.resumePath === undefined ? undefined : deps.platform.stateStore(o.resumePath);
+  // A path in a missing folder, or a state another process is using, fails here, before a session is opened.
+  await store?.acquire();
+  try {
+    const reader = await openSource(source, o.size, deps.platform.openFile);
+    try {
+      let resume: ResumeSlot | undefined;
+      // Only a chunked upload has anything to resume; a direct one just holds the claim while it runs.
+      if (store && reader.size >= o.run.chunkedThreshold) {
+        const found = await examineResume(store, reader, target, deps.platform.sha1);
+        if (found.refusal) throw found.refusal;
+        resume = { store, identity: found.identity, previous: found.previous };
+      }
+      return await uploadJob(deps, {
+        target,
+        source: reader,
+        run: o.run,
+        signal: o.signal,
+        onProgress: o.onProgress,
+        fileName: o.fileName,
+        ifMatch: o.ifMatch,
+        preflight: true,
+        resume,
+        sha1: undefined,
+      });
+    } finally {
+      // Closing is cleanup: it must not turn a committed upload into a failure, nor wait on a
+      // stream whose cancel never settles.
+      void reader.close().catch(() => undefined);
+    }
+  } finally {
+    await store?.release();
+  }
+}
