@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONCURRENCY } from "../src";
-import { defaultPartSize } from "./tooling/localBoxServer";
+import { defaultPartSize } from "../contract-tests/support/localBox/server";
 import { GiB, MiB, startJsonChild, stopChild } from "./benchSupport";
-import { writeRandomFile } from "./tooling/random";
+import { writeRandomFile } from "../contract-tests/support/random";
 
 interface Result {
   seconds: number;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { UploadClientBase } from "../../src/client/clientBase";
 import type { PartHasher } from "../../src/core/digest";
 import { nodeApiPlatform, nodeUploadPlatform } from "../../src/platform/node";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
 
 const PART = 256 * 1024;
 

@@ -9,12 +9,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient } from "../../src";
-import { startHarness, PART, type Harness } from "../../scripts/tooling/harness";
-import { defaultPartSize, errorBody, type BoxServerOptions, type RequestContext, type Route } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
+import { startHarness, PART, type Harness } from "../support/harness";
+import { defaultPartSize, errorBody, type BoxServerOptions, type RequestContext, type Route } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
 import { requestsTo, statusesOf } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 jest.setTimeout(90_000);
 

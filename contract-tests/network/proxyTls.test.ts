@@ -14,9 +14,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createProxy } from "proxy";
 import { generate } from "selfsigned";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { PART } from "../../scripts/tooling/harness";
-import { ROOT } from "../../scripts/tooling/paths";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { PART } from "../support/harness";
+import { ROOT } from "../support/paths";
 
 const CHILD = join(__dirname, "uploadChild.js");
 /** Three parts of the server's 256 KiB, the last one short. */

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "../support/paths";
 import { HeldRequest } from "../../src/api/transport";
 import { createNodeTransport } from "../../src/platform/node/transport";
 

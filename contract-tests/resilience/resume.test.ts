@@ -7,11 +7,11 @@ import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, planParts, SourceChangedError } from "../../src";
-import { PART } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { rejectionOf } from "../support/rejection";
+import { PART } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { rejectionOf } from "../support/checks/rejection";
 import { requestsTo, storedOffsets } from "../support/serverLog";
 let dir: string;
 beforeEach(async () => {

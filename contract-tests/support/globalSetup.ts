@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "./paths";
 import { startPrism } from "./prism";
 
 export default async function globalSetup(): Promise<void> {

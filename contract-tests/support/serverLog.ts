@@ -1,6 +1,6 @@
 /** What the local Box server saw (its request log) and holds (its sessions), read the same way by every test. */
-import type { LocalBoxServer, LoggedRequest, Route, Session } from "../../scripts/tooling/localBoxServer";
-import { parseContentRange } from "../../scripts/tooling/wire";
+import type { LocalBoxServer, LoggedRequest, Route, Session } from "./localBox/server";
+import { parseContentRange } from "./wire";
 
 /** A route, or "createSession" for either way of opening a session (new file or new version). */
 export type RouteMatch = Route | "createSession";

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startJsonChild, stopChild } from "../benchSupport";
-import { bytesOf, seeded, writeRandomFile } from "../tooling/random";
+import { bytesOf, seeded, writeRandomFile } from "../../contract-tests/support/random";
 import { runJsonChild } from "./child";
 import { cleanupOnSignals, withCleanup } from "./cleanup";
 import type { ClientResult } from "./measure";

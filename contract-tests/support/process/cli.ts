@@ -1,7 +1,7 @@
 /** Runs the built CLI (dist/) as a user would, capturing its output and exit code. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "../paths";
 
 export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 

@@ -6,31 +6,31 @@
  * documents (see localBox/) and exposes hooks to inject faults. State lives in memory.
  *
  * This file is the entry point: the server's life cycle, auth, logging and fault hooks. The
- * operations live in localBox/: sessions.ts (chunked), files.ts (direct upload, version,
- * preflight, get file), folders.ts (list items, create folder), oauth.ts (tokens); state.ts holds
- * folders and files.
+ * operations live beside it: sessions.ts (chunked), files.ts (direct upload, version, preflight,
+ * get file), folders.ts (list items, create folder), oauth.ts (tokens); state.ts holds folders
+ * and files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { handleCors, type CorsLog, type CorsOptions } from "./localBox/cors";
-import { errorBody, HttpError } from "./localBox/errors";
-import { fileRoutes } from "./localBox/files";
-import { folderRoutes } from "./localBox/folders";
-import { TokenStore } from "./localBox/oauth";
-import { resolveOptions, type BoxServerOptions, type Exchange, type Fault, type Handlers, type LoggedRequest, type RequestContext, type ResolvedOptions } from "./localBox/options";
-import { API_PREFIX, matchRoute, UPLOAD_PREFIX } from "./localBox/routes";
-import { sessionRoutes, type Session } from "./localBox/sessions";
-import { sortItems, DEFAULT_ORDER } from "./localBox/representation";
-import { BoxState, checkItemName, type StoredFile, type StoredFolder } from "./localBox/state";
-import { sha1 } from "./sha1";
-import { parseContentRange } from "./wire";
+import { handleCors, type CorsLog, type CorsOptions } from "./cors";
+import { errorBody, HttpError } from "./errors";
+import { fileRoutes } from "./files";
+import { folderRoutes } from "./folders";
+import { TokenStore } from "./oauth";
+import { resolveOptions, type BoxServerOptions, type Exchange, type Fault, type Handlers, type LoggedRequest, type RequestContext, type ResolvedOptions } from "./options";
+import { API_PREFIX, matchRoute, UPLOAD_PREFIX } from "./routes";
+import { sessionRoutes, type Session } from "./sessions";
+import { sortItems, DEFAULT_ORDER } from "./representation";
+import { BoxState, checkItemName, type StoredFile, type StoredFolder } from "./state";
+import { sha1 } from "../sha1";
+import { parseContentRange } from "../wire";
 
-export { errorBody, errorFault } from "./localBox/errors";
-export { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, defaultPartSize } from "./localBox/options";
-export type { BoxServerOptions, Fault, LoggedRequest, OAuthClient, RequestContext, Route } from "./localBox/options";
-export type { Session, StoredPart } from "./localBox/sessions";
-export type { StoredFile, StoredFolder, StoredItem, StoredVersion } from "./localBox/state";
+export { errorBody, errorFault } from "./errors";
+export { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, defaultPartSize } from "./options";
+export type { BoxServerOptions, Fault, LoggedRequest, OAuthClient, RequestContext, Route } from "./options";
+export type { Session, StoredPart } from "./sessions";
+export type { StoredFile, StoredFolder, StoredItem, StoredVersion } from "./state";
 
 /** A folder's child as `list()` reports it: a file with its current content's SHA-1 and size. */
 export type ListedItem =
