@@ -3,44 +3,37 @@
  * one-request uploads under /api/2.0, the API host's preflight check, file reads, folder listings
  * and folder creation under /2.0,
  * and the token endpoint at /oauth2/token, all on one loopback port. It keeps the rules Box
- * documents (see localBox/) and exposes hooks to inject faults. State lives in memory.
+ * documents (see the modules beside this file) and exposes hooks to inject faults. State lives in memory.
  *
- * This file is the entry point: the server's life cycle, auth, logging and fault hooks. The
- * operations live beside it: sessions.ts (chunked), files.ts (direct upload, version, preflight,
+ * This file is the entry point: the server's life cycle and what tests set up and read back.
+ * dispatch.ts takes each request through routing, fault hooks, auth and logging; the operations
+ * live beside it: sessions.ts (chunked), files.ts (direct upload, version, preflight,
  * get file), folders.ts (list items, create folder), oauth.ts (tokens); state.ts holds folders
  * and files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { handleCors, type CorsLog, type CorsOptions } from "./cors";
-import { errorBody, HttpError } from "./errors";
+import { sha1 } from "../sha1";
+import type { CorsLog, CorsOptions } from "./cors";
+import { Dispatch } from "./dispatch";
 import { fileRoutes } from "./files";
 import { folderRoutes } from "./folders";
+import { filesByPath, listFolder, treeOf, type ListedItem, type TreeNode } from "./listing";
 import { TokenStore } from "./oauth";
-import { resolveOptions, type BoxServerOptions, type Exchange, type Fault, type Handlers, type LoggedRequest, type RequestContext, type ResolvedOptions } from "./options";
-import { API_PREFIX, matchRoute, UPLOAD_PREFIX } from "./routes";
+import { resolveOptions, type BoxServerOptions, type Handlers, type LoggedRequest, type RequestContext } from "./options";
+import { API_PREFIX, UPLOAD_PREFIX } from "./routes";
 import { sessionRoutes, type Session } from "./sessions";
-import { sortItems, DEFAULT_ORDER } from "./representation";
 import { BoxState, checkItemName, type StoredFile, type StoredFolder } from "./state";
-import { sha1 } from "../sha1";
-import { parseContentRange } from "../wire";
+import { throwawayCertificate, type LocalTls } from "./tls";
 
 export { errorBody, errorFault } from "./errors";
 export { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, defaultPartSize } from "./options";
 export type { BoxServerOptions, Fault, LoggedRequest, OAuthClient, RequestContext, Route } from "./options";
+export type { ListedItem, TreeNode } from "./listing";
 export type { Session, StoredPart } from "./sessions";
 export type { StoredFile, StoredFolder, StoredItem, StoredVersion } from "./state";
-
-/** A folder's child as `list()` reports it: a file with its current content's SHA-1 and size. */
-export type ListedItem =
-  | { type: "folder"; id: string; name: string }
-  | { type: "file"; id: string; name: string; sha1: string; size: number; versions: number };
-
-/** A folder's whole subtree as `tree()` reports it, children in listing order. */
-export type TreeNode =
-  | { type: "folder"; id: string; name: string; children: TreeNode[] }
-  | { type: "file"; id: string; name: string; sha1: string; size: number; versions: number };
+export type { LocalTls } from "./tls";
 
 export class LocalBoxServer {
   readonly state = new BoxState();
@@ -48,31 +41,42 @@ export class LocalBoxServer {
   /** Folders by ID ("0" is the root, "All Files"); `addFolder` makes more. */
   readonly folders = this.state.folders;
   readonly sessions = new Map<string, Session>();
-  readonly log: LoggedRequest[] = [];
   /** Access and refresh tokens issued by `POST /oauth2/token`. */
   readonly tokens: TokenStore;
+  private readonly dispatch: Dispatch;
+  /** Every request as it arrived (answered or not, e.g. one a fault never answers), in arrival order. */
+  readonly received: RequestContext[];
+  /** Every answered request, in the order the answers went out. */
+  readonly log: LoggedRequest[];
+  readonly corsLog: CorsLog;
   private server: Server | TlsServer | undefined;
   /** With `start(port, { tls })`: the server's certificate, PEM, for clients to trust (e.g. through NODE_EXTRA_CA_CERTS). */
   caPem: string | undefined;
   private origin = "";
-  private inFlight = 0;
-  private seq = 0;
-  private readonly opts: ResolvedOptions;
-  private readonly handlers: Handlers;
-  /** Set to answer browsers on other origins (preflights, allowed origins); see localBox/cors.ts. */
-  cors: CorsOptions | undefined;
-  readonly corsLog: CorsLog = { preflights: 0, refusedHeaders: [], refusedOrigins: [] };
 
   constructor(options: BoxServerOptions = {}) {
-    this.opts = resolveOptions(options);
-    this.tokens = new TokenStore(this.opts.oauthClients, this.opts.tokenTtlSeconds);
-    const deps = { state: this.state, sessions: this.sessions, opts: this.opts, baseUrl: () => this.baseUrl };
-    this.handlers = {
+    const opts = resolveOptions(options);
+    this.tokens = new TokenStore(opts.oauthClients, opts.tokenTtlSeconds);
+    const deps = { state: this.state, sessions: this.sessions, opts, baseUrl: () => this.baseUrl };
+    const handlers: Handlers = {
       ...sessionRoutes(deps),
       ...fileRoutes(deps),
       ...folderRoutes(deps),
       oauthToken: ({ req }) => this.tokens.handle(req),
     };
+    this.dispatch = new Dispatch(opts, handlers, this.tokens, (id) => this.sessions.has(id));
+    this.received = this.dispatch.received;
+    this.log = this.dispatch.log;
+    this.corsLog = this.dispatch.corsLog;
+  }
+
+  /** Set to answer browsers on other origins (preflights, allowed origins); see cors.ts. */
+  get cors(): CorsOptions | undefined {
+    return this.dispatch.cors;
+  }
+
+  set cors(cors: CorsOptions | undefined) {
+    this.dispatch.cors = cors;
   }
 
   /** Base URL of the upload host, e.g. `http://127.0.0.1:PORT/api/2.0`. */
@@ -90,7 +94,7 @@ export class LocalBoxServer {
    * throwaway self-signed certificate for 127.0.0.1, ::1 and localhost; or give your own PEMs.
    */
   async start(port = 0, { tls }: { tls?: LocalTls } = {}): Promise<string> {
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.dispatch.handle(req, res);
     if (tls) {
       const { key, cert } = tls === true ? await throwawayCertificate() : tls;
       this.caPem = cert;
@@ -117,12 +121,13 @@ export class LocalBoxServer {
 
   /**
    * Creates a file (with one version of the given bytes) to upload new versions of. Throws (an
-   * HttpError 404 or 409) when the folder is unknown or the name is taken there, any case.
+   * HttpError 404 or 409) when the folder is unknown or the name is taken there, any case. Tests
+   * that name a file by a fixed ID give it as `id`.
    */
-  addFile(name: string, content: Uint8Array = Buffer.alloc(0), folderId = "0"): StoredFile {
+  addFile(name: string, content: Uint8Array = Buffer.alloc(0), folderId = "0", { id }: { id?: string } = {}): StoredFile {
     this.state.folder(folderId, "parent");
     this.state.checkNameFree(folderId, checkItemName(name));
-    const file = this.state.createFile(folderId, name);
+    const file = this.state.createFile(folderId, name, id);
     this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength });
     return file;
   }
@@ -149,17 +154,12 @@ export class LocalBoxServer {
 
   /** A folder's direct children, in listing order (folders, then files, by name). Throws 404 when unknown. */
   list(folderId = "0"): ListedItem[] {
-    return sortItems(this.state, this.state.children(folderId), DEFAULT_ORDER).map((item): ListedItem => {
-      if (item.type === "folder") return { type: "folder", id: item.folder.id, name: item.folder.name };
-      const f = item.file;
-      const v = f.versions[f.versions.length - 1]!;
-      return { type: "file", id: f.id, name: f.name, sha1: v.sha1, size: v.size, versions: f.versions.length };
-    });
+    return listFolder(this.state, folderId);
   }
 
   /** A folder's whole subtree (root by default), in listing order; compare it to a local tree by SHA-1. */
   tree(folderId = "0"): TreeNode[] {
-    return this.list(folderId).map((item): TreeNode => (item.type === "folder" ? { ...item, children: this.tree(item.id) } : item));
+    return treeOf(this.state, folderId);
   }
 
   /**
@@ -167,15 +167,7 @@ export class LocalBoxServer {
    * SHA-1 and size of their current versions: the shape to compare a synced local tree against.
    */
   filesByPath(folderId = "0"): Map<string, { id: string; sha1: string; size: number }> {
-    const out = new Map<string, { id: string; sha1: string; size: number }>();
-    const walk = (nodes: TreeNode[], prefix: string) => {
-      for (const n of nodes) {
-        if (n.type === "folder") walk(n.children, `${prefix}${n.name}/`);
-        else out.set(`${prefix}${n.name}`, { id: n.id, sha1: n.sha1, size: n.size });
-      }
-    };
-    walk(this.tree(folderId), "");
-    return out;
+    return filesByPath(this.state, folderId);
   }
 
   /** A refresh token for an OAuth client, as if its user had just authorized the app in a browser. */
@@ -191,122 +183,6 @@ export class LocalBoxServer {
 
   /** Resolves once no request is being handled (e.g. those of a client that was just killed). */
   async idle(): Promise<void> {
-    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+    while (this.dispatch.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
   }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.inFlight++;
-    try {
-      await this.handleRequest(req, res);
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.cors && handleCors(req, res, this.cors, this.corsLog)) return;
-    const url = new URL(req.url ?? "/", "http://x");
-    const { route, sessionId, fileId, folderId } = matchRoute(req.method ?? "", url.pathname);
-    const ctx: RequestContext = { route, method: req.method ?? "", path: url.pathname, headers: req.headers, seq: ++this.seq };
-    if (sessionId) ctx.sessionId = sessionId;
-    if (fileId) ctx.fileId = fileId;
-    if (folderId) ctx.folderId = folderId;
-    if (route === "uploadPart") {
-      const range = parseContentRange(String(req.headers["content-range"] ?? ""));
-      if (range) ctx.range = range;
-    }
-    try {
-      const early = await this.opts.before?.(ctx);
-      if (early) return this.answerFault(req, res, ctx, early);
-      if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
-      // The token endpoint is the one operation that needs no bearer token.
-      if (route !== "oauthToken") this.checkAuth(req);
-      if (route === "unknown") throw new HttpError(404, "not_found", `no route for ${req.method} ${url.pathname}`);
-      const exchange: Exchange = { req, url, ...(sessionId ? { sessionId } : {}), ...(fileId ? { fileId } : {}), ...(folderId ? { folderId } : {}) };
-      const result = await this.handlers[route](exchange);
-      const late = await this.opts.after?.(ctx, result.status);
-      if (late) return this.answerFault(req, res, ctx, late);
-      this.send(req, res, ctx, result.status, result.body, result.headers);
-    } catch (err) {
-      const e = err instanceof HttpError ? err : new HttpError(500, "internal_server_error", String(err));
-      if (!(err instanceof HttpError)) console.error("local box server:", err);
-      this.send(req, res, ctx, e.status, errorBody(e.status, e.code, e.message, e.contextInfo), e.headers);
-    }
-  }
-
-  private answerFault(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, fault: Fault): void {
-    if (fault === "drop") {
-      this.log.push({ route: ctx.route, method: ctx.method, path: ctx.path, status: 0, ...rangeOf(req) });
-      req.socket.destroy();
-      return;
-    }
-    const body = fault.body ?? errorBody(fault.status, "injected_fault", "fault injected by the test");
-    this.send(req, res, ctx, fault.status, body, fault.headers);
-  }
-
-  private send(
-    req: IncomingMessage,
-    res: ServerResponse,
-    ctx: RequestContext,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    this.log.push({ route: ctx.route, method: ctx.method, path: ctx.path, status, ...rangeOf(req) });
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    res.writeHead(status, {
-      ...(payload ? { "content-type": "application/json", "content-length": String(payload.byteLength) } : {}),
-      // A request whose body we did not read (an early error) must not poison the keep-alive socket.
-      ...(req.complete ? {} : { connection: "close" }),
-      ...headers,
-    });
-    res.end(payload);
-  }
-
-  /**
-   * A bearer token issued by the token endpoint is good until it expires. Any other is checked
-   * against the `token` option: DEFAULT_TOKEN unless the test gave its own string or predicate.
-   */
-  private checkAuth(req: IncomingMessage): void {
-    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "");
-    const issued = m ? this.tokens.check(m[1]!) : undefined;
-    const ok =
-      issued !== undefined
-        ? issued === "valid"
-        : m && (typeof this.opts.token === "function" ? this.opts.token(m[1]!) : m[1] === this.opts.token);
-    if (!ok) {
-      throw new HttpError(401, "unauthorized", "missing, invalid or expired access token", {
-        "www-authenticate": 'Bearer realm="Box", error="invalid_token"',
-      });
-    }
-  }
-}
-
-/** TLS for `start()`: a throwaway certificate, or a key and certificate (PEM) of your own. */
-export type LocalTls = true | { key: string; cert: string };
-
-/** A self-signed certificate for the loopback names, valid from an hour ago for a day. */
-async function throwawayCertificate(): Promise<{ key: string; cert: string }> {
-  // Loaded here, not at the top: it is slow to load and sets global Reflect metadata.
-  const { generate } = await import("selfsigned");
-  const now = Date.now();
-  // A name of its own, so that two of these can be trusted at once (issuers are found by name).
-  const pems = await generate([{ name: "commonName", value: `local Box server ${Math.random().toString(36).slice(2, 10)}` }], {
-    keyType: "ec",
-    algorithm: "sha256",
-    notBeforeDate: new Date(now - 3_600_000),
-    notAfterDate: new Date(now + 86_400_000),
-    extensions: [
-      { name: "basicConstraints", cA: false },
-      { name: "keyUsage", digitalSignature: true, critical: true },
-      { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }, { type: 2, value: "localhost" }] },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
-}
-
-function rangeOf(req: IncomingMessage): { contentRange?: string } {
-  const r = req.headers["content-range"];
-  return typeof r === "string" ? { contentRange: r } : {};
 }
