@@ -10,7 +10,7 @@ import { BoxUploadClient, type SyncEvent } from "../../src";
 import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../support/localBox/server";
 import { bytesOf } from "../support/random";
 import { writeTree } from "../support/tree";
-import { FAST_RETRY } from "./support";
+import { FAST_RETRY } from "../support/hostile";
 
 let dir: string;
 beforeAll(async () => {
