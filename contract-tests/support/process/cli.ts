@@ -8,7 +8,8 @@ import { spawnNode, type NodeChild } from "./child";
 
 export type CliRun = Omit<NodeChild, "firstLine">;
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const { child, done } = spawnNode([CLI, ...args], { env, cleanEnv: true, cleanupSignal: "SIGKILL" });
+/** `timeoutMs`: killed (SIGKILL) if it runs longer, reported as `timedOut`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, { timeoutMs }: { timeoutMs?: number } = {}): CliRun {
+  const { child, done } = spawnNode([CLI, ...args], { env, cleanEnv: true, cleanupSignal: "SIGKILL", ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   return { child, done };
 }
