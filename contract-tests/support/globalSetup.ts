@@ -1,3 +1,4 @@
+/** Jest's global setup: builds dist/ (the CLI and package tests drive it) and starts the Prism mock the prism tests call. */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./paths";
