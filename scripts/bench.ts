@@ -1,5 +1,5 @@
 /**
- * Issue 7: how fast, how frugal, and how close to the limit the uploader is. For each file size and
+ * How fast, how frugal, and how close to the limit the uploader is. For each file size and
  * each server mode (unshaped loopback, and shaped like a link to Box), runs side by side, each in
  * its own process so CPU and peak RSS are the client's alone, with the local Box server in another:
  * our uploader at its defaults and at several concurrencies, Box's official Node SDK, and a minimal
@@ -20,15 +20,15 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { defaultPartSize } from "./tooling/localBoxServer";
+import { defaultPartSize } from "../contract-tests/support/localBox/server";
 import { DEFAULT_CONCURRENCY } from "../src";
-import { GiB, startJsonChild, stopChild } from "./benchSupport";
-import { writeRandomFile } from "./tooling/random";
-import { runJsonChild } from "./bench/child";
-import { cleanupOnSignals, withCleanup } from "./bench/cleanup";
+import { writeRandomFile } from "../contract-tests/support/random";
+import { cleanupOnSignals, withCleanup } from "../contract-tests/support/process/cleanup";
+import { runJsonChild, startJsonChild, stopChild } from "../contract-tests/support/process/jsonChild";
 import type { ClientResult } from "./bench/measure";
 import type { PhysicalResult } from "./bench/physical";
 import { modeTable, modeTitle, physicalTable, sizeHeader, sizeLabel, tlsTable, verdictLines, wrapperLines } from "./bench/report";
+import { GiB } from "./bench/stats";
 import { MODES, parseModes, summarize, type ClientKind, type ClientRow, type ModeName, type ModeResult, type SizeResult } from "./bench/results";
 import { sizeTargets, wrapperTargets, type Verdict } from "./bench/targets";
 import type { WrapperResult } from "./bench/wrapper";
@@ -115,7 +115,7 @@ function progress(message: string): void {
 }
 
 function clientSpecs(o: Options, server: Server, path: string): ClientSpec[] {
-  const upload = join(__dirname, "upload-file.js");
+  const upload = join(__dirname, "bench", "uploadFile.js");
   const minimal = join(__dirname, "bench", "minimal.js");
   const ours = ["--base-url", server.baseUrl, "--file-id", server.fileId, "--path", path];
   const specs: ClientSpec[] = [
@@ -181,11 +181,11 @@ async function benchMode(o: Options, name: ModeName, path: string, bytes: number
           const spec = specs[i]!;
           progress(`${sizeLabel(bytes)} ${name} run ${run + 1}/${o.runs}: ${spec.label} conc ${spec.concurrency}`);
           const started = Date.now();
-          const result = await runJsonChild<ClientResult>(spec.script, spec.args, {
+          const result = (await runJsonChild<ClientResult>(spec.script, spec.args, {
             env,
             nodeArgs: nodeArgs(o, spec, name, run),
             timeoutMs,
-          });
+          })).value;
           if (spec.kind === "sdk") mode.sdkWallSeconds += (Date.now() - started) / 1000;
           rows[i]!.runs.push(result);
         }
@@ -206,7 +206,7 @@ async function benchPhysical(o: Options, path: string, partSize: number): Promis
       for (let run = 0; run < o.runs; run++) {
         progress(`physical costs run ${run + 1}/${o.runs}`);
         const args = ["--path", path, "--sink", sink.url, "--part-size", String(partSize), "--concurrency", `1,${DEFAULT_CONCURRENCY}`];
-        runs.push(await runJsonChild<PhysicalResult>(join(__dirname, "bench", "physical.js"), args, { timeoutMs: 600_000 }));
+        runs.push((await runJsonChild<PhysicalResult>(join(__dirname, "bench", "physical.js"), args, { timeoutMs: 600_000 })).value);
       }
       return runs;
     },
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   }
   if (o.micro !== "skip") {
     progress("wrapper micro-benchmark");
-    wrapper = await runJsonChild<WrapperResult>(join(__dirname, "bench", "wrapper.js"), [], { timeoutMs: 600_000 });
+    wrapper = (await runJsonChild<WrapperResult>(join(__dirname, "bench", "wrapper.js"), [], { timeoutMs: 600_000 })).value;
     console.log(["wrapper micro-benchmark (local server in its own process, unshaped)", ...wrapperLines(wrapper), ""].join("\n"));
     verdicts.push({ scope: "wrapper", verdicts: wrapperTargets(wrapper) });
   }

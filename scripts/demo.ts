@@ -17,10 +17,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_TOKEN, LocalBoxServer } from "./tooling/localBoxServer";
-import { CLI_SOURCE } from "./tooling/paths";
-import { bytesOf, writeRandomFile } from "./tooling/random";
-import { localFilesByPath, writeTree } from "./tooling/tree";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/support/localBox/server";
+import { CLI_SOURCE } from "../contract-tests/support/paths";
+import { bytesOf, writeRandomFile } from "../contract-tests/support/random";
+import { localFilesByPath, writeTree } from "../contract-tests/support/tree";
 
 /** Runs the CLI from source, sharing this terminal; resolves with its exit code. */
 function runCli(args: string[], token: string): Promise<number> {

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, type UploadProgress } from "../src";
-import { writeRandomFile } from "./tooling/random";
+import { writeRandomFile } from "../contract-tests/support/random";
 
 /** Just above Box's 20,000,000-byte minimum, and not a multiple of any part size. */
 const FILE_SIZE = 21 * 1000 * 1000 + 12_345;

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_TOKEN, LocalBoxServer } from "./tooling/localBoxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../contract-tests/support/localBox/server";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_CONCURRENCY } from "../src";
-import { defaultPartSize } from "./tooling/localBoxServer";
-import { GiB, MiB, startJsonChild, stopChild } from "./benchSupport";
-import { writeRandomFile } from "./tooling/random";
+import { defaultPartSize } from "../contract-tests/support/localBox/server";
+import { startJsonChild, stopChild } from "../contract-tests/support/process/jsonChild";
+import { GiB, MiB } from "./bench/stats";
+import { writeRandomFile } from "../contract-tests/support/random";
 
 interface Result {
   seconds: number;
@@ -35,9 +36,9 @@ async function main(): Promise<void> {
     const server = await startJsonChild<{ baseUrl: string; token: string; fileId: string }>(join(__dirname, "local-server.js"), []);
     try {
       const { value: r } = await startJsonChild<Result>(
-        join(__dirname, "upload-file.js"),
+        join(__dirname, "bench", "uploadFile.js"),
         ["--base-url", server.value.baseUrl, "--file-id", server.value.fileId, "--path", path, "--concurrency", String(concurrency)],
-        { BOX_ACCESS_TOKEN: server.value.token },
+        { env: { BOX_ACCESS_TOKEN: server.value.token } },
       );
       const partSize = defaultPartSize(size);
       const bound = (concurrency + 1) * partSize + 100 * 1e6;

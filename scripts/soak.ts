@@ -9,10 +9,10 @@
  */
 import { parseArgs } from "node:util";
 import { CommitUncertainError } from "../src";
-import { KiB, startHarness } from "./tooling/harness";
-import { errorFault, type Fault, type RequestContext } from "./tooling/localBoxServer";
-import { bytesOf, seeded } from "./tooling/random";
-import { sha1 } from "./tooling/sha1";
+import { KiB, startHarness } from "../contract-tests/support/harness";
+import { errorFault, type Fault, type RequestContext } from "../contract-tests/support/localBox/server";
+import { bytesOf, seeded } from "../contract-tests/support/random";
+import { sha1 } from "../contract-tests/support/sha1";
 
 const PART = 64 * KiB;
 

@@ -5,21 +5,20 @@
  * bytes made in Node. Also: a new version, a direct upload, resume after a page reload (same
  * session, only missing parts sent, one version), and a screenshot of the example page.
  */
-import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { ROOT } from "../../scripts/tooling/paths";
-import { launchChromium, seededBytes } from "./support/browser";
-import { startPageServer } from "./support/pageServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { ROOT } from "../support/paths";
+import { launchChromium, seededBytes } from "../support/browser/chromium";
+import { startPageServer } from "../support/browser/pageServer";
+import { sha1 } from "../support/sha1";
 
 jest.setTimeout(120_000);
 
 const MiB = 1024 * 1024;
 const SIZE = 32 * MiB + 5; // over Box's 20,000,000-byte chunked minimum: a chunked session
-const sha1 = (b: Uint8Array) => createHash("sha1").update(b).digest("hex");
 
 interface PageResult {
   file?: { id: string; sha1: string; size: number; versionId?: string };

@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { ClientCore } from "../../src/client/core";
 import type { PartHasher } from "../../src/core/digest";
 import { nodeApiPlatform, nodeUploadPlatform } from "../../src/platform/node";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { sha1 } from "../support/sha1";
 
 const PART = 256 * 1024;
 
@@ -54,7 +55,6 @@ describe("async part hashing seam", () => {
     new ClientCore({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl }, nodeApiPlatform, { ...nodeUploadPlatform, partHasher: movingHasher(log) });
 
   const random = (n: number) => Uint8Array.from({ length: n }, () => (Math.random() * 256) | 0);
-  const sha1 = (b: Uint8Array) => createHash("sha1").update(b).digest("hex");
 
   test("a Blob's parts are moved to the hasher and back, and the committed SHA-1 is the file's", async () => {
     const bytes = random(5 * PART + 123);

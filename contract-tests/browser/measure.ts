@@ -15,10 +15,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient } from "../../src";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { ROOT } from "../../scripts/tooling/paths";
-import { launchChromium, seededBytes } from "./support/browser";
-import { startPageServer } from "./support/pageServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { ROOT } from "../support/paths";
+import { launchChromium, seededBytes } from "../support/browser/chromium";
+import { startPageServer } from "../support/browser/pageServer";
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);

@@ -14,9 +14,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { ROOT } from "../../scripts/tooling/paths";
-import { seededBytes } from "./support/browser";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { ROOT } from "../support/paths";
+import { seededBytes } from "../support/browser/chromium";
 
 const SCRIPT = `
 const env = (k) => (globalThis.Deno ? Deno.env.get(k) : process.env[k]);

@@ -2,13 +2,13 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PART } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
+import { PART } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
 import { progressLine, resumeLine } from "../../src/cli/progressView";
 import { requestsTo, storedOffsets, versionSessionOf } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 // The server takes chunked sessions of any size; BOX_CHUNKED_THRESHOLD=1 sends these small files through them.
 const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN, BOX_CHUNKED_THRESHOLD: "1" };

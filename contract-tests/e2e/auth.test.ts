@@ -9,12 +9,12 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient } from "../../src";
-import { startHarness, PART, type Harness } from "../../scripts/tooling/harness";
-import { defaultPartSize, errorBody, type BoxServerOptions, type RequestContext, type Route } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
+import { startHarness, PART, type Harness } from "../support/harness";
+import { defaultPartSize, errorBody, type BoxServerOptions, type RequestContext, type Route } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
 import { requestsTo, statusesOf } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 jest.setTimeout(90_000);
 
@@ -23,19 +23,11 @@ const MiB = 1024 * 1024;
 const SECRET = `cs-${randomBytes(16).toString("hex")}`;
 const APP = { clientId: "e2e-auth-app", clientSecret: SECRET, enterpriseId: "4242" };
 
-/** One request as the server saw it, before answering. */
-interface Seen {
-  route: Route;
-  at: number;
-  bearer: string | undefined;
-}
-
 interface Box {
   h: Harness;
   /** Base URLs through the validating proxy. */
   upload: string;
   api: string;
-  seen: Seen[];
   /** Every access and refresh token the token endpoint handed out, in order. */
   issuedAccess: string[];
   issuedRefresh: string[];
@@ -44,16 +36,8 @@ interface Box {
 }
 
 async function startBox(options: BoxServerOptions = {}): Promise<Box> {
-  const box = { seen: [] as Seen[], issuedAccess: [] as string[], issuedRefresh: [] as string[], before: undefined } as unknown as Box;
-  box.h = await startHarness({
-    oauthClients: [APP],
-    ...options,
-    before: (ctx) => {
-      const m = /^Bearer (\S+)$/.exec(String(ctx.headers.authorization ?? ""));
-      box.seen.push({ route: ctx.route, at: Date.now(), bearer: m?.[1] });
-      return box.before?.(ctx);
-    },
-  });
+  const box = { issuedAccess: [] as string[], issuedRefresh: [] as string[], before: undefined } as unknown as Box;
+  box.h = await startHarness({ oauthClients: [APP], ...options, before: (ctx) => box.before?.(ctx) });
   // Reads each token endpoint answer on its way out, to know every token issued.
   const tokens = box.h.server.tokens;
   const handle = tokens.handle.bind(tokens);
@@ -69,17 +53,12 @@ async function startBox(options: BoxServerOptions = {}): Promise<Box> {
   return box;
 }
 
-/** Runs the built CLI, killed if it takes longer than `limitMs`. */
-async function cli(args: string[], env: NodeJS.ProcessEnv, limitMs = 60_000) {
-  const started = Date.now();
-  const run = runCli(args, env);
-  const timer = setTimeout(() => run.child.kill("SIGKILL"), limitMs);
-  try {
-    const result = await run.done;
-    return { ...result, ms: Date.now() - started };
-  } finally {
-    clearTimeout(timer);
-  }
+/** Runs the built CLI, killed if it takes longer than a minute. */
+const cli = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, env, { timeoutMs: 60_000 }).done;
+
+/** The requests the server received from index `since` on, and the bearer token each carried. */
+function seenSince(box: Box, since: number): { route: Route; at: number; bearer: string | undefined }[] {
+  return box.h.server.received.slice(since).map((r) => ({ route: r.route, at: r.at, bearer: /^Bearer (\S+)$/.exec(String(r.headers.authorization ?? ""))?.[1] }));
 }
 
 function expectNoneOf(texts: string[], secrets: string[]): void {
@@ -137,7 +116,7 @@ describe("client credentials, CLI", () => {
     const filesBefore = box.h.server.files.size;
     const env = { BOX_CLIENT_ID: APP.clientId, BOX_CLIENT_SECRET: SECRET, BOX_ENTERPRISE_ID: APP.enterpriseId, BOX_API_BASE_URL: box.api };
     const since = box.h.server.log.length;
-    const seenSince = box.seen.length;
+    const arrived = box.h.server.received.length;
 
     const { code, stdout, stderr, ms } = await cli(["version", file.id, path, "--base-url", box.upload, "--json", "--concurrency", "2"], env);
 
@@ -158,7 +137,7 @@ describe("client credentials, CLI", () => {
     const tokenStatuses = statusesOf(box.h.server, "oauthToken", since);
     expect(tokenStatuses.length).toBeGreaterThanOrEqual(3);
     expect(tokenStatuses.every((s) => s === 200)).toBe(true);
-    const uploadRequests = box.seen.slice(seenSince).filter((s) => s.route !== "oauthToken");
+    const uploadRequests = seenSince(box, arrived).filter((s) => s.route !== "oauthToken");
     const used = new Set(uploadRequests.map((s) => s.bearer));
     expect(used.size).toBeGreaterThanOrEqual(3);
     for (const token of used) expect(box.issuedAccess).toContain(token);
@@ -199,7 +178,7 @@ describe("client credentials, library", () => {
 
   test("uploads a file of many parts with one token request, shared by every part in flight", async () => {
     const since = box.h.server.log.length;
-    const seenSince = box.seen.length;
+    const arrived = box.h.server.received.length;
     const client = clientFor(box);
     try {
       const data = bytesOf(24 * PART + 5, 7);
@@ -216,14 +195,14 @@ describe("client credentials, library", () => {
     }
     expect(requestsTo(box.h.server, "uploadPart", since)).toHaveLength(25 + 9);
     expect(statusesOf(box.h.server, "oauthToken", since)).toEqual([200]);
-    const bearers = new Set(box.seen.slice(seenSince).filter((s) => s.route !== "oauthToken").map((s) => s.bearer));
+    const bearers = new Set(seenSince(box, arrived).filter((s) => s.route !== "oauthToken").map((s) => s.bearer));
     expect([...bearers]).toEqual([box.issuedAccess[box.issuedAccess.length - 1]]);
   });
 
   test("parts in flight refused with 401 together share one renewal", async () => {
     const concurrency = 4;
     const since = box.h.server.log.length;
-    const seenSince = box.seen.length;
+    const arrived = box.h.server.received.length;
     // The first wave of parts (all sent with the first token) is held until all of it has
     // arrived, then refused at once: every part asks for a new token at about the same time.
     let stale: string | undefined;
@@ -254,7 +233,7 @@ describe("client credentials, library", () => {
     // One token for the start, one renewal for the whole wave.
     expect(statusesOf(box.h.server, "oauthToken", since)).toEqual([200, 200]);
     expectEach401Renewed(box, since);
-    const partBearers = new Set(box.seen.slice(seenSince).filter((s) => s.route === "uploadPart").map((s) => s.bearer));
+    const partBearers = new Set(seenSince(box, arrived).filter((s) => s.route === "uploadPart").map((s) => s.bearer));
     expect(partBearers.size).toBe(2);
   });
 });

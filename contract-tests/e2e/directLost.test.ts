@@ -8,12 +8,12 @@ import { createServer } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN, type RequestContext } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
+import { startHarness, type Harness } from "../support/harness";
+import { DEFAULT_TOKEN, type RequestContext } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
 import { requestsTo } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -4,10 +4,10 @@
  * marker pages with the fields that decide whether a file needs uploading (size, sha1).
  */
 import { BoxApiError, type FolderItem } from "../../src";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { rejectionOf } from "../support/rejection";
+import { startHarness, type Harness } from "../support/harness";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { rejectionOf } from "../support/checks/rejection";
 import { requestsTo } from "../support/serverLog";
 
 let h: Harness;

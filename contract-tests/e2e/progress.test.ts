@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UploadProgress } from "../../src";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { bytesOf } from "../../scripts/tooling/random";
+import { startHarness, type Harness } from "../support/harness";
+import { bytesOf } from "../support/random";
 
 const MiB = 1024 * 1024;
 let h: Harness | undefined;

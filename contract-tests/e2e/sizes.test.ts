@@ -8,12 +8,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHUNKED_MIN_SIZE } from "../../src";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN, defaultPartSize } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
+import { startHarness, type Harness } from "../support/harness";
+import { DEFAULT_TOKEN, defaultPartSize } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
 import { requestsTo } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 const MB = 1_000_000;
 const SIZES = [0, 1, 1 * MB, CHUNKED_MIN_SIZE - 1, CHUNKED_MIN_SIZE, 60 * MB];

@@ -8,11 +8,11 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxInputError, type SyncEvent, type SyncProgress } from "../../src";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { localFilesByPath, writeTree } from "../../scripts/tooling/tree";
-import { rejectionOf } from "../support/rejection";
+import { startHarness, type Harness } from "../support/harness";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { localFilesByPath, writeTree } from "../support/tree";
+import { rejectionOf } from "../support/checks/rejection";
 import { requestsTo, type RouteMatch } from "../support/serverLog";
 
 const THRESHOLD = 1_000_000;

@@ -7,13 +7,13 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startHarness, type Harness } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { localFilesByPath, writeTree } from "../../scripts/tooling/tree";
+import { startHarness, type Harness } from "../support/harness";
+import { DEFAULT_TOKEN } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { localFilesByPath, writeTree } from "../support/tree";
 import { requestsTo } from "../support/serverLog";
-import { runCli } from "../support/spawnCli";
+import { runCli } from "../support/process/cli";
 
 const THRESHOLD = 1_000_000;
 let dir: string;

@@ -8,7 +8,12 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FAST_RETRY, PART, TOKEN, clientFor, closeAll, data, fakeBox, json, runCli, timedRejection, until } from "./support";
+import { timedRejection } from "../support/checks/rejection";
+import { until } from "../support/checks/timing";
+import { CHUNKED_ENV, FAST_RETRY, FILE_ID, PART, TOKEN, clientFor, count, data, hostileBox } from "../support/hostile";
+import { jsonAnswer, NO_ANSWER } from "../support/localBox/rawFaults";
+import { closeAll } from "../support/process/cleanup";
+import { runCli } from "../support/process/cli";
 
 jest.setTimeout(15_000);
 let dir: string;
@@ -20,7 +25,7 @@ afterAll(async () => {
 });
 afterEach(closeAll);
 
-const env = { BOX_ACCESS_TOKEN: TOKEN };
+const env = { ...CHUNKED_ENV, BOX_ACCESS_TOKEN: TOKEN };
 
 async function file(size = 4 * PART): Promise<string> {
   const path = join(dir, `f-${Math.random().toString(36).slice(2)}.bin`);
@@ -29,30 +34,30 @@ async function file(size = 4 * PART): Promise<string> {
 }
 
 /** A server whose part uploads are never answered: the CLI is mid-upload until signalled. */
-const stalledParts = () => fakeBox((ctx) => ctx.route === "uploadPart");
+const stalledParts = () => hostileBox({ before: (ctx) => (ctx.route === "uploadPart" ? NO_ANSWER : undefined) });
 
 describe("signals", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     test(`${signal} to a running upload: exit 4 within a few seconds, and the session was aborted`, async () => {
       const box = await stalledParts();
-      const run = runCli(["version", "123", await file(), "--base-url", box.url], env);
-      await until(() => box.count("uploadPart") > 0, 5000, "the first part");
+      const run = runCli(["version", FILE_ID, await file(), "--base-url", box.baseUrl], env);
+      await until(() => count(box, "uploadPart") > 0, 5000, "the first part");
       const signalledAt = Date.now();
       run.child.kill(signal);
       const r = await run.done;
       expect(r.code).toBe(4);
       expect(Date.now() - signalledAt).toBeLessThan(5000);
       expect(r.stderr).toMatch(/abort/i);
-      expect(box.count("abort")).toBe(1);
-      expect(box.count("commit")).toBe(0);
+      expect(count(box, "abortSession")).toBe(1);
+      expect(count(box, "commit")).toBe(0);
     });
   }
 
   test("SIGTERM with --resume: exit 4, the state file is kept, and the session is not aborted", async () => {
     const box = await stalledParts();
     const state = join(dir, "sig.state");
-    const run = runCli(["version", "123", await file(), "--base-url", box.url, "--resume", state], env);
-    await until(() => box.count("uploadPart") > 0, 5000, "the first part");
+    const run = runCli(["version", FILE_ID, await file(), "--base-url", box.baseUrl, "--resume", state], env);
+    await until(() => count(box, "uploadPart") > 0, 5000, "the first part");
     const signalledAt = Date.now();
     run.child.kill("SIGTERM");
     const r = await run.done;
@@ -61,7 +66,7 @@ describe("signals", () => {
     expect(existsSync(state)).toBe(true);
     expect(JSON.parse(await readFile(state, "utf8"))).toMatchObject({ version: 1, sessionId: [...box.sessions.keys()][0] });
     expect(existsSync(`${state}.lock`)).toBe(false);
-    expect(box.count("abort")).toBe(0);
+    expect(count(box, "abortSession")).toBe(0);
     expect(r.stderr).toContain(state);
   });
 });
@@ -69,10 +74,10 @@ describe("signals", () => {
 describe("usage", () => {
   for (const n of ["65", "0", "1.5", "-1"]) {
     test(`--concurrency ${n}: exit 2, and no request`, async () => {
-      const box = await fakeBox();
-      const r = await runCli(["version", "123", await file(), "--base-url", box.url, `--concurrency=${n}`], env).done;
+      const box = await hostileBox();
+      const r = await runCli(["version", FILE_ID, await file(), "--base-url", box.baseUrl, `--concurrency=${n}`], env).done;
       expect(r.code).toBe(2);
-      expect(box.seen).toHaveLength(0);
+      expect(box.received).toHaveLength(0);
     });
   }
 
@@ -92,40 +97,34 @@ describe("usage", () => {
   });
 
   test("under --json, a missing BOX_ACCESS_TOKEN prints JSON on stderr and exits 2, with no request", async () => {
-    const box = await fakeBox();
-    const r = await runCli(["version", "123", await file(), "--base-url", box.url, "--json"], {}).done;
+    const box = await hostileBox();
+    const r = await runCli(["version", FILE_ID, await file(), "--base-url", box.baseUrl, "--json"], CHUNKED_ENV).done;
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stderr.trim())).toMatchObject({ error: { name: "BoxInputError" } });
-    expect(box.seen).toHaveLength(0);
+    expect(box.received).toHaveLength(0);
   });
 });
 
 describe("a commit that is still processing", () => {
   test("202s until the wait runs out: reason still-processing, the message says so and never that the session is gone", async () => {
-    const box = await fakeBox((ctx) => {
-      if (ctx.route !== "commit") return false;
-      json(ctx.res, 202, "", { "retry-after": "0" });
-      return true;
-    });
-    const { err } = await timedRejection(clientFor(box.url).uploadNewVersion("123", data(2 * PART), { retry: FAST_RETRY, commitWaitMs: 600 }));
+    const box = await hostileBox({ before: (ctx) => (ctx.route === "commit" ? jsonAnswer(202, "", { "retry-after": "0" }) : undefined) });
+    const { err } = await timedRejection(clientFor(box.baseUrl).uploadNewVersion(FILE_ID, data(2 * PART), { retry: FAST_RETRY, commitWaitMs: 600 }));
     expect(err).toMatchObject({ name: "CommitUncertainError", reason: "still-processing" });
     expect(err.message).toMatch(/still processing/);
     expect(err.message).not.toMatch(/session is gone|is gone|no longer exists/);
     expect(err.message).toMatch(/session is kept/);
-    expect(box.count("abort")).toBe(0);
+    expect(count(box, "abortSession")).toBe(0);
     // The session really is still there: the server never saw it deleted or committed away.
     expect([...box.sessions.values()][0]!.state).toBe("open");
   });
 
   test("the CLI exits 6 when the commit's answer is unreadable, and says what to check", async () => {
-    const box = await fakeBox((ctx) => {
-      if (ctx.route !== "commit") return false;
-      ctx.res.writeHead(201, { "content-type": "text/html" }).end("<html>oops</html>");
-      return true;
+    const box = await hostileBox({
+      before: (ctx) => (ctx.route === "commit" ? { raw: (_req, res) => res.writeHead(201, { "content-type": "text/html" }).end("<html>oops</html>") } : undefined),
     });
-    const r = await runCli(["version", "123", await file(), "--base-url", box.url, "--json"], env).done;
+    const r = await runCli(["version", FILE_ID, await file(), "--base-url", box.baseUrl, "--json"], env).done;
     expect(r.code).toBe(6);
     expect(JSON.parse(r.stderr.trim())).toMatchObject({ error: { name: "CommitUncertainError", sha1: expect.stringMatching(/^[0-9a-f]{40}$/) } });
-    expect(box.count("abort")).toBe(0);
+    expect(count(box, "abortSession")).toBe(0);
   });
 });

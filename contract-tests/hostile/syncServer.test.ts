@@ -7,10 +7,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, type SyncEvent } from "../../src";
-import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { writeTree } from "../../scripts/tooling/tree";
-import { FAST_RETRY } from "./support";
+import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { writeTree } from "../support/tree";
+import { FAST_RETRY } from "../support/hostile";
 
 let dir: string;
 beforeAll(async () => {

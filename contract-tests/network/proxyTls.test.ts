@@ -4,21 +4,19 @@
  * to the local Box server over HTTPS with a throwaway certificate, through a proxy this test starts
  * (the `proxy` package, with a log of every request it got).
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { createProxy } from "proxy";
 import { generate } from "selfsigned";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { PART } from "../../scripts/tooling/harness";
-import { ROOT } from "../../scripts/tooling/paths";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { PART } from "../support/harness";
+import { UPLOAD_CHILD } from "../support/paths";
+import { runJsonChild } from "../support/process/jsonChild";
 
-const CHILD = join(__dirname, "uploadChild.js");
 /** Three parts of the server's 256 KiB, the last one short. */
 const SIZE = 2 * PART + 1000;
 
@@ -70,17 +68,14 @@ interface ChildRun {
 
 let uploads = 0;
 
-/** Uploads SIZE bytes as a new file to `baseUrl` from a child whose whole environment is PATH and `env`. */
+/**
+ * Uploads SIZE bytes as a new file to `baseUrl` from a child whose whole environment is PATH and
+ * `env`, in one try, so that failures show at once.
+ */
 async function upload(baseUrl: string, env: Record<string, string>, clientOptions: object = {}): Promise<ChildRun> {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [CHILD], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ...env,
-      NETWORK_CHILD: JSON.stringify({ dist: join(ROOT, "dist", "src"), baseUrl, token: DEFAULT_TOKEN, size: SIZE, name: `upload-${++uploads}.bin`, clientOptions }),
-    },
-    timeout: 30_000,
-  });
-  return { result: JSON.parse(stdout) as ChildResult, stdout, stderr };
+  const config = { baseUrl, token: DEFAULT_TOKEN, size: SIZE, name: `upload-${++uploads}.bin`, options: { retry: { maxAttempts: 1 } }, clientOptions };
+  const { value, stdout, stderr } = await runJsonChild<ChildResult>(UPLOAD_CHILD, [JSON.stringify(config)], { env, cleanEnv: true, stderr: "pipe", timeoutMs: 30_000 });
+  return { result: value, stdout, stderr };
 }
 
 function expectCommitted(run: ChildRun): void {

@@ -2,11 +2,10 @@
  * The built-in transport's proxy path, in process: no proxy code without a proxy variable, and a
  * CONNECT the proxy never answers ends, socket and all, at the idle timeout or the caller's abort.
  */
-import { execFile } from "node:child_process";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "../support/paths";
+import { runJsonChild } from "../support/process/jsonChild";
 import { HeldRequest } from "../../src/api/transport";
 import { createNodeTransport } from "../../src/platform/node/transport";
 
@@ -23,8 +22,8 @@ describe("without a proxy variable", () => {
         const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](https?-proxy-agent|proxy-from-env|agent-base)[\\\\/]/.test(f));
         console.log(JSON.stringify(loaded));
       });`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { env: { PATH: process.env.PATH ?? "" } });
-    expect(JSON.parse(stdout)).toEqual([]);
+    const { value } = await runJsonChild<string[]>("-e", [script], { cleanEnv: true, stderr: "pipe" });
+    expect(value).toEqual([]);
   });
 });
 

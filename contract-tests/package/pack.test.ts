@@ -15,9 +15,9 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { ROOT } from "../../scripts/tooling/paths";
-import { KiB } from "../../scripts/tooling/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { ROOT } from "../support/paths";
+import { KiB } from "../support/harness";
 
 let dir: string;
 let server: LocalBoxServer;

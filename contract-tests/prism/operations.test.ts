@@ -4,7 +4,7 @@
  * the typed result for 2xx and a BoxApiError with Box's fields for the rest.
  */
 import { BoxApiError, BoxUploadClient } from "../../src";
-import { rejectionOf } from "../support/rejection";
+import { rejectionOf } from "../support/checks/rejection";
 
 const TOKEN = "prism-test-token-7f3a";
 const SESSION = "F971964745A5CD0C001BBE4E58196BFD";

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BoxInputError, SourceError, UploadAbortedError, type UploadOptions } from "../../src";
-import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
-import { bytesOf } from "../../scripts/tooling/random";
-import { rejectionOf } from "../support/rejection";
+import { PART, startHarness, type Harness } from "../support/harness";
+import { bytesOf } from "../support/random";
+import { rejectionOf } from "../support/checks/rejection";
 import { openSessionCount, requestsTo } from "../support/serverLog";
 
 let h: Harness;

@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxApiError, CommitUncertainError, type RetryOptions } from "../../src";
-import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
-import { errorFault, type Fault, type RequestContext } from "../../scripts/tooling/localBoxServer";
-import { bytesOf, seeded } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { rejectionOf } from "../support/rejection";
+import { PART, startHarness, type Harness } from "../support/harness";
+import { errorFault, type Fault, type RequestContext } from "../support/localBox/server";
+import { bytesOf, seeded } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { rejectionOf } from "../support/checks/rejection";
 import { openSessionCount, putsByOffset, requestsTo, statusesOf } from "../support/serverLog";
 
 const retry = (seed: number): RetryOptions => ({ baseDelayMs: 5, maxDelayMs: 50, random: seeded(seed) });

@@ -2,16 +2,17 @@
  * Resume after a crash: an upload killed with SIGKILL in a child process is continued by a new
  * run from its state file, sending only the parts the server does not have.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxUploadClient, planParts, SourceChangedError } from "../../src";
-import { PART } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { rejectionOf } from "../support/rejection";
+import { PART } from "../support/harness";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { sha1 } from "../support/sha1";
+import { rejectionOf } from "../support/checks/rejection";
+import { UPLOAD_CHILD } from "../support/paths";
+import { spawnNode } from "../support/process/child";
 import { requestsTo, storedOffsets } from "../support/serverLog";
 let dir: string;
 beforeEach(async () => {
@@ -44,13 +45,10 @@ test("kill -9 mid-upload, then resume: only the missing parts are sent, one vers
   const baseUrl = await server.start();
   const file = server.addFile("big.bin", Buffer.from("v1"));
   try {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "..", "support", "uploadChild.ts")], {
-      env: { ...process.env, UPLOAD_CHILD: JSON.stringify({ baseUrl, token: DEFAULT_TOKEN, fileId: file.id, path, statePath }) },
-      stdio: "inherit",
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    const config = { baseUrl, token: DEFAULT_TOKEN, fileId: file.id, path, options: { concurrency: 2, resume: { path: statePath } } };
+    const { child, done } = spawnNode([UPLOAD_CHILD, JSON.stringify(config)], { stderr: "inherit" });
     killAt = () => child.kill("SIGKILL");
-    expect(await exited).toBe("SIGKILL");
+    expect((await done).signal).toBe("SIGKILL");
     // A part whose body had fully arrived is still stored after its sender died: let it land.
     await server.idle();
 

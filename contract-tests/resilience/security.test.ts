@@ -2,10 +2,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BoxApiError, BoxUploadClient } from "../../src";
-import { PART, startHarness, type Harness } from "../../scripts/tooling/harness";
-import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
-import { bytesOf } from "../../scripts/tooling/random";
-import { rejectionOf } from "../support/rejection";
+import { PART, startHarness, type Harness } from "../support/harness";
+import { DEFAULT_TOKEN } from "../support/localBox/server";
+import { bytesOf } from "../support/random";
+import { rejectionOf } from "../support/checks/rejection";
 
 let h: Harness | undefined;
 afterEach(async () => {

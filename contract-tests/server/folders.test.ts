@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_TOKEN, LocalBoxServer } from "../../scripts/tooling/localBoxServer";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { startProxiedServer, type ProxiedServer } from "../support/proxiedServer";
+import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
+import { sha1 } from "../support/sha1";
+import { startProxiedServer, type ProxiedServer } from "../support/harness";
 
 type Box = ProxiedServer;
 const startBox = startProxiedServer;

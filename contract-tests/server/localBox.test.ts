@@ -4,10 +4,10 @@
  * versions, preflight checks, reading a file, tokens, and the chunked minimum size.
  */
 import { randomBytes } from "node:crypto";
-import { DEFAULT_TOKEN } from "../../scripts/tooling/localBoxServer";
-import { MultipartParser, type PartInfo } from "../../scripts/tooling/localBox/multipart";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { startProxiedServer, type ProxiedServer } from "../support/proxiedServer";
+import { DEFAULT_TOKEN } from "../support/localBox/server";
+import { MultipartParser, type PartInfo } from "../support/localBox/multipart";
+import { sha1 } from "../support/sha1";
+import { startProxiedServer, type ProxiedServer } from "../support/harness";
 
 type Box = ProxiedServer;
 const startBox = startProxiedServer;

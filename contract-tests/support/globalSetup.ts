@@ -1,6 +1,7 @@
+/** Jest's global setup: builds dist/ (the CLI and package tests drive it) and starts the Prism mock the prism tests call. */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "./paths";
 import { startPrism } from "./prism";
 
 export default async function globalSetup(): Promise<void> {

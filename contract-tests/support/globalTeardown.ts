@@ -1,3 +1,4 @@
+/** Jest's global teardown: stops the Prism mock globalSetup started. */
 import type { ChildProcess } from "node:child_process";
 
 export default async function globalTeardown(): Promise<void> {

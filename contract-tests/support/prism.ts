@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { ROOT, SPEC } from "../../scripts/tooling/paths";
+import { ROOT, SPEC } from "./paths";
 
 const PRISM = join(ROOT, "node_modules", "@stoplight", "prism-cli", "dist", "index.js");
 

@@ -1,13 +1,25 @@
-/** What the local Box server saw (its request log) and holds (its sessions), read the same way by every test. */
-import type { LocalBoxServer, LoggedRequest, Route, Session } from "../../scripts/tooling/localBoxServer";
-import { parseContentRange } from "../../scripts/tooling/wire";
+/**
+ * What the local Box server saw (its request log, the requests as they arrived) and holds (its
+ * sessions), read the same way by every test.
+ */
+import type { LocalBoxServer, LoggedRequest, RequestContext, Route, Session } from "./localBox/server";
+import { parseContentRange } from "./wire";
 
 /** A route, or "createSession" for either way of opening a session (new file or new version). */
 export type RouteMatch = Route | "createSession";
 
-/** The requests logged for `route`, from log index `since` on (e.g. a `server.log.length` taken earlier). */
+export function isRoute(route: Route, match: RouteMatch): boolean {
+  return match === "createSession" ? route.startsWith("createSession") : route === match;
+}
+
+/** The requests logged (answered) for `route`, from log index `since` on (e.g. a `server.log.length` taken earlier). */
 export function requestsTo(server: LocalBoxServer, route: RouteMatch, since = 0): LoggedRequest[] {
-  return server.log.slice(since).filter((r) => (route === "createSession" ? r.route.startsWith("createSession") : r.route === route));
+  return server.log.slice(since).filter((r) => isRoute(r.route, route));
+}
+
+/** The requests to `route` as they arrived, answered or not (e.g. held by a fault that never answers). */
+export function arrivalsAt(server: LocalBoxServer, route: RouteMatch): RequestContext[] {
+  return server.received.filter((r) => isRoute(r.route, route));
 }
 
 /** The statuses answered to `route`, in order; 0 is a dropped connection. */

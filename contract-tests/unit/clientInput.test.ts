@@ -1,7 +1,7 @@
 /** Bad arguments are refused with BoxInputError before any request leaves the client. */
 import { BoxApiError, BoxInputError, BoxProtocolError, BoxUploadClient } from "../../src";
 import { VERSION } from "../../src/core/version";
-import { rejectionOf } from "../support/rejection";
+import { rejectionOf } from "../support/checks/rejection";
 
 let sent = 0;
 const client = new BoxUploadClient({

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { digestHeader, sha1Hex, WholeFileSha1 } from "../../src/core/digest";
 import { nodeSha1 } from "../../src/platform/node/sha1";
-import { sha1 } from "../../scripts/tooling/sha1";
-import { parseDigestHeader } from "../../scripts/tooling/wire";
+import { sha1 } from "../support/sha1";
+import { parseDigestHeader } from "../support/wire";
 
 describe("digest", () => {
   test("SHA-1 of 'abc' is the FIPS 180 test vector, as hex and as a Digest header", () => {

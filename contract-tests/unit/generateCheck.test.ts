@@ -4,7 +4,7 @@ import { cp, mkdtemp, rm, symlink, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ROOT } from "../../scripts/tooling/paths";
+import { ROOT } from "../support/paths";
 
 let copy: string;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { contentRange, planParts } from "../../src/core/partPlan";
-import { parseContentRange } from "../../scripts/tooling/wire";
+import { parseContentRange } from "../support/wire";
 import { BoxProtocolError } from "../../src/core/errors";
 
 const GiB = 2 ** 30;

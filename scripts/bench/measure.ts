@@ -1,9 +1,9 @@
 /**
  * The measurement every client runner reports, taken inside its own process the way
- * scripts/upload-file.ts does: wall time and CPU of the upload alone, and the process's peak RSS.
+ * scripts/bench/uploadFile.ts does: wall time and CPU of the upload alone, and the process's peak RSS.
  */
 
-/** One line of JSON, the same shape scripts/upload-file.js prints. */
+/** One line of JSON, the same shape scripts/bench/uploadFile.js prints. */
 export interface ClientResult {
   seconds: number;
   cpuSeconds: number;
@@ -22,7 +22,7 @@ export async function measure(work: () => Promise<{ sha1?: string; size?: number
   return {
     seconds,
     cpuSeconds: (used.user + used.system) / 1e6,
-    // maxRSS is in KiB and covers the whole life of the process, like upload-file.js reports it.
+    // maxRSS is in KiB and covers the whole life of the process, like uploadFile.js reports it.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     sha1: file.sha1,
     size: file.size,

@@ -4,7 +4,7 @@
  * flight over a keep-alive node:http Agent (node:https for an https:// base URL, trusting what
  * NODE_EXTRA_CA_CERTS adds); no retries, no checks beyond status codes. Whatever it reaches is
  * what any client could reach here. Uploads a new version; prints one JSON line shaped like
- * scripts/upload-file.js's.
+ * scripts/bench/uploadFile.js's.
  *
  *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/minimal.js --base-url URL --file-id ID --path FILE --concurrency N
  */

@@ -3,7 +3,7 @@
  * measured from inside like the bench's other clients. `--chunked-threshold` forces the way: set
  * above the file's size, it goes up in one direct request (preflight on the API host first); at
  * or below it, in a chunked session (which the local server allows below Box's 20,000,000 only
- * when started with --min-size). Prints one JSON line shaped like scripts/upload-file.js's, plus
+ * when started with --min-size). Prints one JSON line shaped like scripts/bench/uploadFile.js's, plus
  * "way": the way it went, as seen on the wire (a chunked upload opens an upload session), and
  * "requests": how many HTTP exchanges it took.
  *

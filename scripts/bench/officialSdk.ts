@@ -2,7 +2,7 @@
  * Box's official Node SDK (box-node-sdk v10, the generated one) doing the same job, pointed at the
  * local server, measured from inside its own process. `uploadBigFile` creates a new file in a
  * folder, so this uploads into folder "0" under a name of its own. Prints one JSON line shaped
- * like scripts/upload-file.js's.
+ * like scripts/bench/uploadFile.js's.
  *
  * The SDK builds `${uploadUrl}/2.0/files/upload_sessions` for the session, then follows the
  * session_endpoints the server returns for parts, listing and commit; so uploadUrl is the local

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { GiB, MiB } from "../benchSupport";
+import { GiB, MiB } from "./stats";
 import { keepAliveAgent, send } from "./http";
 import { runMain } from "./measure";
 

@@ -1,8 +1,7 @@
 /** Renders the bench's results as the plain-text tables it prints. */
-import { GiB, MiB } from "../benchSupport";
 import { cpuPerGiB, type PhysicalResult } from "./physical";
 import { medianCost, type ModeResult, type SizeResult, type Summary } from "./results";
-import { MB } from "./stats";
+import { GiB, MB, MiB } from "./stats";
 import { signed, type Verdict } from "./targets";
 import type { WrapperResult } from "./wrapper";
 

@@ -1,8 +1,7 @@
 /** The shapes the bench collects and writes to .bench/results-*.json, and their medians. */
-import { GiB } from "../benchSupport";
 import type { ClientResult } from "./measure";
 import type { Cost, PhysicalResult } from "./physical";
-import { MB, median } from "./stats";
+import { GiB, MB, median } from "./stats";
 
 export type ClientKind = "ours" | "sdk" | "minimal";
 

@@ -1,4 +1,4 @@
-/** Small numeric helpers for the bench. */
+/** Small numeric helpers and units for the bench. */
 
 export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -9,3 +9,6 @@ export function median(values: number[]): number {
 
 /** Decimal megabytes, the unit the shaping flags (bytes/s) and the targets use. */
 export const MB = 1e6;
+/** Binary units, for file sizes and part sizes. */
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;

@@ -1,5 +1,5 @@
 /**
- * The folder-sync bench (issue 14). A mixed tree (by default 1,000 files of 1 KB to 5 MB, sizes
+ * The folder-sync bench. A mixed tree (by default 1,000 files of 1 KB to 5 MB, sizes
  * log-uniform and seeded, in nested folders, plus 5 of 100 MB) goes into the local server, in a
  * process of its own, shaped like a link to Box (per-request bandwidth and latency) and over TLS:
  *   - ours, first run (syncFolder at its defaults, or each --transfers given);
@@ -16,10 +16,9 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startJsonChild, stopChild } from "../benchSupport";
-import { bytesOf, seeded, writeRandomFile } from "../tooling/random";
-import { runJsonChild } from "./child";
-import { cleanupOnSignals, withCleanup } from "./cleanup";
+import { cleanupOnSignals, withCleanup } from "../../contract-tests/support/process/cleanup";
+import { runJsonChild, startJsonChild, stopChild } from "../../contract-tests/support/process/jsonChild";
+import { bytesOf, seeded, writeRandomFile } from "../../contract-tests/support/random";
 import type { ClientResult } from "./measure";
 import { MODES, type ModeName } from "./results";
 import { MB } from "./stats";
@@ -126,16 +125,16 @@ async function main() {
         const out: Row[] = [];
         for (const t of transfers) {
           log(`${mode}: ours, first run${t ? ` (transfers ${t})` : ""}`);
-          const first = await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder-name", `ours-${t ?? "default"}`, ...(t ? ["--transfers", String(t)] : [])], { env });
+          const first = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder-name", `ours-${t ?? "default"}`, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
           out.push(row(`ours first run${t ? ` t=${t}` : ""}`, count, bytes, first, `${first.summary.uploaded} up, ${first.summary.failed} failed, ${first.requests} requests`));
           log(`${mode}: ours, second run (all in place)`);
-          const second = await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder", first.folderId, ...(t ? ["--transfers", String(t)] : [])], { env });
+          const second = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder", first.folderId, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
           // Skipping needs Box's SHA-1 to equal the local file's: all skipped proves the first run stored every byte right.
           out.push(row(`ours second run${t ? ` t=${t}` : ""}`, count, bytes, second, `${second.summary.skipped} skipped, ${second.summary.uploaded + second.summary.versioned} sent, ${second.summary.bytes} bytes sent`));
         }
         if (!values["skip-sdk"]) {
           log(`${mode}: official SDK, one file at a time`);
-          const sdk = await runJsonChild<ClientResult & { files: number }>(join(__dirname, "sdkTree.js"), [...urls, "--dir", tree, "--folder-name", "sdk"], { env, timeoutMs: 60 * 60_000 });
+          const sdk = (await runJsonChild<ClientResult & { files: number }>(join(__dirname, "sdkTree.js"), [...urls, "--dir", tree, "--folder-name", "sdk"], { env, timeoutMs: 60 * 60_000 })).value;
           out.push(row("official SDK loop", sdk.files, bytes, sdk, "no compare: re-sends everything every run"));
         }
         return out;
@@ -155,7 +154,7 @@ async function main() {
       log(`peak RSS: ${n} files of 1-64 KB + 2 of 100 MB (unshaped)`);
       const size = await writeTreeOf(dir, n, 2, 1_000, 64_000, 100 * MB);
       const r = await withServer("unshaped", o, (server, env) =>
-        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", dir, "--folder-name", `rss-${n}`], { env, nodeArgs: ["--expose-gc"] }),
+        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", dir, "--folder-name", `rss-${n}`], { env, nodeArgs: ["--expose-gc"] }).then((r) => r.value),
       );
       const kept = r.heapAfterGcBytes === undefined ? "" : `, heap after GC ${(r.heapAfterGcBytes / MB).toFixed(1)} MB`;
       rss.push(row(`ours, ${n} small files`, n + 2, size, r, `${r.summary.uploaded} up, ${r.summary.failed} failed${kept}`));

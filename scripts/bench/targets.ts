@@ -1,6 +1,6 @@
 /**
- * The targets of issue 7, checked against the medians: with the shaped server and our uploader at
- * its defaults, throughput >= 5x the official SDK's and >= 0.9x the minimal reference at the same
+ * What the uploader must reach, checked against the bench's medians: with the shaped server and
+ * our uploader at its defaults, throughput >= 5x the official SDK's and >= 0.9x the minimal reference at the same
  * concurrency; client CPU <= 2.0 CPU-s/GiB; peak RSS <= (concurrency+1) x part_size + 100 MB.
  * The wrapper: < 10% per-call overhead over plain fetch.
  */

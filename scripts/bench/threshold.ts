@@ -18,11 +18,10 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY } from "../../src";
-import { startJsonChild, stopChild } from "../benchSupport";
-import { defaultPartSize } from "../tooling/localBoxServer";
-import { writeRandomFile } from "../tooling/random";
-import { runJsonChild } from "./child";
-import { cleanupOnSignals, withCleanup } from "./cleanup";
+import { defaultPartSize } from "../../contract-tests/support/localBox/server";
+import { cleanupOnSignals, withCleanup } from "../../contract-tests/support/process/cleanup";
+import { runJsonChild, startJsonChild, stopChild } from "../../contract-tests/support/process/jsonChild";
+import { writeRandomFile } from "../../contract-tests/support/random";
 import type { NewFileResult } from "./newFile";
 import { MODES, parseModes, type ModeName } from "./results";
 import { MB, median } from "./stats";
@@ -151,7 +150,7 @@ async function measureMode(o: Options, name: ModeName, files: { bytes: number; p
           String(way === "direct" ? file.bytes + 1 : 1),
           ...(o.concurrency ? ["--concurrency", String(o.concurrency)] : []),
         ];
-        return runJsonChild<NewFileResult>(join(__dirname, "newFile.js"), args, { env, timeoutMs: 120_000 + file.bytes / 1000 });
+        return runJsonChild<NewFileResult>(join(__dirname, "newFile.js"), args, { env, timeoutMs: 120_000 + file.bytes / 1000 }).then((r) => r.value);
       };
       // A fresh server is slow on its first uploads (JIT): one of each way, not counted.
       progress(`${name}: warming the server up (not counted)`);

@@ -10,8 +10,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BoxUploadClient } from "../../src";
-import { startJsonChild, stopChild } from "../benchSupport";
-import { cleanupOnSignals, withCleanup } from "./cleanup";
+import { cleanupOnSignals, withCleanup } from "../../contract-tests/support/process/cleanup";
+import { startJsonChild, stopChild } from "../../contract-tests/support/process/jsonChild";
 import { runMain } from "./measure";
 import { median } from "./stats";
 

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { ROOT } from "../../../scripts/tooling/paths";
+import { ROOT } from "../paths";
 
 const FILES: Record<string, string> = {
   "/": "examples/browser/index.html",

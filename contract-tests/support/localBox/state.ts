@@ -130,10 +130,11 @@ export class BoxState {
     return items;
   }
 
-  /** A new file with no version yet; `addVersion` gives it content. */
-  createFile(folderId: string, name: string): StoredFile {
+  /** A new file with no version yet; `addVersion` gives it content. `id` (for tests) must be free. */
+  createFile(folderId: string, name: string, id = this.id()): StoredFile {
+    if (this.files.has(id) || this.folders.has(id)) throw new HttpError(409, "conflict", `ID ${id} is taken`);
     const now = new Date().toISOString();
-    const file: StoredFile = { id: this.id(), name, folderId, etag: -1, versions: [], createdAt: now, modifiedAt: now };
+    const file: StoredFile = { id, name, folderId, etag: -1, versions: [], createdAt: now, modifiedAt: now };
     this.files.set(file.id, file);
     this.folder(folderId).fileIds.add(file.id);
     return file;

@@ -35,6 +35,8 @@ export interface Session {
   fileName: string | undefined;
   target: { kind: "new"; folderId: string } | { kind: "version"; fileId: string };
   parts: Map<number, StoredPart>;
+  /** When the request that opened it arrived (ms since the epoch). */
+  createdAt: number;
   expiresAt: number;
   state: "open" | "committed" | "aborted";
   processingLeft: number;
@@ -58,7 +60,7 @@ type SessionRoutes = "createSessionNewFile" | "createSessionExistingFile" | "get
 export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
   const { state, sessions, opts } = d;
 
-  function open(fileSize: unknown, fileName: string | undefined, target: Session["target"]) {
+  function open(fileSize: unknown, fileName: string | undefined, target: Session["target"], at: number) {
     if (typeof fileSize !== "number" || !Number.isSafeInteger(fileSize) || fileSize < 0) {
       throw badRequest("file_size must be a non-negative integer", fileSize === undefined ? "missing_file_size" : "invalid_file_size");
     }
@@ -68,14 +70,16 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       });
     }
     const partSize = opts.partSizeFor(fileSize);
+    const patchedId = opts.sessionPatch?.id;
     const s: Session = {
-      id: randomBytes(16).toString("hex").toUpperCase(),
+      id: typeof patchedId === "string" ? patchedId : randomBytes(16).toString("hex").toUpperCase(),
       fileSize,
       partSize,
       totalParts: Math.ceil(fileSize / partSize),
       fileName,
       target,
       parts: new Map(),
+      createdAt: at,
       expiresAt: Date.now() + opts.sessionTtlMs,
       state: "open",
       processingLeft: opts.processingCommits,
@@ -96,6 +100,7 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       total_parts: s.totalParts,
       num_parts_processed: s.parts.size,
       session_endpoints: { upload_part: at, commit: `${at}/commit`, abort: at, list_parts: `${at}/parts`, status: at, log_event: `${at}/log` },
+      ...(opts.sessionPatch as Partial<UploadSession> | undefined),
     };
   }
 
@@ -107,21 +112,21 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
   }
 
   return {
-    async createSessionNewFile({ req }) {
+    async createSessionNewFile({ req, at }) {
       const body = await readJson(req);
       const folderId = body.folder_id;
       if (typeof folderId !== "string") throw badRequest("folder_id must be a string", "invalid_folder_id");
       const fileName = checkItemName(body.file_name, "file_name");
       state.folder(folderId);
       state.checkNameFree(folderId, fileName);
-      return open(body.file_size, fileName, { kind: "new", folderId });
+      return open(body.file_size, fileName, { kind: "new", folderId }, at);
     },
-    async createSessionExistingFile({ req, fileId }) {
+    async createSessionExistingFile({ req, fileId, at }) {
       const body = await readJson(req);
       const file = state.file(fileId!);
       const name = body.file_name === undefined ? undefined : checkItemName(body.file_name, "file_name");
       if (name !== undefined) state.checkNameFree(file.folderId, name, file);
-      return open(body.file_size, name, { kind: "version", fileId: file.id });
+      return open(body.file_size, name, { kind: "version", fileId: file.id }, at);
     },
     async getSession({ sessionId }) {
       return { status: 200, body: sessionBody(session(sessionId!)) };

@@ -1,5 +1,6 @@
-/** Reading request bodies: raw (optionally shaped to a link's speed), JSON, form fields; query integers. */
+/** Reading request bodies: raw (optionally shaped to a link's speed), JSON, form fields, a body read ahead; query integers. */
 import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
 import { badRequest, HttpError } from "./errors";
 
 /** A commit lists every part: 10,000 parts of ~110 bytes each need about 1.1 MB. */
@@ -65,4 +66,13 @@ export function intParam(url: URL, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`${name} must be a non-negative integer`);
   return n;
+}
+
+/**
+ * A request whose body was read already (the `bufferBodies` option), as a handler reads one: the
+ * same headers, method and URL, and a body stream that yields the bytes read.
+ */
+export function replayBody(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const replay = Readable.from(body.byteLength ? [body] : []);
+  return Object.assign(replay, { headers: req.headers, method: req.method, url: req.url, socket: req.socket }) as unknown as IncomingMessage;
 }

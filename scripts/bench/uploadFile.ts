@@ -2,10 +2,10 @@
  * One upload of a file as a new version, in a process of its own, measured from inside: wall
  * time and CPU of the upload alone, and the process's peak RSS. Prints one JSON line.
  *
- *   BOX_ACCESS_TOKEN=... node .build/scripts/upload-file.js --base-url URL --file-id ID --path FILE [--concurrency N]
+ *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/uploadFile.js --base-url URL --file-id ID --path FILE [--concurrency N]
  */
 import { parseArgs } from "node:util";
-import { BoxUploadClient } from "../src";
+import { BoxUploadClient } from "../../src";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -15,3 +15,8 @@ export const ROOT = findRoot(__dirname);
 export const SPEC = join(ROOT, "openapi", "box-chunked-uploads.yaml");
 /** The CLI's source, run with ts-node by the demo (the tests run the built one in dist/). */
 export const CLI_SOURCE = join(ROOT, "src", "cli", "main.ts");
+/** The built package's Node entry and CLI, which jest's global setup builds. */
+export const DIST = join(ROOT, "dist", "src");
+export const CLI = join(DIST, "cli", "main.js");
+/** The one upload child process the tests start (see its header). */
+export const UPLOAD_CHILD = join(ROOT, "contract-tests", "support", "process", "uploadChild.js");

@@ -1,5 +1,5 @@
 /** The local Box server's options, and what its hooks and log see. */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 export const DEFAULT_TOKEN = "local-dev-token";
 const MiB = 1024 * 1024;
@@ -32,12 +32,19 @@ export type Route =
   | "oauthToken"
   | "unknown";
 
-/** What a fault hook sees; `route` names the operation. */
+/** What a fault hook sees, and `received` keeps; `route` names the operation. */
 export interface RequestContext {
   route: Route;
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: IncomingMessage["headers"];
+  /** When the request arrived (its head), in ms since the epoch. */
+  at: number;
+  /** How many requests to this route arrived before this one (0 for the first). */
+  nth: number;
+  /** The whole request body, read before the hooks run: only with the `bufferBodies` option. */
+  body?: Buffer;
   sessionId?: string;
   fileId?: string;
   /** For folder listings: the folder in the path. */
@@ -48,8 +55,16 @@ export interface RequestContext {
   seq: number;
 }
 
-/** A fault replaces the normal answer: a canned reply, or a dropped connection. */
-export type Fault = { status: number; headers?: Record<string, string>; body?: unknown } | "drop";
+/**
+ * A fault replaces the normal answer: a canned reply (a JSON body, Box's error body by default),
+ * a dropped connection, or `raw`, which takes the response over: it may write any status,
+ * headers and bytes, trickle them, or never answer at all (the server closes the connection
+ * when it stops). The request body is unread unless `bufferBodies` read it first.
+ */
+export type Fault =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | "drop"
+  | { raw: (req: IncomingMessage, res: ServerResponse) => unknown };
 
 /** An application allowed at `POST /oauth2/token`. */
 export interface OAuthClient {
@@ -91,13 +106,25 @@ export interface BoxServerOptions {
    * Box's maximum); small values make tests page. The answer's `limit` is the one used.
    */
   pageSizeCap?: number;
+  /**
+   * Read each request's whole body before the hooks run, so that they (as `ctx.body`) and the log
+   * see its bytes; the handler then reads the same bytes. For tests of small uploads only: every
+   * body is held in memory.
+   */
+  bufferBodies?: boolean;
+  /**
+   * Fields that replace those of every upload session answer (create and get), as a server that
+   * answers oddly would: e.g. `{ part_size: 1 }`, or `{ part_size: undefined }` to leave it out.
+   * A string `id` is also the ID the session is stored and served under.
+   */
+  sessionPatch?: Record<string, unknown>;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
   before?: (ctx: RequestContext) => Fault | undefined | Promise<Fault | undefined>;
   /** Runs after the handler stored its effects; a fault here replaces the answer (effects stay). */
   after?: (ctx: RequestContext, status: number) => Fault | undefined | Promise<Fault | undefined>;
 }
 
-type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond";
+type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond" | "bufferBodies" | "sessionPatch";
 export type ResolvedOptions = Required<Omit<BoxServerOptions, Optional>> & BoxServerOptions;
 
 export function resolveOptions(options: BoxServerOptions): ResolvedOptions {
@@ -116,18 +143,28 @@ export function resolveOptions(options: BoxServerOptions): ResolvedOptions {
   };
 }
 
+/** An answered request, logged when its answer went out; status 0 is a dropped connection. */
 export interface LoggedRequest {
   route: Route;
   method: string;
   path: string;
   status: number;
   contentRange?: string;
+  /** The request's place in arrival order (RequestContext.seq), when it arrived, and its headers. */
+  seq: number;
+  at: number;
+  headers: IncomingMessage["headers"];
+  sessionId?: string;
+  /** The request body, with `bufferBodies`. */
+  body?: Buffer;
 }
 
 /** One request as a handler sees it. */
 export interface Exchange {
   req: IncomingMessage;
   url: URL;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
   sessionId?: string;
   fileId?: string;
   folderId?: string;

@@ -1,4 +1,5 @@
-/** Capturing what a promise rejects with, to look at the error itself. */
+/** Capturing what a promise rejects with (and how long that took), to look at the error itself. */
+import { inspect } from "node:util";
 
 /** The reason `promise` rejected with; fails the test when it resolved instead. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown>;
@@ -13,4 +14,16 @@ export async function rejectionOf(promise: Promise<unknown>, type?: abstract new
     return err;
   }
   throw new Error(`expected a rejection, but the promise resolved with ${JSON.stringify(value)}`);
+}
+
+/** The rejection of `promise` and how long it took to arrive; fails when it resolves. */
+export async function timedRejection(promise: Promise<unknown>): Promise<{ err: Error & Record<string, unknown>; ms: number }> {
+  const started = Date.now();
+  try {
+    const value = await promise;
+    throw new Error(`expected a rejection, got ${inspect(value)}`);
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith("expected a rejection")) throw err;
+    return { err: err as Error & Record<string, unknown>, ms: Date.now() - started };
+  }
 }

@@ -16,14 +16,18 @@ export interface Matched {
   folderId?: string;
 }
 
-export function matchRoute(method: string, pathname: string): Matched {
+/**
+ * Session IDs are Box's (letters and digits); `isSession` also admits an ID this server gave a
+ * session of its own choosing (the `sessionPatch` option's `id`).
+ */
+export function matchRoute(method: string, pathname: string, isSession: (id: string) => boolean = () => false): Matched {
   if (pathname === "/oauth2/token") return method === "POST" ? { route: "oauthToken" } : { route: "unknown" };
-  if (pathname.startsWith(`${UPLOAD_PREFIX}/`)) return matchUpload(method, pathname.slice(UPLOAD_PREFIX.length));
+  if (pathname.startsWith(`${UPLOAD_PREFIX}/`)) return matchUpload(method, pathname.slice(UPLOAD_PREFIX.length), isSession);
   if (pathname.startsWith(`${API_PREFIX}/`)) return matchApi(method, pathname.slice(API_PREFIX.length));
   return { route: "unknown" };
 }
 
-function matchUpload(method: string, p: string): Matched {
+function matchUpload(method: string, p: string, isSession: (id: string) => boolean): Matched {
   let m: RegExpExecArray | null;
   if (method === "POST" && p === "/files/upload_sessions") return { route: "createSessionNewFile" };
   if (method === "POST" && p === "/files/content") return { route: "uploadFile" };
@@ -31,7 +35,7 @@ function matchUpload(method: string, p: string): Matched {
     return { route: "createSessionExistingFile", fileId: m[1]! };
   }
   if (method === "POST" && (m = /^\/files\/(\d+)\/content$/.exec(p))) return { route: "uploadFileVersion", fileId: m[1]! };
-  if ((m = /^\/files\/upload_sessions\/([A-Za-z0-9]+)(\/parts|\/commit)?$/.exec(p))) {
+  if ((m = /^\/files\/upload_sessions\/([^/]+)(\/parts|\/commit)?$/.exec(p)) && (/^[A-Za-z0-9]+$/.test(m[1]!) || isSession(m[1]!))) {
     const sessionId = m[1]!;
     const tail = m[2];
     if (tail === "/parts" && method === "GET") return { route: "listParts", sessionId };
