@@ -22,10 +22,20 @@ import { CLI_SOURCE } from "../contract-tests/support/paths";
 import { bytesOf, writeRandomFile } from "../contract-tests/support/random";
 import { localFilesByPath, writeTree } from "../contract-tests/support/tree";
 
+const USAGE = `npm run demo -- [--size BYTES] [--concurrency N] [--unshaped] [--folder]
+
+Uploads a test file (default 256 MiB) as a new version to a local Box server started for the
+purpose (no account needed), with the box-upload CLI and its progress, then compares the SHA-1
+Box stored with the file's. --folder syncs a small tree instead, twice. --unshaped runs at
+loopback speed (default: shaped like a link to Box, 10 MB/s per request, 30 ms per answer).
+Everything it writes (the test files, resume state) goes into a temporary folder it removes.
+`;
+
 /** Runs the CLI from source, sharing this terminal; resolves with its exit code. */
-function runCli(args: string[], token: string): Promise<number> {
+function runCli(args: string[], token: string, home: string): Promise<number> {
   const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), CLI_SOURCE, ...args], {
-    env: { ...process.env, BOX_ACCESS_TOKEN: token },
+    // Resume state (sync's default state folder) goes under the demo's temporary folder, never the user's.
+    env: { ...process.env, BOX_ACCESS_TOKEN: token, XDG_STATE_HOME: join(home, "state") },
     stdio: "inherit",
   });
   // Ctrl-C reaches the CLI too, which stops cleanly by aborting its session on our server: keep
@@ -42,14 +52,23 @@ function runCli(args: string[], token: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      size: { type: "string", default: String(256 * 1024 * 1024 + 12345) },
-      concurrency: { type: "string" },
-      unshaped: { type: "boolean", default: false },
-      folder: { type: "boolean", default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        size: { type: "string", default: String(256 * 1024 * 1024 + 12345) },
+        concurrency: { type: "string" },
+        unshaped: { type: "boolean", default: false },
+        folder: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) return void process.stdout.write(USAGE);
   if (values.folder) return folderDemo(values.unshaped!);
   const size = Number(values.size);
   const dir = await mkdtemp(join(tmpdir(), "box-demo-"));
@@ -62,7 +81,7 @@ async function main(): Promise<void> {
     console.log(`local Box server at ${baseUrl}; file ${file.id} has 1 version`);
     console.log(`uploading ${path} (${size} bytes) as a new version with box-upload...`);
     const concurrency = values.concurrency ? ["--concurrency", values.concurrency] : [];
-    const code = await runCli(["version", file.id, path, "--base-url", baseUrl, "--api-base-url", server.apiBaseUrl, ...concurrency], DEFAULT_TOKEN);
+    const code = await runCli(["version", file.id, path, "--base-url", baseUrl, "--api-base-url", server.apiBaseUrl, ...concurrency], DEFAULT_TOKEN, dir);
     if (code !== 0) {
       console.error(`box-upload exited with ${code}`);
       process.exitCode = code;
@@ -83,7 +102,8 @@ async function main(): Promise<void> {
 
 /** The folder example: a tree in, then the same command again sends nothing. */
 async function folderDemo(unshaped: boolean): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "box-demo-tree-"));
+  const home = await mkdtemp(join(tmpdir(), "box-demo-"));
+  const dir = join(home, "tree");
   const server = new LocalBoxServer(unshaped ? {} : { bytesPerSecond: 10_000_000, latencyMs: 30 });
   const baseUrl = await server.start();
   try {
@@ -96,7 +116,7 @@ async function folderDemo(unshaped: boolean): Promise<void> {
     console.log(`local Box server at ${baseUrl}; syncing ${dir} into folder ${target.id} ("Backups")`);
     for (const round of ["first run", "second run (nothing changed)"]) {
       console.log(`\n$ box-upload sync <dir> ${target.id}   # ${round}`);
-      const code = await runCli(args, DEFAULT_TOKEN);
+      const code = await runCli(args, DEFAULT_TOKEN, home);
       if (code !== 0) {
         process.exitCode = code;
         return;
@@ -109,7 +129,7 @@ async function folderDemo(unshaped: boolean): Promise<void> {
     if (!same) process.exitCode = 1;
   } finally {
     await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
   }
 }
 

@@ -35,7 +35,7 @@ export {
 } from "./core/errors";
 export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
-export type { RetryOptions } from "./core/retry";
+export type { RetryEvent, RetryOptions } from "./core/retry";
 export { contentRange, planParts, type PartRange } from "./core/partPlan";
 export { VERSION } from "./core/version";
 /** The request and response types of every path, as generated from the OpenAPI fragment (`client.api` is typed by them). */

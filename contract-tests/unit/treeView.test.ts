@@ -1,3 +1,4 @@
+import { createScreen } from "../../src/cli/screen";
 import { createTreeView, eventLine, treeLines } from "../../src/cli/treeView";
 
 describe("sync's terminal view", () => {
@@ -5,6 +6,7 @@ describe("sync's terminal view", () => {
 
   test("the first line gives files done/total, bytes, speed and ETA; each fits in 80 columns", () => {
     const lines = treeLines({ ...base, inFlight: [{ path: "a/very/" + "deep/".repeat(30) + "file.bin", size: 1000, bytesSent: 500 }] }, 10_000);
+    expect(treeLines(base, 2_000)[0]).toMatch(/ eta -$/); // no time left before three seconds of rate
     expect(lines[0]).toBe("files 40/120  sent 100.0/300.0 MB  10.0 MB/s  eta 20s");
     expect(lines[1]).toMatch(/^ {2} 50% ….*deep\/file\.bin$/);
     for (const l of lines) expect(l.length).toBeLessThan(80);
@@ -26,9 +28,15 @@ describe("sync's terminal view", () => {
     expect(eventLine({ type: "folder", path: "new", action: "create-folder" })).toBe("folder   new/");
   });
 
+  test("a dry run says what it would do, never that it did", () => {
+    expect(eventLine({ type: "file", path: "d/f1.txt", action: "upload", size: 101 }, true)).toBe("would upload d/f1.txt (101 bytes)");
+    expect(eventLine({ type: "file", path: "v", action: "version", size: 2 }, true)).toBe("would version v (2 bytes)");
+    expect(eventLine({ type: "folder", path: "d", action: "create-folder" }, true)).toBe("would create folder d/");
+  });
+
   test("on a terminal, once stopped the view never moves the cursor back over what is printed after it (a fatal error)", () => {
     let screen = "";
-    const view = createTreeView("tty", { write: (t: string) => ((screen += t), true) } as unknown as NodeJS.WritableStream);
+    const view = createTreeView("tty", createScreen({ write: (t: string) => ((screen += t), true) } as unknown as NodeJS.WritableStream, true));
     view.progress({ ...base, inFlight: [{ path: "a", size: 2, bytesSent: 1 }] });
     expect(screen).toContain("files 40/120");
     view.stop();

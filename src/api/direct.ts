@@ -7,7 +7,7 @@
 import { BoxProtocolError } from "../core/errors";
 import { checkByteCount, checkFileName, checkHeaderValue, checkItemId, checkSha1Hex } from "../core/validate";
 import type { ApiCaller } from "./caller";
-import { multipartUpload, type ByteSource } from "./multipart";
+import { multipartUpload, type ByteSource, type MultipartBody } from "./multipart";
 import { counted } from "./transport";
 import type { BoxFile, CallOptions, DirectCallOptions, Schemas } from "./types";
 
@@ -15,6 +15,11 @@ function firstFile(files: Schemas["Files"] | undefined, what: string): BoxFile {
   const file = Array.isArray(files?.entries) ? files.entries[0] : undefined;
   if (!file || typeof file !== "object") throw new BoxProtocolError(`${what} answered without the file`);
   return file;
+}
+
+/** `onBodySent` counts the file's bytes only: progress never passes the file's size. */
+function fileProgress(body: MultipartBody, onBodySent: ((bytes: number) => void) | undefined): ((sent: number) => void) | undefined {
+  return onBodySent && ((sent) => onBodySent(body.fileBytes(sent)));
 }
 
 export function directUploads(caller: ApiCaller) {
@@ -32,7 +37,7 @@ export function directUploads(caller: ApiCaller) {
         params: { header: { "content-md5": sha1 } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.streamBody(counted(body, options.onBodySent)),
+        bodySerializer: () => caller.streamBody(counted(body, fileProgress(body, options.onBodySent))),
         ...caller.streamInit(),
         ...init,
       }),
@@ -59,7 +64,7 @@ export function directUploads(caller: ApiCaller) {
         params: { path: { file_id: fileId }, header: { "content-md5": sha1, ...(ifMatch ? { "if-match": ifMatch } : {}) } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.streamBody(counted(body, options.onBodySent)),
+        bodySerializer: () => caller.streamBody(counted(body, fileProgress(body, options.onBodySent))),
         ...caller.streamInit(),
         ...init,
       }),

@@ -14,6 +14,8 @@ export interface ByteSource {
 
 export interface MultipartBody extends StreamedBody {
   readonly contentType: string;
+  /** How many of the first `sent` bytes of the body are the file's own (the wrapper around it is not). */
+  fileBytes(sent: number): number;
 }
 
 /** Slices read per step while sending the file part. */
@@ -32,6 +34,7 @@ export function multipartUpload(attributes: Record<string, unknown>, fileName: s
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length: head.byteLength + reader.size + tail.byteLength,
+    fileBytes: (sent) => Math.min(reader.size, Math.max(0, sent - head.byteLength)),
     async *chunks() {
       yield head;
       for (let offset = 0; offset < reader.size; offset += SLICE) {

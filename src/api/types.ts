@@ -53,6 +53,7 @@ export interface ApiPlatform {
 
 /** Options of a call that sends a body: the call's own, and a callback for bytes handed to the wire. */
 export interface DirectCallOptions extends CallOptions {
+  /** Bytes of the file (or part) handed to the network so far; never the request's wrapper. */
   onBodySent?: (bytes: number) => void;
 }
 

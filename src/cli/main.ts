@@ -6,6 +6,7 @@
 import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
 import {
+  BoxApiError,
   BoxUploadClient,
   UploadAbortedError,
   VERSION,
@@ -16,9 +17,10 @@ import {
 import { AUTH_HELP } from "./env";
 import { EXIT, exitCodeHelp } from "./exitCodes";
 import { chunkedThreshold, sharedFlags, type SharedFlags } from "./flags";
-import type { Io } from "./output";
+import { printable, type Io } from "./output";
 import { createProgressView } from "./progressView";
-import { withClient } from "./session";
+import { createScreen } from "./screen";
+import { commandLine, shellWord, withClient } from "./session";
 import { registerSync } from "./sync";
 
 interface CommonFlags extends SharedFlags {
@@ -27,50 +29,57 @@ interface CommonFlags extends SharedFlags {
   ifMatch?: string;
 }
 
+/** The file a 409 says holds the name, when Box named one. */
+function takenBy(err: unknown): string | undefined {
+  if (!(err instanceof BoxApiError) || err.status !== 409) return undefined;
+  const c = err.contextInfo?.conflicts;
+  const first = (Array.isArray(c) ? c[0] : c) as { type?: unknown; id?: unknown } | undefined;
+  return first && first.type === "file" && typeof first.id === "string" ? first.id : undefined;
+}
+
 async function runUpload(
   io: Io,
+  argv: string[],
   flags: CommonFlags,
   start: (client: BoxUploadClient, options: UploadOptions) => Promise<BoxFile>,
+  newFile?: { path: string },
 ): Promise<number> {
-  const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", io.stderr);
+  const screen = createScreen(io.stderr);
+  const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", screen);
   let last: UploadProgress | undefined;
   const started = Date.now();
-  return withClient(
-    io,
-    flags,
-    async (client, signal) => {
-      const threshold = chunkedThreshold(io, flags);
-      const file = await start(client, {
-        signal,
-        ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
-        onProgress: (p) => {
-          last = p;
-          view.update(p);
-        },
-        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-        ...(flags.resume ? { resume: { path: flags.resume } } : {}),
-      });
-      view.stop();
-      const seconds = (Date.now() - started) / 1000;
-      const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
-      // The result is the server's text too: cleaned of our token and of control characters.
-      if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summary))}\n`);
-      else if (!flags.quiet) {
-        const how = summary.session_id ? `session ${summary.session_id}  parts ${summary.parts}` : "direct upload";
-        io.stdout.write(
-          client.redact(`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`) +
-            `\n${client.redact(`sha1 ${file.sha1}  ${how}`)}\n`,
-        );
-      }
-      return EXIT.ok;
-    },
-    (err) => {
-      view.stop();
-      if (err instanceof UploadAbortedError && flags.resume && !flags.json) {
-        io.stderr.write(`state kept in ${flags.resume}: run the same command again to continue\n`);
-      }
-    },
-  );
+  const hint = (err: unknown, interrupted: boolean): string[] => {
+    const taken = newFile ? takenBy(err) : undefined;
+    if (taken) return [`taken by file ${taken}: use box-upload version ${taken} ${shellWord(newFile!.path)} to upload a new version of it`];
+    if (!interrupted && !(err instanceof UploadAbortedError)) return [];
+    if (!flags.resume) return ["interrupted: nothing was committed, and the session was aborted"];
+    return [`interrupted: the upload's state is kept in ${flags.resume}`, "to continue, run the same command again:", `  ${commandLine(argv)}`];
+  };
+  return withClient(io, flags, { screen, stopView: () => view.stop(), hint }, async ({ client, signal, onRetry }) => {
+    const threshold = chunkedThreshold(io, flags);
+    const file = await start(client, {
+      signal,
+      ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
+      onProgress: (p) => {
+        last = p;
+        view.update(p);
+      },
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.resume ? { resume: { path: flags.resume } } : {}),
+      ...(onRetry ? { retry: { onRetry } } : {}),
+    });
+    view.stop();
+    const seconds = (Date.now() - started) / 1000;
+    const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
+    // The result is the server's text too: cleaned of our token and of control characters.
+    if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summary))}\n`);
+    else if (!flags.quiet) {
+      const how = summary.session_id ? `session ${summary.session_id}, ${summary.parts} parts` : "one direct request";
+      const lines = [`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`, `sha1 ${file.sha1}`, how];
+      io.stdout.write(lines.map((l) => `${printable(client.redact(l))}\n`).join(""));
+    }
+    return EXIT.ok;
+  });
 }
 
 function common(cmd: Command): Command {
@@ -103,7 +112,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option("--name <new_name>", "rename the file on commit")
     .option("--if-match <etag>", "only commit if the file's etag still matches")
     .action(async (fileId: string, path: string, flags: CommonFlags) => {
-      code = await runUpload(io, flags, (client, options) =>
+      code = await runUpload(io, argv, flags, (client, options) =>
         client.uploadNewVersion(fileId, path, {
           ...options,
           ...(flags.name !== undefined ? { fileName: flags.name } : {}),
@@ -118,10 +127,10 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     .option("--name <name>", "name in Box (default: the local file's name)")
     .action(async (folderId: string, path: string, flags: CommonFlags) => {
       const name = flags.name ?? basename(path);
-      code = await runUpload(io, flags, (client, options) => client.uploadNewFile(folderId, name, path, options));
+      code = await runUpload(io, argv, flags, (client, options) => client.uploadNewFile(folderId, name, path, options), { path });
     });
 
-  registerSync(program, io, (c) => (code = c));
+  registerSync(program, io, argv, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -24,7 +24,33 @@ export function errorJson(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * `text` cut into lines of at most `width` columns at spaces (a word longer than that is cut), the
+ * lines after the first indented by two: on a terminal, a long message wraps where it reads well.
+ */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const room = width - (lines.length ? 2 : 0);
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = "";
+    }
+    line = line ? `${line} ${word}` : word;
+    while (line.length > width - (lines.length ? 2 : 0)) {
+      const cut = width - (lines.length ? 2 : 0);
+      lines.push(line.slice(0, cut));
+      line = line.slice(cut);
+    }
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines.map((l, i) => (i ? `  ${l}` : l));
+}
+
 export function report(io: Io, flags: { json?: boolean }, err: unknown): void {
-  if (flags.json) io.stderr.write(`${JSON.stringify({ error: errorJson(err) })}\n`);
-  else io.stderr.write(`box-upload: ${printable((err as Error)?.name ?? "Error")}: ${printable((err as Error)?.message ?? err)}\n`);
+  if (flags.json) return void io.stderr.write(`${JSON.stringify({ error: errorJson(err) })}\n`);
+  const text = `box-upload: ${printable((err as Error)?.name ?? "Error")}: ${printable((err as Error)?.message ?? err)}`;
+  const lines = io.stderr.isTTY ? wrap(text, Math.max(40, (io.stderr.columns ?? 80) - 1)) : [text];
+  io.stderr.write(`${lines.join("\n")}\n`);
 }

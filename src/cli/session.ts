@@ -1,31 +1,58 @@
 /**
  * What every command does around its work: credentials from the environment, one client, Ctrl-C
- * and SIGTERM turned into an abort (a second one leaves at once), errors reported and mapped to an
- * exit code, the client closed.
+ * and SIGTERM turned into an abort (a second one leaves at once), retries and the --verbose
+ * request log said through the command's screen, and at the end the view stopped before anything
+ * else is printed: the error, then the command's hint (where the state is, how to continue) on
+ * lines of their own. Errors map to an exit code; the client is closed.
  */
-import { BoxUploadClient, VERSION, type RequestEvent, type TokenOption } from "../index";
+import { BoxApiError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
 import { baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor } from "./exitCodes";
-import { report, type Io } from "./output";
+import { printable, report, type Io } from "./output";
+import type { Screen } from "./screen";
 
 export interface ClientFlags {
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
-export async function withClient(
-  io: Io,
-  flags: ClientFlags,
-  work: (client: BoxUploadClient, signal: AbortSignal) => Promise<number>,
-  /** Runs after the error is reported: for a hint on the line after it. */
-  onError?: (err: unknown) => void,
-): Promise<number> {
+export interface Session {
+  client: BoxUploadClient;
+  signal: AbortSignal;
+  /** Says each retry on the screen (not under --quiet or --json): pass as `retry.onRetry`. */
+  onRetry: ((event: RetryEvent) => void) | undefined;
+}
+
+export interface Around {
+  /** Where messages go while the command runs. */
+  screen: Screen;
+  /** Stops the command's live view: called before any error or hint is printed. */
+  stopView: () => void;
+  /** Lines to print after a failure's own message (how to continue, what to do instead). */
+  hint?: (err: unknown, interrupted: boolean) => string[];
+}
+
+/** The short cause of a retry: the network code and its detail, or Box's status and code. */
+function cause(err: unknown): string {
+  if (err instanceof BoxNetworkError) return err.message.replace(/^[A-Z]+ \S+: /, "");
+  if (err instanceof BoxApiError) return `${err.status}${err.code ? ` ${err.code}` : ""}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function retryLine(e: RetryEvent): string {
+  const wait = e.waitMs >= 1000 ? `${Math.round(e.waitMs / 1000)} s` : `${e.waitMs} ms`;
+  return `retrying in ${wait} (${e.attempt}/${e.maxAttempts}): ${cause(e.error)}`;
+}
+
+export async function withClient(io: Io, flags: ClientFlags, around: Around, work: (session: Session) => Promise<number>): Promise<number> {
   let token: TokenOption;
   try {
     token = tokenFromEnv(io.env);
   } catch (err) {
+    around.stopView();
     report(io, flags, err);
     return EXIT.usage;
   }
@@ -40,24 +67,37 @@ export async function withClient(
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let client: BoxUploadClient | undefined;
+  const say = (line: string) => around.screen.say(client ? printable(client.redact(line)) : printable(line));
   try {
     client = new BoxUploadClient({
       token,
       ...baseUrls(io.env, flags),
       userAgent: `box-upload/${VERSION} node/${process.versions.node}`,
       // One line per HTTP exchange: never a token, a query or a body.
-      ...(flags.verbose
-        ? { onRequest: (e: RequestEvent) => io.stderr.write(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}\n`) }
-        : {}),
+      ...(flags.verbose ? { onRequest: (e: RequestEvent) => say(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}`) } : {}),
     });
-    return await work(client, controller.signal);
+    const onRetry = flags.quiet || flags.json ? undefined : (e: RetryEvent) => say(retryLine(e));
+    const code = await work({ client, signal: controller.signal, onRetry });
+    around.stopView();
+    return code;
   } catch (err) {
+    around.stopView();
     report(io, flags, err);
-    onError?.(err);
+    if (!flags.json) for (const line of around.hint?.(err, controller.signal.aborted) ?? []) io.stderr.write(`${printable(client ? client.redact(line) : line)}\n`);
     return exitCodeFor(err);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await client?.close();
   }
+}
+
+/** An argument as a POSIX shell reads it back: as it is when plain, else single-quoted. */
+export function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+/** The command line that was run, to print as the way to continue. */
+export function commandLine(argv: string[]): string {
+  return ["box-upload", ...argv].map(shellWord).join(" ");
 }

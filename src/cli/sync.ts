@@ -7,26 +7,27 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_TRANSFERS, MAX_TRANSFERS, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
+import { DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
 import { chunkedThreshold, countFlag, sharedFlags, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
-import { withClient } from "./session";
+import { createScreen } from "./screen";
+import { commandLine, withClient } from "./session";
 import { createTreeView } from "./treeView";
 
 interface SyncFlags extends SharedFlags {
   dryRun?: boolean;
-  exclude: string[];
-  include: string[];
+  exclude?: string[];
+  include?: string[];
   onConflict: OnConflict;
   transfers?: number;
   stateDir?: string;
   resume: boolean;
 }
 
-const collect = (value: string, previous: string[]) => {
+const collect = (value: string, previous: string[] | undefined) => {
   if (value.length === 0) throw new InvalidArgumentError("must not be empty");
-  return [...previous, value];
+  return [...(previous ?? []), value];
 };
 
 export function defaultStateDir(env: NodeJS.ProcessEnv): string {
@@ -56,32 +57,43 @@ function summaryLine(s: SyncSummary, dryRun: boolean): string {
   );
 }
 
-export function registerSync(program: Command, io: Io, setCode: (code: number) => void): void {
+export function registerSync(program: Command, io: Io, argv: string[], setCode: (code: number) => void): void {
   sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "part uploads in flight across the tree")
     .argument("<local_dir>", "local folder to sync")
     .argument("<folder_id>", "Box folder to sync into (0 is the root)")
     .option("--dry-run", "compare and print the plan; create and send nothing")
-    .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect, [])
-    .option("--include <glob>", "sync only matching files (repeatable)", collect, [])
+    .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect)
+    .option("--include <glob>", "sync only matching files (repeatable)", collect)
     .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
     .option("--transfers <n>", `files in flight, 1-${MAX_TRANSFERS} (default ${DEFAULT_TRANSFERS})`, countFlag(MAX_TRANSFERS))
     .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
     .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
     .action(async (localDir: string, folderId: string, flags: SyncFlags) => {
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
-      const view = createTreeView(mode, io.stderr);
-      const code = await withClient(io, flags, async (client, signal) => {
+      const screen = createScreen(io.stderr);
+      const view = createTreeView(mode, screen, !!flags.dryRun);
+      const stateDir = flags.resume && !flags.dryRun ? (flags.stateDir ?? defaultStateDir(io.env)) : undefined;
+      const hint = (err: unknown, interrupted: boolean): string[] => {
+        if (!interrupted && !(err instanceof UploadAbortedError)) return [];
+        return [
+          stateDir ? `interrupted: files done so far are in Box; large files in flight keep their state in ${stateDir}` : "interrupted: files done so far are in Box",
+          "to continue, run the same command again (what Box holds is skipped):",
+          `  ${commandLine(argv)}`,
+        ];
+      };
+      const code = await withClient(io, flags, { screen, stopView: () => view.stop(), hint }, async ({ client, signal, onRetry }) => {
         const threshold = chunkedThreshold(io, flags);
         const options: SyncOptions = {
           signal,
           onConflict: flags.onConflict,
-          exclude: flags.exclude,
-          include: flags.include,
+          exclude: flags.exclude ?? [],
+          include: flags.include ?? [],
           dryRun: !!flags.dryRun,
           ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
           ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
-          ...(flags.resume ? { stateDir: flags.stateDir ?? defaultStateDir(io.env) } : {}),
+          ...(stateDir ? { stateDir } : {}),
+          ...(onRetry ? { retry: { onRetry } } : {}),
           onEvent: (e) => view.event(e),
           onProgress: (p) => view.progress(p),
         };

@@ -19,9 +19,20 @@ export interface RetryOptions {
   deadlineMs?: number;
   /** Source of randomness in [0, 1) for jitter; tests pass a seeded one. */
   random?: () => number;
+  /** Called before each retry: what failed, which try comes next and how long until it (the CLI prints it). */
+  onRetry?: (event: RetryEvent) => void;
 }
 
-export type RetryPolicy = Required<RetryOptions>;
+export interface RetryEvent {
+  /** What the last try failed with (one of our errors, cleaned of secrets). */
+  error: unknown;
+  /** The try about to be made, 1-based, and the most there will be. */
+  attempt: number;
+  maxAttempts: number;
+  waitMs: number;
+}
+
+export type RetryPolicy = Required<Omit<RetryOptions, "onRetry">> & Pick<RetryOptions, "onRetry">;
 
 export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
   if (options === undefined) options = {};
@@ -32,12 +43,14 @@ export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
     maxDelayMs: options.maxDelayMs ?? 30_000,
     deadlineMs: options.deadlineMs ?? 600_000,
     random: options.random ?? Math.random,
+    ...(options.onRetry !== undefined ? { onRetry: options.onRetry } : {}),
   };
   checkIntInRange("options.retry.maxAttempts", p.maxAttempts, 1, 100);
   checkIntInRange("options.retry.baseDelayMs", p.baseDelayMs, 0, 3_600_000);
   checkIntInRange("options.retry.maxDelayMs", p.maxDelayMs, 0, 3_600_000);
   checkIntInRange("options.retry.deadlineMs", p.deadlineMs, 0, 7 * 24 * 3_600_000);
   if (typeof p.random !== "function") throw new BoxInputError("options.retry.random", "must be a function");
+  if (p.onRetry !== undefined && typeof p.onRetry !== "function") throw new BoxInputError("options.retry.onRetry", "must be a function");
   return p;
 }
 
@@ -130,6 +143,11 @@ async function attempts<T>(
       const wait = backoff(policy, attempt, err);
       if (Date.now() - started + wait > policy.deadlineMs) throw err;
       options.onRetry?.(err, attempt, wait);
+      try {
+        policy.onRetry?.({ error: err, attempt: attempt + 1, maxAttempts: policy.maxAttempts, waitMs: wait });
+      } catch {
+        /* a listener that throws must not fail the upload */
+      }
       lastError = err;
       await sleep(wait, options.signal);
     }

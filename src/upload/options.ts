@@ -26,8 +26,10 @@ export interface UploadProgress {
   bytesUploaded: number;
   /** Bytes handed to the network, in flight included (>= bytesUploaded). Never decreases. */
   bytesSent: number;
-  /** Bytes a resumed session already held when this run began: not this run's work, so no part of its speed. */
+  /** Bytes a resumed session already held when this run began, as they are checked: not this run's work, so no part of its speed. */
   bytesResumed: number;
+  /** Parts a resumed session already held when this run began, all of them from the first event (0 when not resuming). */
+  resumedParts: number;
   totalBytes: number;
   partsUploaded: number;
   totalParts: number;

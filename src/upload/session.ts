@@ -43,7 +43,7 @@ export async function reattach(st: UploadState, previous: ResumeState): Promise<
   if (session.part_size !== previous.partSize) {
     throw new BoxProtocolError(`session ${previous.sessionId} now has part_size ${session.part_size}, the state file says ${previous.partSize}`);
   }
-  st.resumed(session, call, previous);
-  const parts = await st.retried((o) => st.deps.api.listAllUploadedParts(st.sessionId, { ...o, totalParts: st.plan.length }), call);
+  const parts = await st.retried((o) => st.deps.api.listAllUploadedParts(previous.sessionId, { ...o, totalParts: previous.totalParts }), call);
+  st.resumed(session, call, previous, parts.length);
   return new Map(parts.map((p) => [p.offset ?? -1, p]));
 }

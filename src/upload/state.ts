@@ -33,6 +33,8 @@ export class UploadState {
   private readonly sending = new Map<number, number>();
   private sendingBytes = 0;
   private resumedBytes = 0;
+  /** Parts the resumed session held when this run began. */
+  private heldParts = 0;
   /** bytesSent in the last progress event (it never goes back, even after a resend). */
   private reportedSent = 0;
   private lastStateWrite = 0;
@@ -85,8 +87,9 @@ export class UploadState {
     await resume.store.save(this.record);
   }
 
-  /** Takes the session a resume record names, found again on the server. */
-  resumed(session: UploadSession, call: CallOptions, record: ResumeState): void {
+  /** Takes the session a resume record names, found again on the server, holding `held` of its parts. */
+  resumed(session: UploadSession, call: CallOptions, record: ResumeState, held: number): void {
+    this.heldParts = held;
     this.adopt(session, call);
     this.record = record;
   }
@@ -178,6 +181,7 @@ export class UploadState {
       bytesUploaded: this.reportedBytes,
       bytesSent: this.reportedSent,
       bytesResumed: this.resumedBytes,
+      resumedParts: this.heldParts,
       totalBytes: this.job.source.size,
       partsUploaded: this.ackedParts,
       totalParts: this.parts.length,

@@ -18,7 +18,8 @@ export class FileReader implements PartReader {
     try {
       handle = await open(path, "r");
     } catch (err) {
-      throw new BoxInputError("source", `cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new BoxInputError("source", code === "ENOENT" ? `${path} does not exist` : `cannot open ${path}: ${code ?? err}`);
     }
     const st = await handle.stat();
     if (!st.isFile()) {

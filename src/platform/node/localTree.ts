@@ -30,8 +30,9 @@ export const nodeSyncPlatform: SyncPlatform = {
   async openTree(root) {
     if (typeof root !== "string" || root.length === 0) throw new BoxInputError("localDir", "must be a non-empty path");
     const abs = resolve(root);
-    const st = await stat(abs).catch(() => undefined);
-    if (!st?.isDirectory()) throw new BoxInputError("localDir", `${root} is not a folder`);
+    const st = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error) throw new BoxInputError("localDir", st.code === "ENOENT" ? `${root} does not exist` : `cannot read ${root}: ${st.code ?? st.message}`);
+    if (!st.isDirectory()) throw new BoxInputError("localDir", `${root} is not a folder`);
     return new DiskTree(abs);
   },
   async statePath(stateDir, name) {
