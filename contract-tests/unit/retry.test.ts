@@ -43,3 +43,29 @@ test("withRetry gives up when the next wait would pass the deadline", async () =
   await expect(withRetry(policy, async () => { calls++; throw apiError(503, 5000); })).rejects.toMatchObject({ status: 503 });
   expect(calls).toBe(1);
 });
+
+test("429s use up no attempt: waited out (Retry-After) until the deadline, while failures still count", async () => {
+  const events: { attempt: number; rateLimited: boolean; waitMs: number }[] = [];
+  const policy = retryPolicy({ maxAttempts: 2, baseDelayMs: 1, random: () => 0, onRetry: (e) => events.push({ attempt: e.attempt, rateLimited: e.rateLimited, waitMs: e.waitMs }) });
+  let calls = 0;
+  // Five 429s, one 503, then success: 7 tries, though the policy allows 2 attempts.
+  const answer = await withRetry(policy, async () => {
+    calls++;
+    if (calls <= 5) throw apiError(429, 10);
+    if (calls === 6) throw apiError(503);
+    return "done";
+  });
+  expect(answer).toBe("done");
+  expect(calls).toBe(7);
+  expect(events.filter((e) => e.rateLimited).map((e) => e.waitMs)).toEqual([10, 10, 10, 10, 10]);
+  expect(events.at(-1)).toMatchObject({ attempt: 2, rateLimited: false });
+  // A second failure (not a 429) is one too many for maxAttempts 2.
+  calls = 0;
+  await expect(withRetry(policy, async () => { calls++; throw calls % 2 ? apiError(429, 1) : apiError(503); })).rejects.toMatchObject({ status: 503 });
+  expect(calls).toBe(4);
+  // And 429s forever end at the deadline, not before.
+  const short = retryPolicy({ maxAttempts: 2, deadlineMs: 300 });
+  const started = Date.now();
+  await expect(withRetry(short, async () => { throw apiError(429, 50); })).rejects.toMatchObject({ status: 429 });
+  expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+});

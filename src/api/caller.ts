@@ -15,9 +15,15 @@ import { classify, toApiError } from "./apiError";
 import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
+import { createPacer, type Pacer, type RequestKind } from "./pacer";
 import type { Secrets } from "./secrets";
+import { parseRetryAfter } from "../core/retryAfter";
 import { capBodies, type StreamedBody } from "./transport";
 import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
+
+/** What Box counts as a file upload (its own, smaller budget); everything else is an API call. */
+const UPLOADS = new Set(["POST /files/content", "POST /files/{file_id}/content", "POST /files/upload_sessions", "POST /files/{file_id}/upload_sessions"]);
+const kindOf = (label: string): RequestKind => (UPLOADS.has(label) ? "upload" : "call");
 
 /** What `send` hands the operation: its signal, and the base URL to use instead of the client's. */
 export type CallInit = { signal: AbortSignal; baseUrl?: string };
@@ -30,6 +36,8 @@ export class ApiCaller {
   readonly tokenApi: Client<paths>;
   readonly origins: Origins;
   readonly requestTimeoutMs: number;
+  /** Every request waits here for its turn (Box's rate limits), every body byte for the bandwidth cap. */
+  readonly pacer: Pacer;
   /** Whether the transport takes a StreamedBody as it is (the Node one); else bodies become web streams. */
   private readonly streamsNatively: boolean;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
@@ -46,6 +54,10 @@ export class ApiCaller {
     this.requestTimeoutMs = requestTimeoutMs;
     if (options.onRequest !== undefined && typeof options.onRequest !== "function") throw new BoxInputError("onRequest", "must be a function");
     this.onRequest = options.onRequest;
+    if (options.pacer !== undefined && (options.rateLimits !== undefined || options.bandwidthLimit !== undefined)) {
+      throw new BoxInputError("pacer", "replaces rateLimits and bandwidthLimit: give one or the others");
+    }
+    this.pacer = options.pacer ?? createPacer(options.rateLimits, options.bandwidthLimit);
     const transport = options.fetch ? undefined : platform.createTransport({ idleMs });
     this.closeTransport = transport ? transport.close : async () => {};
     this.streamsNatively = transport?.streamedBodies === true;
@@ -67,8 +79,17 @@ export class ApiCaller {
     this.tokenApi = make(this.origins.tokenBaseUrl);
   }
 
-  /** A streamed body in the form the transport takes: as it is, or as a web stream. */
-  streamBody(body: StreamedBody): BodyInit {
+  /** True when bodies must go out in slices (a bandwidth cap), never whole. */
+  get sliced(): boolean {
+    return this.pacer.sliceBytes !== undefined;
+  }
+
+  /**
+   * A streamed body in the form the transport takes: as it is, or as a web stream. Under a
+   * bandwidth cap it goes out in small slices, each waiting for its share of the cap.
+   */
+  streamBody(source: StreamedBody): BodyInit {
+    const body = this.pacer.sliceBytes === undefined ? source : capped(source, this.pacer);
     if (this.streamsNatively) return body as unknown as BodyInit;
     const it = body.chunks()[Symbol.asyncIterator]();
     return new ReadableStream<Uint8Array>({
@@ -133,16 +154,26 @@ export class ApiCaller {
     const linked = linkedSignal([options.signal], this.requestTimeoutMs);
     const { signal, deadline } = linked;
     const init: CallInit = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
-    const started = Date.now();
+    const kind = kindOf(label);
+    let started = Date.now();
     let response: Response | undefined;
     try {
       if (options.noTokenWait && !this.tokens.ready) throw new BoxProtocolError(`${label}: not sent, no access token at hand`);
       const token = await untilAborted(this.tokens.get(), signal);
-      let result = await call(init);
+      // Cleanup after an abort goes out at once: it must not wait for a turn either.
+      const paced = async () => {
+        if (!options.noTokenWait) await this.pacer.take(kind, signal);
+        started = Date.now();
+        const result = await call(init);
+        if (result.response.status === 429) this.pacer.refused(kind, parseRetryAfter(result.response.headers.get("retry-after")));
+        else this.pacer.accepted(kind);
+        return result;
+      };
+      let result = await paced();
       if (result.response.status === 401 && this.tokens.refreshable && !options.noTokenWait) {
         this.log(label, result.response, started);
         await untilAborted(this.tokens.refresh(token), signal);
-        result = await call(init);
+        result = await paced();
       }
       response = result.response;
       if (response.ok) return result.data as T;
@@ -198,4 +229,21 @@ export class ApiCaller {
       /* a logger that throws must not fail the upload */
     }
   }
+}
+
+/** `body` in slices of the pacer's size, each sent only when the bandwidth cap allows. */
+function capped(body: StreamedBody, pacer: Pacer): StreamedBody {
+  const slice = pacer.sliceBytes!;
+  return {
+    length: body.length,
+    async *chunks() {
+      for await (const chunk of body.chunks()) {
+        for (let at = 0; at < chunk.byteLength; at += slice) {
+          const piece = chunk.subarray(at, at + slice);
+          await pacer.transmit(piece.byteLength);
+          yield piece;
+        }
+      }
+    },
+  };
 }

@@ -52,6 +52,8 @@ export function chunkedSessions(caller: ApiCaller) {
     checkByteCount("fileSize", input.fileSize);
     if (input.offset + bytes.byteLength > input.fileSize) throw new BoxInputError("bytes", "part runs past the end of the file");
     checkSha1Hex("sha1", input.sha1);
+    // Followed on the wire, or held to a bandwidth cap: sent as slices (views, no copies).
+    const streamed = options.onBodySent !== undefined || caller.sliced;
     const uploaded = await caller.send("PUT /files/upload_sessions/{id}", options, (init) =>
       api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
@@ -60,10 +62,10 @@ export function chunkedSessions(caller: ApiCaller) {
         },
         headers: { "content-type": "application/octet-stream" },
         // The fragment types a binary body as `string` (format: binary); we send the bytes as they
-        // are, or, when the caller follows the bytes on the wire, as views of 1 MiB (no copies).
+        // are, or in slices.
         body: bytes as unknown as string,
-        bodySerializer: (b: unknown) => (options.onBodySent ? caller.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
-        ...(options.onBodySent ? caller.streamInit() : {}),
+        bodySerializer: (b: unknown) => (streamed ? caller.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
+        ...(streamed ? caller.streamInit() : {}),
         ...init,
       }),
     );

@@ -1,6 +1,7 @@
 /** The API layer's types: Box's schemas from the generated spec types, and each operation's input. */
 import type { components } from "../../generated/box-chunked-uploads";
 import type { TokenOption } from "./auth";
+import type { Pacer, RateLimits } from "./pacer";
 import type { Transport } from "./transport";
 
 export type Schemas = components["schemas"];
@@ -30,6 +31,19 @@ export interface BoxClientOptions {
    * Either ends as BoxNetworkError ETIMEDOUT, which the uploader retries per its policy.
    */
   timeouts?: { requestMs?: number; idleMs?: number };
+  /**
+   * Box's per-user rate limits, which every request of this client is paced to (evenly spaced; a
+   * 429 holds its kind for Retry-After and lowers the pace). Default Box's documented limits:
+   * 240 uploads and 1,000 other calls a minute; `"off"`, or 0 for one kind, paces nothing.
+   */
+  rateLimits?: RateLimits | "off";
+  /** Most bytes a second this client sends, all its transfers and parts together (default: no cap). */
+  bandwidthLimit?: number;
+  /**
+   * Pacing from elsewhere instead of this client's own (e.g. one shared by every host of a fleet
+   * acting as one Box user); replaces `rateLimits` and `bandwidthLimit`.
+   */
+  pacer?: Pacer;
   /**
    * Called once per HTTP exchange that got an answer or failed: method, path, status (0 when no
    * answer came), milliseconds, Box's request id. Never a token or a body: safe to log.

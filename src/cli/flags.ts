@@ -2,8 +2,9 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL, CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../index";
 import type { Io } from "./output";
+import { bandwidthFlag, rateFlag, type PacingFlags } from "./pacing";
 
-export interface SharedFlags {
+export interface SharedFlags extends PacingFlags {
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
@@ -39,6 +40,9 @@ export function sharedFlags(cmd: Command, concurrencyHelp = "parts in flight"): 
     .option("--chunked-threshold <bytes>", `files of at least this size use a chunked session (env BOX_CHUNKED_THRESHOLD; default ${CHUNKED_MIN_SIZE})`, thresholdFlag)
     .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
     .option("--concurrency <n>", `${concurrencyHelp}, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, countFlag(MAX_CONCURRENCY))
+    .option("--max-uploads-per-minute <n>", "pace file uploads to this many a minute, or off (env BOX_MAX_UPLOADS_PER_MINUTE; default 240, Box's limit)", rateFlag)
+    .option("--max-calls-per-minute <n>", "pace other API calls to this many a minute, or off (env BOX_MAX_CALLS_PER_MINUTE; default 1000, Box's limit)", rateFlag)
+    .option("--bwlimit <rate>", "cap the bytes sent a second, all transfers together: 4M, 512k, off (env BOX_BWLIMIT; default off)", bandwidthFlag)
     .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
     .option("--quiet", "print nothing but errors");
 }

@@ -9,9 +9,10 @@ import { BoxApiError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEve
 import { baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor } from "./exitCodes";
 import { printable, report, type Io } from "./output";
+import { pacingOptions, type PacingFlags } from "./pacing";
 import type { Screen } from "./screen";
 
-export interface ClientFlags {
+export interface ClientFlags extends PacingFlags {
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
@@ -44,13 +45,16 @@ function cause(err: unknown): string {
 
 export function retryLine(e: RetryEvent): string {
   const wait = e.waitMs >= 1000 ? `${Math.round(e.waitMs / 1000)} s` : `${e.waitMs} ms`;
+  if (e.rateLimited) return `Box asks to slow down (${cause(e.error)}): waiting ${wait}, then going on at a lower pace`;
   return `retrying in ${wait} (${e.attempt}/${e.maxAttempts}): ${cause(e.error)}`;
 }
 
 export async function withClient(io: Io, flags: ClientFlags, around: Around, work: (session: Session) => Promise<number>): Promise<number> {
   let token: TokenOption;
+  let pacing: ReturnType<typeof pacingOptions>;
   try {
     token = tokenFromEnv(io.env);
+    pacing = pacingOptions(io.env, flags);
   } catch (err) {
     around.stopView();
     report(io, flags, err);
@@ -72,11 +76,21 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
     client = new BoxUploadClient({
       token,
       ...baseUrls(io.env, flags),
+      ...pacing,
       userAgent: `box-upload/${VERSION} node/${process.versions.node}`,
       // One line per HTTP exchange: never a token, a query or a body.
       ...(flags.verbose ? { onRequest: (e: RequestEvent) => say(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}`) } : {}),
     });
-    const onRetry = flags.quiet || flags.json ? undefined : (e: RetryEvent) => say(retryLine(e));
+    // A 429 holds every request of its kind, so sixteen transfers meet it together: say it once a while.
+    let limitedSaid = 0;
+    const onRetry =
+      flags.quiet || flags.json
+        ? undefined
+        : (e: RetryEvent) => {
+            if (e.rateLimited && Date.now() - limitedSaid < 10_000) return;
+            if (e.rateLimited) limitedSaid = Date.now();
+            say(retryLine(e));
+          };
     const code = await work({ client, signal: controller.signal, onRetry });
     around.stopView();
     return code;

@@ -1,7 +1,8 @@
 /**
  * One retry policy for every request: network failures, 5xx, 429 and 408 are tried again with
  * exponential backoff and full jitter, waiting at least what `Retry-After` asks, until the attempt
- * limit or the deadline. Anything else (other 4xx, bad input, integrity failures) fails at once.
+ * limit or the deadline; a 429 is waited out without using up an attempt. Anything else (other
+ * 4xx, bad input, integrity failures) fails at once.
  */
 import { BoxApiError, BoxInputError, BoxNetworkError } from "./errors";
 import { sleep } from "./sleep";
@@ -26,10 +27,12 @@ export interface RetryOptions {
 export interface RetryEvent {
   /** What the last try failed with (one of our errors, cleaned of secrets). */
   error: unknown;
-  /** The try about to be made, 1-based, and the most there will be. */
+  /** The try about to be made, 1-based, and the most there will be (a 429 uses up none). */
   attempt: number;
   maxAttempts: number;
   waitMs: number;
+  /** Box answered 429: it asks the client to slow down (every request of the kind waits). */
+  rateLimited: boolean;
 }
 
 export type RetryPolicy = Required<Omit<RetryOptions, "onRetry">> & Pick<RetryOptions, "onRetry">;
@@ -130,21 +133,28 @@ async function attempts<T>(
   started: number,
 ): Promise<T> {
   let lastError: unknown;
-  for (let attempt = 1; ; attempt++) {
+  // `attempt` counts the tries a failure used up; a 429 uses none (Box asked us to wait, not to give
+  // up), so a file never fails on rate limits while the deadline allows. `refusals` grows the wait
+  // for 429s that name no Retry-After.
+  let attempt = 1;
+  let refusals = 0;
+  for (let tries = 1; ; tries++) {
     options.signal?.throwIfAborted();
     try {
-      return await task({ attempt, lastError, signal });
+      return await task({ attempt: tries, lastError, signal });
     } catch (err) {
       if (options.signal?.aborted) throw err;
       if (deadline.aborted) {
-        throw new BoxNetworkError("ETIMEDOUT", `gave up after the retry deadline of ${policy.deadlineMs} ms (${attempt} tries)`, { cause: err });
+        throw new BoxNetworkError("ETIMEDOUT", `gave up after the retry deadline of ${policy.deadlineMs} ms (${tries} tries)`, { cause: err });
       }
-      if (!isRetryable(err) || attempt >= policy.maxAttempts) throw err;
-      const wait = backoff(policy, attempt, err);
+      const limited = err instanceof BoxApiError && err.status === 429;
+      if (!isRetryable(err) || (!limited && attempt >= policy.maxAttempts)) throw err;
+      const wait = limited ? ((err as BoxApiError).retryAfterMs ?? backoff(policy, ++refusals, undefined)) : backoff(policy, attempt, err);
       if (Date.now() - started + wait > policy.deadlineMs) throw err;
-      options.onRetry?.(err, attempt, wait);
+      if (!limited) attempt++;
+      options.onRetry?.(err, tries, wait);
       try {
-        policy.onRetry?.({ error: err, attempt: attempt + 1, maxAttempts: policy.maxAttempts, waitMs: wait });
+        policy.onRetry?.({ error: err, attempt, maxAttempts: policy.maxAttempts, waitMs: wait, rateLimited: limited });
       } catch {
         /* a listener that throws must not fail the upload */
       }

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseContentRange } from "../wire";
 import { readBody, replayBody } from "./body";
 import { handleCors, type CorsLog, type CorsOptions } from "./cors";
+import { RateLimiter } from "./limits";
 import { errorBody, HttpError } from "./errors";
 import type { TokenStore } from "./oauth";
 import type { Exchange, Fault, Handlers, LoggedRequest, RequestContext, ResolvedOptions, Route } from "./options";
@@ -19,13 +20,17 @@ export class Dispatch {
   cors: CorsOptions | undefined;
   inFlight = 0;
   private readonly perRoute = new Map<Route, number>();
+  /** Box's rate limits, when the server keeps them. */
+  readonly limiter: RateLimiter | undefined;
 
   constructor(
     private readonly opts: ResolvedOptions,
     private readonly handlers: Handlers,
     private readonly tokens: TokenStore,
     private readonly isSession: (id: string) => boolean,
-  ) {}
+  ) {
+    this.limiter = opts.rateLimits ? new RateLimiter(opts.rateLimits) : undefined;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
@@ -62,6 +67,8 @@ export class Dispatch {
       if (this.opts.latencyMs > 0) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
       // The token endpoint is the one operation that needs no bearer token.
       if (route !== "oauthToken") this.checkAuth(req);
+      const wait = this.limiter?.admit(req, route);
+      if (wait !== undefined) return await this.refuse(req, res, ctx, wait);
       if (route === "unknown") throw new HttpError(404, "not_found", `no route for ${req.method} ${url.pathname}`);
       const exchange: Exchange = { req: ctx.body ? replayBody(req, ctx.body) : req, url, at: ctx.at, ...(sessionId ? { sessionId } : {}), ...(fileId ? { fileId } : {}), ...(folderId ? { folderId } : {}) };
       const result = await this.handlers[route](exchange);
@@ -74,6 +81,15 @@ export class Dispatch {
       if (!(err instanceof HttpError) && !req.destroyed) console.error("local box server:", err);
       this.send(req, res, ctx, e.status, errorBody(e.status, e.code, e.message, e.contextInfo), e.headers);
     }
+  }
+
+  /** 429, as Box answers past a rate limit: the body read (and counted) first, then Retry-After in whole seconds. */
+  private async refuse(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, waitMs: number): Promise<void> {
+    let bytes = ctx.body?.byteLength ?? 0;
+    if (!ctx.body) for await (const chunk of req as AsyncIterable<Buffer>) bytes += chunk.byteLength;
+    this.limiter!.stats.refusedBodyBytes += bytes;
+    const body = errorBody(429, "rate_limit_exceeded", "Request rate limit exceeded, please try again later");
+    this.send(req, res, ctx, 429, body, { "retry-after": String(Math.max(1, Math.ceil(waitMs / 1000))) });
   }
 
   private async answerFault(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, fault: Fault): Promise<void> {

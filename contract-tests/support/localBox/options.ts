@@ -1,5 +1,6 @@
 /** The local Box server's options, and what its hooks and log see. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerRateLimits } from "./limits";
 
 export const DEFAULT_TOKEN = "local-dev-token";
 const MiB = 1024 * 1024;
@@ -118,13 +119,15 @@ export interface BoxServerOptions {
    * A string `id` is also the ID the session is stored and served under.
    */
   sessionPatch?: Record<string, unknown>;
+  /** Box's per-user rate limits (see limits.ts); none unless given. */
+  rateLimits?: ServerRateLimits;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
   before?: (ctx: RequestContext) => Fault | undefined | Promise<Fault | undefined>;
   /** Runs after the handler stored its effects; a fault here replaces the answer (effects stay). */
   after?: (ctx: RequestContext, status: number) => Fault | undefined | Promise<Fault | undefined>;
 }
 
-type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond" | "bufferBodies" | "sessionPatch";
+type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond" | "bufferBodies" | "sessionPatch" | "rateLimits";
 export type ResolvedOptions = Required<Omit<BoxServerOptions, Optional>> & BoxServerOptions;
 
 export function resolveOptions(options: BoxServerOptions): ResolvedOptions {

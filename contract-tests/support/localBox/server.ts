@@ -20,6 +20,7 @@ import { Dispatch } from "./dispatch";
 import { fileRoutes } from "./files";
 import { folderRoutes } from "./folders";
 import { filesByPath, listFolder, treeOf, type ListedItem, type TreeNode } from "./listing";
+import type { LimitStats } from "./limits";
 import { TokenStore } from "./oauth";
 import { resolveOptions, type BoxServerOptions, type Handlers, type LoggedRequest, type RequestContext } from "./options";
 import { API_PREFIX, UPLOAD_PREFIX } from "./routes";
@@ -31,6 +32,7 @@ export { errorBody, errorFault } from "./errors";
 export { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, defaultPartSize } from "./options";
 export type { BoxServerOptions, Fault, LoggedRequest, OAuthClient, RequestContext, Route } from "./options";
 export type { ListedItem, TreeNode } from "./listing";
+export type { LimitStats, ServerRateLimits } from "./limits";
 export type { Session, StoredPart } from "./sessions";
 export type { StoredFile, StoredFolder, StoredItem, StoredVersion } from "./state";
 export type { LocalTls } from "./tls";
@@ -68,6 +70,11 @@ export class LocalBoxServer {
     this.received = this.dispatch.received;
     this.log = this.dispatch.log;
     this.corsLog = this.dispatch.corsLog;
+  }
+
+  /** With the `rateLimits` option: requests accepted and refused (429) by kind, and the bytes sent into refusals. */
+  get limitStats(): LimitStats | undefined {
+    return this.dispatch.limiter?.stats;
   }
 
   /** Set to answer browsers on other origins (preflights, allowed origins); see cors.ts. */
