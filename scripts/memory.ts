@@ -1,5 +1,5 @@
 /**
- * Peak memory of the uploader on large files (issue: bounded memory). For each size, writes a
+ * Peak memory of the uploader on large files. For each size, writes a
  * random file, starts the local server in its own process, uploads the file as a new version from
  * a separate client process, and prints the client's peak RSS against the bound
  * (concurrency + 1) x part_size + 100 MB.

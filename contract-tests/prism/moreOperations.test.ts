@@ -1,8 +1,8 @@
 /**
  * The operations around the chunked upload (direct upload of a file or a version, the preflight
- * check, file information, the token endpoint), answered by Prism mocking the fragment. The
- * client library has no methods for them yet, so these are plain typed openapi-fetch calls on the
- * generated `paths`: every documented status code (picked with `Prefer: code=N`) must come back
+ * check, file information, the token endpoint), answered by Prism mocking the fragment. These are
+ * plain typed openapi-fetch calls on the generated `paths`, so the fragment itself is what is
+ * tested, apart from the client's methods: every documented status code (picked with `Prefer: code=N`) must come back
  * with a body of the documented shape, and requests that break the fragment must be refused.
  */
 import createClient from "openapi-fetch";

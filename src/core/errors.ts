@@ -138,7 +138,7 @@ const UNCERTAINTY: Record<CommitUncertainty, string> = {
 
 /**
  * The commit may have gone through, so we neither upload again, nor abort, nor open a second
- * session. Check the file's current version against `sha1`. Built only by upload/commit.ts.
+ * session. Check the file's current version against `sha1`. Built only by upload/commitGuard.ts.
  */
 export class CommitUncertainError extends BoxUploadError {
   override readonly name = "CommitUncertainError";
