@@ -188,7 +188,11 @@ export interface paths {
         get: operations["get_files_id"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a file
+         * @description Moves the file to the trash (or removes it for good where the enterprise keeps no trash). Served by the API host.
+         */
+        delete: operations["delete_files_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -229,6 +233,26 @@ export interface paths {
          */
         post: operations["post_folders"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a folder
+         * @description Moves the folder to the trash. A folder that is not empty is refused (400 folder_not_empty) unless recursive is true, which takes its contents along. Served by the API host.
+         */
+        delete: operations["delete_folders_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1742,6 +1766,21 @@ export interface operations {
                 "application/json": {
                     /** @description Every uploaded part, as returned when it was uploaded. */
                     parts: components["schemas"]["UploadPart"][];
+                    /** @description Fields to set on the committed file, as a direct upload's attributes set them. */
+                    attributes?: {
+                        /**
+                         * Format: date-time
+                         * @description When the content was created on the uploader's machine (RFC 3339); new files only.
+                         * @example 2012-12-12T10:53:43-08:00
+                         */
+                        content_created_at?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the content was last modified on the uploader's machine (RFC 3339).
+                         * @example 2012-12-12T10:53:43-08:00
+                         */
+                        content_modified_at?: string;
+                    };
                 };
             };
         };
@@ -2340,6 +2379,117 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    delete_files_id: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Last etag you saw for the item; the call fails with 412 if it has changed since, so nothing changed meanwhile is removed.
+                 * @example 1
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description ID of the file (the number at the end of the file's web app URL, e.g. 123 in https://*.app.box.com/files/123).
+                 * @example 12345
+                 */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file is in the trash; the body is empty. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The access token is missing, expired or not recognised. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "message": "Unauthorized",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "2a4c6e8a0b1d3f57"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file does not exist, is already deleted, or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "3b5d7f9a1c2e4a68"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file_id is not in a form Box recognises. */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 405,
+                     *       "code": "method_not_allowed",
+                     *       "message": "Method Not Allowed",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "4c6e8a0b2d3f5b79"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file's etag is no longer the one given in if-match: it changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "message": "The resource has been modified. Please retrieve the resource again and retry",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "5d7f9a1c3e4a6c80"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     get_folders_id_items: {
         parameters: {
             query?: {
@@ -2628,6 +2778,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FolderConflictError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    delete_folders_id: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Also delete what the folder holds.
+                 * @example true
+                 */
+                recursive?: boolean;
+            };
+            header?: {
+                /**
+                 * @description Last etag you saw for the item; the call fails with 412 if it has changed since, so nothing changed meanwhile is removed.
+                 * @example 1
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description ID of the folder (the number at the end of the folder's web app URL, e.g. 123 in https://*.app.box.com/folder/123); the root folder (All Files) is always "0".
+                 * @example 0
+                 */
+                folder_id: components["parameters"]["FolderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder is in the trash; the body is empty. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad request, e.g. code folder_not_empty for a folder that holds items without recursive=true. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 400,
+                     *       "code": "folder_not_empty",
+                     *       "message": "Cannot delete - folder not empty",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "6e8a0c2d4f5b7d91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The caller may not delete this folder (access_denied_insufficient_permissions). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 403,
+                     *       "code": "access_denied_insufficient_permissions",
+                     *       "message": "Access denied - insufficient permission",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "7f9a1c3e5a6c8e02"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder does not exist or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "8a0b2d4f6b7d9f13"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder is locked by another move, copy, delete or restore in progress (operation_blocked_temporary); try again later. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 409,
+                     *       "code": "operation_blocked_temporary",
+                     *       "message": "The operation is blocked by another ongoing operation.",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "9b1c3e5a7c8e0a24"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder's etag is no longer the one given in if-match: it changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "message": "The resource has been modified. Please retrieve the resource again and retry",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "0c2d4f6b8d9f1b35"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The deletion took longer than 600 seconds; it goes on after this answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "message": "Unavailable",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "1d3e5a7c9e0a2c46"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
                 };
             };
             default: components["responses"]["UnexpectedError"];

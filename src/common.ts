@@ -13,6 +13,7 @@ export type {
   CallOptions,
   CommitInput,
   CommitResult,
+  ContentTimes,
   Schemas,
   SessionInput,
   UploadPart,
@@ -36,6 +37,7 @@ export {
 export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
 export type { RetryEvent, RetryOptions } from "./core/retry";
+export { BOX_CALLS_PER_MINUTE, BOX_UPLOADS_PER_MINUTE, type Pacer, type RateLimits, type RequestKind } from "./api/pacer";
 export { contentRange, planParts, type PartRange } from "./core/partPlan";
 export { VERSION } from "./core/version";
 /** The request and response types of every path, as generated from the OpenAPI fragment (`client.api` is typed by them). */

@@ -4,7 +4,8 @@
  * /2.0, /oauth2/token) and body (JSON, raw parts, multipart uploads, token forms); Prism's own
  * proxy re-encodes binary bodies and corrupts parts. On the side, each exchange is checked
  * against the fragment with Prism's validator (@stoplight/prism-http), request and response, and
- * against the host the fragment puts the operation on. Tests assert that `violations` stays empty.
+ * against the host the fragment puts the operation on, and an As-User header against Box's rules
+ * for it. Tests assert that `violations` stays empty.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -117,6 +118,13 @@ export class ValidatingProxy {
       return;
     }
     const operation = matched.right;
+    // As-User, which Box documents outside its OpenAPI description (see the fragment's
+    // x-deviations): a user's ID, digits only, and never sent to the token endpoint.
+    const asUser = reqHeaders["as-user"];
+    if (asUser !== undefined) {
+      if (url.pathname === "/oauth2/token") this.violations.push({ exchange, side: "request", message: "As-User sent to the token endpoint" });
+      else if (typeof asUser !== "string" || !/^\d+$/.test(asUser)) this.violations.push({ exchange, side: "request", message: `As-User ${JSON.stringify(asUser)} is not a user ID` });
+    }
     // Prism routes on the path alone; the prefix tells which host the request went to.
     const servers = (operation.servers ?? []).map((s) => new URL(s.url).pathname.replace(/\/$/, ""));
     if (servers.length > 0 && !servers.includes(prefix)) {

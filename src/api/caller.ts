@@ -11,6 +11,7 @@ import type { paths } from "../../generated/box-chunked-uploads";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { linkedSignal } from "../core/linkedSignal";
 import { untilAborted } from "../core/sleep";
+import { checkItemId } from "../core/validate";
 import { classify, toApiError } from "./apiError";
 import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
@@ -41,6 +42,8 @@ export class ApiCaller {
   /** Whether the transport takes a StreamedBody as it is (the Node one); else bodies become web streams. */
   private readonly streamsNatively: boolean;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  /** The user every request acts as (`As-User`), if any. */
+  private readonly asUser: string | undefined;
   private readonly closeTransport: () => Promise<void>;
 
   constructor(
@@ -54,6 +57,7 @@ export class ApiCaller {
     this.requestTimeoutMs = requestTimeoutMs;
     if (options.onRequest !== undefined && typeof options.onRequest !== "function") throw new BoxInputError("onRequest", "must be a function");
     this.onRequest = options.onRequest;
+    this.asUser = options.asUser === undefined ? undefined : checkItemId("asUser", options.asUser);
     if (options.pacer !== undefined && (options.rateLimits !== undefined || options.bandwidthLimit !== undefined)) {
       throw new BoxInputError("pacer", "replaces rateLimits and bandwidthLimit: give one or the others");
     }
@@ -136,6 +140,8 @@ export class ApiCaller {
         }
         const token = await untilAborted(this.tokens.get(), request.signal ?? undefined);
         request.headers.set("authorization", `Bearer ${token}`);
+        // The token endpoint's client has no middleware: As-User never goes there.
+        if (this.asUser !== undefined) request.headers.set("as-user", this.asUser);
         return request;
       },
     };

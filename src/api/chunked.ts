@@ -5,7 +5,7 @@ import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { parseRetryAfter } from "../core/retryAfter";
 import { checkByteCount, checkHeaderValue, checkIntInRange, checkItemId, checkSessionId, checkSha1Hex } from "../core/validate";
 import type { ApiCaller } from "./caller";
-import { sessionBody } from "./inputs";
+import { sessionBody, timeAttributes } from "./inputs";
 import { counted, sliced } from "./transport";
 import type { BoxFile, CallOptions, CommitInput, CommitResult, DirectCallOptions, Schemas, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
 
@@ -125,12 +125,13 @@ export function chunkedSessions(caller: ApiCaller) {
     if (ifMatch !== undefined) header["if-match"] = ifMatch;
     if (ifNoneMatch !== undefined) header["if-none-match"] = ifNoneMatch;
     const parts = [...input.parts].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    const attributes = timeAttributes(input.times);
     let status = 0;
     let retryAfter: string | null = null;
     const text = await caller.send("POST /files/upload_sessions/{id}/commit", options, async (init) => {
       const result = await api.POST("/files/upload_sessions/{upload_session_id}/commit", {
         params: { path: { upload_session_id: sessionId }, header },
-        body: { parts },
+        body: { parts, ...(attributes ? { attributes } : {}) },
         parseAs: "text",
         ...init,
       });

@@ -9,7 +9,8 @@ import { checkByteCount, checkFileName, checkHeaderValue, checkItemId, checkSha1
 import type { ApiCaller } from "./caller";
 import { multipartUpload, type ByteSource, type MultipartBody } from "./multipart";
 import { counted } from "./transport";
-import type { BoxFile, CallOptions, DirectCallOptions, Schemas } from "./types";
+import { timeAttributes } from "./inputs";
+import type { BoxFile, CallOptions, ContentTimes, DirectCallOptions, Schemas } from "./types";
 
 function firstFile(files: Schemas["Files"] | undefined, what: string): BoxFile {
   const file = Array.isArray(files?.entries) ? files.entries[0] : undefined;
@@ -26,12 +27,18 @@ export function directUploads(caller: ApiCaller) {
   const { api } = caller;
 
   /** `POST /files/content`: a new file in one request. The attributes part goes before the file. */
-  async function uploadFile(folderId: string, fileName: string, source: ByteSource, sha1: string, options: DirectCallOptions = {}): Promise<BoxFile> {
+  async function uploadFile(
+    folderId: string,
+    fileName: string,
+    source: ByteSource,
+    sha1: string,
+    options: DirectCallOptions & { times?: ContentTimes } = {},
+  ): Promise<BoxFile> {
     checkItemId("folderId", folderId);
     checkFileName("fileName", fileName);
     checkSha1Hex("sha1", sha1);
     checkByteCount("source.size", source?.size, 0);
-    const body = multipartUpload({ name: fileName, parent: { id: folderId } }, fileName, source);
+    const body = multipartUpload({ name: fileName, parent: { id: folderId }, ...timeAttributes(options.times) }, fileName, source);
     const files = await caller.send("POST /files/content", options, (init) =>
       api.POST("/files/content", {
         params: { header: { "content-md5": sha1 } },
@@ -50,7 +57,7 @@ export function directUploads(caller: ApiCaller) {
     fileId: string,
     source: ByteSource,
     sha1: string,
-    input: { fileName?: string; ifMatch?: string } = {},
+    input: { fileName?: string; ifMatch?: string; times?: ContentTimes } = {},
     options: DirectCallOptions = {},
   ): Promise<BoxFile> {
     checkItemId("fileId", fileId);
@@ -58,7 +65,9 @@ export function directUploads(caller: ApiCaller) {
     checkByteCount("source.size", source?.size, 0);
     const name = input.fileName === undefined ? undefined : checkFileName("fileName", input.fileName);
     const ifMatch = checkHeaderValue("ifMatch", input.ifMatch);
-    const body = multipartUpload(name ? { name } : {}, name ?? "file", source);
+    // A version keeps the file's creation time: only its modification time goes.
+    const { content_modified_at } = timeAttributes(input.times) ?? {};
+    const body = multipartUpload({ ...(name ? { name } : {}), ...(content_modified_at ? { content_modified_at } : {}) }, name ?? "file", source);
     const files = await caller.send("POST /files/{file_id}/content", options, (init) =>
       api.POST("/files/{file_id}/content", {
         params: { path: { file_id: fileId }, header: { "content-md5": sha1, ...(ifMatch ? { "if-match": ifMatch } : {}) } },

@@ -1,6 +1,6 @@
-/** Box's file operations on the API host: reading a file's fields. */
+/** Box's file operations on the API host: reading a file's fields, and moving a file to the trash. */
 import { BoxProtocolError } from "../core/errors";
-import { checkItemId } from "../core/validate";
+import { checkHeaderValue, checkItemId } from "../core/validate";
 import type { ApiCaller } from "./caller";
 import { checkFields } from "./inputs";
 import type { BoxFile, CallOptions } from "./types";
@@ -20,7 +20,19 @@ export function fileOperations(caller: ApiCaller) {
     return file as BoxFile;
   }
 
-  return { getFile };
+  /**
+   * `DELETE /files/{file_id}`: moves the file to the trash. With `ifMatch` (the etag last seen),
+   * Box refuses with 412 when the file changed since, so nothing changed meanwhile is removed.
+   */
+  async function deleteFile(fileId: string, input: { ifMatch?: string } = {}, options: CallOptions = {}): Promise<void> {
+    checkItemId("fileId", fileId);
+    const ifMatch = checkHeaderValue("ifMatch", input?.ifMatch);
+    await caller.send("DELETE /files/{file_id}", caller.onApiHost(options), (init) =>
+      caller.api.DELETE("/files/{file_id}", { params: { path: { file_id: fileId }, ...(ifMatch ? { header: { "if-match": ifMatch } } : {}) }, ...init }),
+    );
+  }
+
+  return { getFile, deleteFile };
 }
 
 export type FileOperations = ReturnType<typeof fileOperations>;

@@ -4,7 +4,7 @@
  * Both on the API host.
  */
 import { BoxInputError, BoxProtocolError } from "../core/errors";
-import { checkFileName, checkIntInRange, checkItemId } from "../core/validate";
+import { checkFileName, checkHeaderValue, checkIntInRange, checkItemId } from "../core/validate";
 import type { ApiCaller } from "./caller";
 import { checkFields } from "./inputs";
 import type { CallOptions, Schemas } from "./types";
@@ -67,7 +67,25 @@ export function folderOperations(caller: ApiCaller) {
     return folder;
   }
 
-  return { listFolderItems, folderItems, createFolder };
+  /**
+   * `DELETE /folders/{folder_id}`: moves the folder to the trash; `recursive` takes what it holds
+   * along (else a folder that is not empty is refused, 400 folder_not_empty). With `ifMatch`, a
+   * folder that changed since it was listed is refused (412). The root folder is never deleted.
+   */
+  async function deleteFolder(folderId: string, input: { recursive?: boolean; ifMatch?: string } = {}, options: CallOptions = {}): Promise<void> {
+    checkItemId("folderId", folderId);
+    if (folderId === "0") throw new BoxInputError("folderId", "is the root folder, which is never deleted");
+    if (input?.recursive !== undefined && typeof input.recursive !== "boolean") throw new BoxInputError("recursive", "must be a boolean");
+    const ifMatch = checkHeaderValue("ifMatch", input.ifMatch);
+    await caller.send("DELETE /folders/{folder_id}", caller.onApiHost(options), (init) =>
+      caller.api.DELETE("/folders/{folder_id}", {
+        params: { path: { folder_id: folderId }, ...(input.recursive ? { query: { recursive: true } } : {}), ...(ifMatch ? { header: { "if-match": ifMatch } } : {}) },
+        ...init,
+      }),
+    );
+  }
+
+  return { listFolderItems, folderItems, createFolder, deleteFolder };
 }
 
 export type FolderOperations = ReturnType<typeof folderOperations>;

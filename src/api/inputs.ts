@@ -1,7 +1,7 @@
 /** Client options and operation inputs that are plain values, checked before anything is sent. */
 import { BoxInputError } from "../core/errors";
 import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
-import type { ApiPlatform, BoxClientOptions, SessionInput } from "./types";
+import type { ApiPlatform, BoxClientOptions, ContentTimes, SessionInput } from "./types";
 
 /** Default per-request deadline: a part of 128 MiB still fits at ~0.25 MB/s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 600_000;
@@ -35,4 +35,20 @@ export function checkFields(fields: unknown): string[] {
     throw new BoxInputError("fields", "must be an array of field names");
   }
   return fields as string[];
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Content times as Box's attributes (`content_modified_at`, `content_created_at`), checked; undefined when none. */
+export function timeAttributes(times: ContentTimes | undefined): { content_modified_at?: string; content_created_at?: string } | undefined {
+  if (times === undefined) return undefined;
+  if (times === null || typeof times !== "object") throw new BoxInputError("times", "must be an object");
+  const out: { content_modified_at?: string; content_created_at?: string } = {};
+  for (const [key, field] of [["contentModifiedAt", "content_modified_at"], ["contentCreatedAt", "content_created_at"]] as const) {
+    const value = times[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || !RFC3339.test(value)) throw new BoxInputError(`times.${key}`, "must be an RFC 3339 date-time, e.g. 2026-01-31T09:30:00Z");
+    out[field] = value;
+  }
+  return Object.keys(out).length ? out : undefined;
 }

@@ -17,6 +17,11 @@ export interface BoxClientOptions {
   baseUrl?: string;
   /** Defaults to Box's API host (`https://api.box.com/2.0`); the token endpoint is at its origin. */
   apiBaseUrl?: string;
+  /**
+   * Act as this Box user (digits: a managed user's ID), as a service account or an admin may: sent
+   * as `As-User` on every API and upload request, never to the token endpoint.
+   */
+  asUser?: string;
   /** Extra origins allowed to receive the token (e.g. a regional upload host). */
   trustedOrigins?: string[];
   userAgent?: string;
@@ -96,8 +101,18 @@ export interface UploadPartInput {
   sha1: string;
 }
 
+/** Times Box keeps with a file's content, as RFC 3339 text (`2026-01-31T09:30:00Z`). */
+export interface ContentTimes {
+  /** When the content was last modified where it came from. */
+  contentModifiedAt?: string;
+  /** When the content was created where it came from (new files only). */
+  contentCreatedAt?: string;
+}
+
 export interface CommitInput {
   parts: UploadPart[];
+  /** Set on the committed file (sent as the commit's `attributes`). */
+  times?: ContentTimes;
   /** SHA-1 of the whole file, lowercase hex. */
   sha1: string;
   ifMatch?: string;

@@ -20,6 +20,18 @@ export function thresholdFlag(value: string): number {
   return n;
 }
 
+/** A whole number from 0. */
+export function wholeFlag(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("must be a whole number (0 or more)");
+  return n;
+}
+
+export function userIdFlag(value: string): string {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a Box user ID (digits only)");
+  return value;
+}
+
 export function countFlag(max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
@@ -40,6 +52,7 @@ export function sharedFlags(cmd: Command, concurrencyHelp = "parts in flight"): 
     .option("--chunked-threshold <bytes>", `files of at least this size use a chunked session (env BOX_CHUNKED_THRESHOLD; default ${CHUNKED_MIN_SIZE})`, thresholdFlag)
     .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
     .option("--concurrency <n>", `${concurrencyHelp}, 1-${MAX_CONCURRENCY} (default ${DEFAULT_CONCURRENCY})`, countFlag(MAX_CONCURRENCY))
+    .option("--as-user <user_id>", "act as this Box user (a managed user's ID), as a service account or admin may (env BOX_AS_USER)", userIdFlag)
     .option("--max-uploads-per-minute <n>", "pace file uploads to this many a minute, or off (env BOX_MAX_UPLOADS_PER_MINUTE; default 240, Box's limit)", rateFlag)
     .option("--max-calls-per-minute <n>", "pace other API calls to this many a minute, or off (env BOX_MAX_CALLS_PER_MINUTE; default 1000, Box's limit)", rateFlag)
     .option("--bwlimit <rate>", "cap the bytes sent a second, all transfers together: 4M, 512k, off (env BOX_BWLIMIT; default off)", bandwidthFlag)

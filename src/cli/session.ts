@@ -5,7 +5,7 @@
  * else is printed: the error, then the command's hint (where the state is, how to continue) on
  * lines of their own. Errors map to an exit code; the client is closed.
  */
-import { BoxApiError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
+import { BoxApiError, BoxInputError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
 import { baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor } from "./exitCodes";
 import { printable, report, type Io } from "./output";
@@ -13,6 +13,7 @@ import { pacingOptions, type PacingFlags } from "./pacing";
 import type { Screen } from "./screen";
 
 export interface ClientFlags extends PacingFlags {
+  asUser?: string;
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
@@ -52,9 +53,12 @@ export function retryLine(e: RetryEvent): string {
 export async function withClient(io: Io, flags: ClientFlags, around: Around, work: (session: Session) => Promise<number>): Promise<number> {
   let token: TokenOption;
   let pacing: ReturnType<typeof pacingOptions>;
+  let asUser: string | undefined;
   try {
     token = tokenFromEnv(io.env);
     pacing = pacingOptions(io.env, flags);
+    asUser = flags.asUser ?? (io.env.BOX_AS_USER || undefined);
+    if (asUser !== undefined && !/^\d+$/.test(asUser)) throw new BoxInputError("BOX_AS_USER", "must be a Box user ID (digits only)");
   } catch (err) {
     around.stopView();
     report(io, flags, err);
@@ -77,6 +81,7 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
       token,
       ...baseUrls(io.env, flags),
       ...pacing,
+      ...(asUser ? { asUser } : {}),
       userAgent: `box-upload/${VERSION} node/${process.versions.node}`,
       // One line per HTTP exchange: never a token, a query or a body.
       ...(flags.verbose ? { onRequest: (e: RequestEvent) => say(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}`) } : {}),

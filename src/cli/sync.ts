@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
-import { chunkedThreshold, countFlag, sharedFlags, type SharedFlags } from "./flags";
+import { chunkedThreshold, countFlag, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
 import { commandLine, withClient } from "./session";
@@ -17,6 +17,8 @@ import { createTreeView } from "./treeView";
 
 interface SyncFlags extends SharedFlags {
   dryRun?: boolean;
+  delete?: boolean;
+  maxDelete?: number;
   exclude?: string[];
   include?: string[];
   onConflict: OnConflict;
@@ -42,6 +44,7 @@ export function summaryJson(s: SyncSummary): Record<string, unknown> {
     skipped: s.skipped,
     failed: s.failed,
     folders_created: s.foldersCreated,
+    deleted: s.deleted,
     bytes: s.bytes,
     seconds: s.seconds,
     failures: s.failures,
@@ -49,11 +52,11 @@ export function summaryJson(s: SyncSummary): Record<string, unknown> {
   };
 }
 
-function summaryLine(s: SyncSummary, dryRun: boolean): string {
+function summaryLine(s: SyncSummary, dryRun: boolean, mirror: boolean): string {
   const verb = dryRun ? "would sync" : "synced";
   return (
     `${verb}: ${s.uploaded} uploaded, ${s.versioned} versioned, ${s.skipped} skipped, ${s.failed} failed, ` +
-    `${s.foldersCreated} folders created; ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s`
+    `${s.foldersCreated} folders created${mirror ? `, ${s.deleted} trashed` : ""}; ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s`
   );
 }
 
@@ -61,7 +64,9 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
   sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "part uploads in flight across the tree")
     .argument("<local_dir>", "local folder to sync")
     .argument("<folder_id>", "Box folder to sync into (0 is the root)")
-    .option("--dry-run", "compare and print the plan; create and send nothing")
+    .option("--dry-run", "compare and print the plan; create, send and delete nothing")
+    .option("--delete", "mirror: move Box items with no local counterpart to Box's trash (never excluded names, never where a listing failed)")
+    .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8", wholeFlag)
     .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect)
     .option("--include <glob>", "sync only matching files (repeatable)", collect)
     .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
@@ -89,6 +94,8 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
           exclude: flags.exclude ?? [],
           include: flags.include ?? [],
           dryRun: !!flags.dryRun,
+          ...(flags.delete ? { deleteExtraneous: true } : {}),
+          ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
           ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
           ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
@@ -101,7 +108,7 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         // so a redraw can never overwrite it.
         const summary = await client.syncFolder(localDir, folderId, options).finally(() => view.stop());
         if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summaryJson(summary)))}\n`);
-        else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun)))}\n`);
+        else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun, !!flags.delete)))}\n`);
         return summary.failed ? EXIT.partial : EXIT.ok;
       });
       setCode(code);

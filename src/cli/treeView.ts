@@ -49,6 +49,10 @@ export function eventLine(e: SyncEvent, dryRun = false): string {
   if (e.type === "failed") return `failed   ${path}: ${printable(e.message)}`;
   if (e.type === "notice") return `left out ${path}: ${printable(e.message)}`;
   if (e.type === "folder") return dryRun ? `would create folder ${path}/` : `folder   ${path}/`;
+  if (e.type === "deleted") {
+    const what = e.items !== undefined && e.items > 1 ? ` (${e.items} items)` : "";
+    return dryRun ? `would trash ${path}${what}` : `trashed  ${path}${what}`;
+  }
   const word = dryRun
     ? e.action === "upload" ? "would upload" : e.action === "version" ? "would version" : "would skip"
     : e.action === "upload" ? "uploaded" : e.action === "version" ? "versioned" : "skipped ";
@@ -74,8 +78,8 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", screen:
   let latest: SyncProgress | undefined;
   return {
     event: (e) => {
-      // Failures and notices stay on screen above the live lines; settled files just count.
-      if (e.type === "failed" || e.type === "notice") screen.say(eventLine(e, dryRun));
+      // Failures, notices and deletions stay on screen above the live lines; settled files just count.
+      if (e.type === "failed" || e.type === "notice" || e.type === "deleted") screen.say(eventLine(e, dryRun));
     },
     progress: (p) => {
       latest = p;

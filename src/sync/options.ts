@@ -15,20 +15,24 @@ export const MAX_TRANSFERS = 64;
 
 export type OnConflict = "version" | "skip" | "fail";
 
-export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "fail";
+export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "delete" | "fail";
 
 export interface SyncEvent {
   /**
    * `folder` a Box folder was created (or would be, in a dry run); `file` a file was settled with
-   * `action`; `failed` a file or folder could not be put into Box (`error` says why; the rest of
-   * the tree goes on); `notice` something was left out on purpose (a symlink, a special file).
+   * `action`; `deleted` a Box item with no local counterpart went to the trash (or would, in a dry
+   * run); `failed` a file or folder
+   * could not be put into Box (`error` says why; the rest of the tree goes on); `notice` something
+   * was left out on purpose (a symlink, a special file).
    */
-  type: "folder" | "file" | "failed" | "notice";
+  type: "folder" | "file" | "deleted" | "failed" | "notice";
   /** Relative to the local root, `/`-separated. */
   path: string;
   action?: SyncAction;
   /** File size in bytes (file events). */
   size?: number;
+  /** Deletions: the items that went, a folder's contents included. */
+  items?: number;
   /** Why a file was skipped, failed or left out. */
   message?: string;
 }
@@ -51,12 +55,14 @@ export interface SyncSummary {
   skipped: number;
   failed: number;
   foldersCreated: number;
+  /** Items sent to Box's trash by `deleteExtraneous` (a folder counts with what it held). */
+  deleted: number;
   /** File bytes sent (content of new files and versions; resumed parts not counted). */
   bytes: number;
   seconds: number;
   failures: { path: string; error: string }[];
   /** Dry run only: what a real run would do, in the order files settle. */
-  plan?: { path: string; action: SyncAction; size?: number; message?: string }[];
+  plan?: { path: string; action: SyncAction; size?: number; items?: number; message?: string }[];
 }
 
 export interface SyncOptions {
@@ -66,8 +72,15 @@ export interface SyncOptions {
   include?: string[];
   /** Globs of files and folders to leave out; an excluded folder is not walked. */
   exclude?: string[];
-  /** Walk and compare only: nothing is created or uploaded; the summary's `plan` says what would be. */
+  /** Walk and compare only: nothing is created, uploaded or deleted; the summary's `plan` says what would be. */
   dryRun?: boolean;
+  /**
+   * Mirror: Box items in the synced folders with no local counterpart go to Box's trash (never
+   * what the globs leave out, never where a listing failed, only after every file settled).
+   */
+  deleteExtraneous?: boolean;
+  /** With `deleteExtraneous`: when more than this many items would go, nothing is deleted and the run fails. */
+  maxDelete?: number;
   /** Files in flight, 1..64. Default {@link DEFAULT_TRANSFERS}. */
   transfers?: number;
   /** Part uploads in flight across the whole tree, each holding one part buffer, 1..64. Default 8. */
@@ -93,6 +106,8 @@ export interface SyncSettings {
   include: string[];
   exclude: string[];
   dryRun: boolean;
+  deleteExtraneous: boolean;
+  maxDelete: number | undefined;
   transfers: number;
   /** Threshold, retry policy, commit wait and the one budget of part buffers, for every file. */
   run: RunSettings;
@@ -120,6 +135,8 @@ export function syncSettings(raw: unknown): SyncSettings {
   const onConflict = o.onConflict ?? "version";
   if (!["version", "skip", "fail"].includes(onConflict)) throw new BoxInputError("options.onConflict", 'must be "version", "skip" or "fail"');
   if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
+  if (o.deleteExtraneous !== undefined && typeof o.deleteExtraneous !== "boolean") throw new BoxInputError("options.deleteExtraneous", "must be a boolean");
+  if (o.maxDelete !== undefined && !o.deleteExtraneous) throw new BoxInputError("options.maxDelete", "applies with deleteExtraneous only");
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
   if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
   return {
@@ -127,6 +144,8 @@ export function syncSettings(raw: unknown): SyncSettings {
     include: globs("options.include", o.include),
     exclude: globs("options.exclude", o.exclude),
     dryRun: o.dryRun ?? false,
+    deleteExtraneous: o.deleteExtraneous ?? false,
+    maxDelete: o.maxDelete === undefined ? undefined : checkIntInRange("options.maxDelete", o.maxDelete, 0, Number.MAX_SAFE_INTEGER),
     transfers: o.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", o.transfers, 1, MAX_TRANSFERS),
     run: runSettings(o),
     signal: o.signal,

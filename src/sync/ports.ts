@@ -5,7 +5,7 @@
 import type { BoxOperations } from "../api/boxApi";
 import type { UploadApi, UploadPlatform } from "../upload/ports";
 
-export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder">;
+export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder" | "deleteFile" | "deleteFolder">;
 
 export interface LocalEntry {
   name: string;

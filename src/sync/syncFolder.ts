@@ -7,6 +7,8 @@
  */
 import { UploadAbortedError } from "../core/errors";
 import { linkedSignal } from "../core/linkedSignal";
+import { globs } from "./globs";
+import { Mirror } from "./mirror";
 import { syncSettings, type SyncSummary } from "./options";
 import type { SyncDeps } from "./ports";
 import { Tally } from "./tally";
@@ -24,7 +26,8 @@ export async function syncFolder(deps: SyncDeps, localDir: string, folderId: str
   const signal = linked.signal;
   const stateDir = s.dryRun ? undefined : s.stateDir;
   const states = stateDir ? async (name: string) => deps.platform.stateStore(await deps.local.statePath(stateDir, name)) : undefined;
-  const jobs = walk({ api: deps.api, tree, rootId: folderId, s, tally, signal, call: { signal }, describe: deps.describe });
+  const mirror = s.deleteExtraneous ? new Mirror(deps.api, s, globs(s.include, s.exclude), tally, deps.describe) : undefined;
+  const jobs = walk({ api: deps.api, tree, rootId: folderId, s, tally, signal, call: { signal }, describe: deps.describe, mirror });
   // Each file gets a signal of its own, all aborted by one listener here: the uploads' own waits
   // then listen on their file's signal, not dozens at once on one shared signal (Node warns past 10).
   const files = new Set<AbortController>();
@@ -54,6 +57,8 @@ export async function syncFolder(deps: SyncDeps, localDir: string, folderId: str
   };
   await Promise.all(Array.from({ length: s.transfers }, worker));
   await jobs.return(undefined).catch(() => undefined);
+  // Deletions last, once every file settled, and only after a walk that ran to its end.
+  if (mirror && !fatal && !signal.aborted) await mirror.finish(signal).catch((error: unknown) => void (fatal ??= { error }));
   linked.dispose();
   if (s.signal?.aborted) throw new UploadAbortedError(undefined, { cause: s.signal.reason });
   if (fatal) throw fatal.error;

@@ -16,7 +16,7 @@ export class Tally {
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly s: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, bytes: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -70,6 +70,14 @@ export class Tally {
     this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
     this.settle(path, sentBytes);
     this.emit({ type: "file", path, action, size, ...(message ? { message } : {}) });
+  }
+
+  /** A Box item went to the trash (in a dry run: would go); `items` counts what it held too. */
+  deleted(path: string, type: "file" | "folder" | "web_link", items: number): void {
+    this.summary.deleted += items;
+    const shown = type === "folder" ? `${path}/` : path;
+    this.summary.plan?.push({ path: shown, action: "delete", items });
+    this.emit({ type: "deleted", path: shown, action: "delete", items });
   }
 
   failed(path: string, error: string, size?: number): void {

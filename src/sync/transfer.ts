@@ -10,6 +10,7 @@ import { sha1Hex } from "../core/digest";
 import { BoxProtocolError } from "../core/errors";
 import { sha1Of, SLICE } from "../upload/direct";
 import type { ResumeSlot } from "../upload/job";
+import { contentTimes } from "../upload/options";
 import { examineResume, identify, type StateStore, type UploadTarget } from "../upload/resume";
 import { uploadJob } from "../upload/run";
 import type { PartReader } from "../upload/sources";
@@ -142,6 +143,8 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
       preflight: target.kind !== "new",
       resume,
       sha1: file.sha1,
+      // The local file's times, as a single upload of it sends them.
+      times: contentTimes({}, reader.fileTimes, target),
     });
   } finally {
     await resume?.store.release();

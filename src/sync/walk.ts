@@ -4,10 +4,11 @@
  * SHA-1s), the sub-folders of the folders on the way down, and the jobs in flight; never the tree.
  * Box folders are made as the walk reaches them, so a file's folder exists before its job does.
  */
-import picomatch from "picomatch";
 import type { CallOptions } from "../api/boxApi";
 import { withRetry } from "../core/retry";
 import { checkFileName } from "../core/validate";
+import { globs } from "./globs";
+import type { Mirror } from "./mirror";
 import type { SyncSettings } from "./options";
 import type { LocalTree, SyncApi } from "./ports";
 import { ensureFolder, folderIndex, nameKey, type RemoteItem } from "./remote";
@@ -40,14 +41,13 @@ export interface WalkContext {
   signal: AbortSignal;
   call: CallOptions;
   describe: (err: unknown) => string;
+  /** With `deleteExtraneous`: told each folder listed whole on both sides. */
+  mirror: Mirror | undefined;
 }
-
-const matcher = (patterns: string[]) => (patterns.length ? picomatch(patterns, { dot: true, basename: true }) : undefined);
 
 export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
   const { api, tree, s, tally } = ctx;
-  const include = matcher(s.include);
-  const exclude = matcher(s.exclude);
+  const rules = globs(s.include, s.exclude);
   const retried = <T>(task: (call: CallOptions) => Promise<T>) => withRetry(s.run.retry, (r) => task({ ...ctx.call, signal: r.signal }), { signal: ctx.signal });
   const stack: PendingFolder[] = [{ path: "", folderId: ctx.rootId }];
 
@@ -63,16 +63,18 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
       continue;
     }
     const taken = new Set<string>();
+    // Every local name, whatever became of its entry: a mirror never deletes a Box item that has one.
+    const present = new Set<string>();
     const subfolders: { path: string; name: string; remote: RemoteItem | undefined }[] = [];
     try {
       for await (const entry of tree.entries(dir.path)) {
         const path = dir.path ? `${dir.path}/${entry.name}` : entry.name;
+        present.add(nameKey(entry.name));
         if (entry.kind === "symlink" || entry.kind === "other") {
           tally.notice(path, entry.kind === "symlink" ? "symlink skipped (never followed)" : "not a regular file or folder; skipped");
           continue;
         }
-        if (exclude?.(path)) continue;
-        if (entry.kind === "file" && include && !include(path)) continue;
+        if (rules.leftOut(path, entry.kind === "dir" ? "folder" : "file")) continue;
         if (entry.kind === "file") tally.seen();
         try {
           checkFileName("name", entry.name);
@@ -97,6 +99,8 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
       tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
       continue;
     }
+    // Both listings are whole: what Box holds here and the tree does not may go (after the walk).
+    if (ctx.mirror && dir.folderId !== undefined) await ctx.mirror.consider(dir.path, remote, present, ctx.signal);
     remote.clear();
     // Reversed so the first sub-folder read is the first walked.
     for (const sub of subfolders.reverse()) {

@@ -36,7 +36,7 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
     try {
       result = await withRetry(
         run.retry,
-        (ctx) => api.commitUploadSession(st.sessionId, { parts, sha1, ...(ifMatch ? { ifMatch } : {}) }, { ...st.call, signal: ctx.signal }),
+        (ctx) => api.commitUploadSession(st.sessionId, { parts, sha1, times: st.job.times, ...(ifMatch ? { ifMatch } : {}) }, { ...st.call, signal: ctx.signal }),
         { ...(signal ? { signal } : {}), onRetry: (err) => guard.failed(err, aborted()) },
       );
     } catch (err) {

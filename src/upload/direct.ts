@@ -92,8 +92,14 @@ export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<Bo
     }
     const report = (sent: number) => progress(sent, 0);
     return target.kind === "new"
-      ? api.uploadFile(target.folderId, target.fileName, source, sha1, { ...call(ctx), onBodySent: report })
-      : api.uploadFileVersion(target.fileId, source, sha1, { ...(name ? { fileName: name } : {}), ...(job.ifMatch ? { ifMatch: job.ifMatch } : {}) }, { ...call(ctx), onBodySent: report });
+      ? api.uploadFile(target.folderId, target.fileName, source, sha1, { ...call(ctx), onBodySent: report, times: job.times })
+      : api.uploadFileVersion(
+          target.fileId,
+          source,
+          sha1,
+          { ...(name ? { fileName: name } : {}), ...(job.ifMatch ? { ifMatch: job.ifMatch } : {}), times: job.times },
+          { ...call(ctx), onBodySent: report },
+        );
   }).catch(asAbort);
   if (file.sha1 !== sha1) throw new BoxProtocolError(`Box stored SHA-1 ${file.sha1}, we uploaded ${sha1}`);
   progress(reader.size, reader.size);

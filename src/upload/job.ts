@@ -5,6 +5,7 @@
  * once, by whoever starts the upload (upload/start.ts for one call, sync/transfer.ts for a tree).
  * Nothing below checks, opens or resolves any of it again.
  */
+import type { ContentTimes } from "../api/types";
 import type { RunSettings, UploadProgress } from "./options";
 import type { ResumeState, SourceIdentity, StateStore, UploadTarget } from "./resume";
 import type { PartReader } from "./sources";
@@ -35,4 +36,6 @@ export interface UploadJob {
   resume: ResumeSlot | undefined;
   /** The source's SHA-1 when the caller already read it whole (a sync comparing with Box's copy). */
   sha1: string | undefined;
+  /** The content times Box keeps with the file (options.ts `contentTimes`). */
+  times: ContentTimes;
 }

@@ -4,6 +4,7 @@ import { retryPolicy, type RetryOptions, type RetryPolicy } from "../core/retry"
 import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
 import { PartBudget } from "./budget";
 import type { UploadTarget } from "./resume";
+import type { ContentTimes } from "../api/types";
 
 /**
  * Parts in flight by default. Measured on 256 MiB shaped like a link to Box (40 MB/s per request,
@@ -62,6 +63,14 @@ export interface UploadOptions {
   /** Longest total wait for Box to finish processing a commit (202 answers). Default 15 minutes. */
   commitWaitMs?: number;
   /**
+   * The content's times, kept by Box as the file's `content_modified_at` and (new files only)
+   * `content_created_at`, to the second. A path's own times are sent without asking (its
+   * modification time, and its birth time where the platform keeps one); these override them, and
+   * give times to a Buffer, Blob or stream, which have none.
+   */
+  contentModifiedAt?: Date | string;
+  contentCreatedAt?: Date | string;
+  /**
    * Record progress in a state file so a later run (after a crash, kill -9 included) continues the
    * same session. On failure the session is kept for that run; on success the file is removed.
    */
@@ -102,12 +111,39 @@ export interface CheckedUpload {
   onProgress: ((p: UploadProgress) => void) | undefined;
   /** Handed to the platform's state store, which checks it. */
   resumePath: string | undefined;
+  /** Content times given in the options, as Box takes them (a path's own fill in what is missing). */
+  times: ContentTimes;
+}
+
+/** Epoch milliseconds as RFC 3339 to the second, in UTC: what Box keeps of a time. */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function timeOption(argument: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new BoxInputError(argument, "must be a Date or a date-time string (RFC 3339)");
+  return rfc3339(ms);
+}
+
+/**
+ * The times an upload sends: those given in the options, else the file's own; the created time
+ * for new files only (Box keeps a version's modification time, not a new creation time).
+ */
+export function contentTimes(given: ContentTimes, fileTimes: { modifiedMs: number; createdMs?: number } | undefined, target: UploadTarget): ContentTimes {
+  const modified = given.contentModifiedAt ?? (fileTimes ? rfc3339(fileTimes.modifiedMs) : undefined);
+  const created = target.kind === "new" ? (given.contentCreatedAt ?? (fileTimes?.createdMs ? rfc3339(fileTimes.createdMs) : undefined)) : undefined;
+  return { ...(modified ? { contentModifiedAt: modified } : {}), ...(created ? { contentCreatedAt: created } : {}) };
 }
 
 export function checkUploadOptions(raw: unknown, target: UploadTarget): CheckedUpload {
   const o = checkOptionsObject<UploadOptions>("options", raw);
   if (target.kind === "new" && o.fileName !== undefined) {
     throw new BoxInputError("options.fileName", "is for new versions; a new file takes its name as an argument");
+  }
+  if (target.kind === "version" && o.contentCreatedAt !== undefined) {
+    throw new BoxInputError("options.contentCreatedAt", "applies to new files only (a version keeps the file's creation time)");
   }
   if (target.kind === "new" && o.ifMatch !== undefined) {
     throw new BoxInputError("options.ifMatch", "applies to new versions of existing files only");
@@ -127,5 +163,9 @@ export function checkUploadOptions(raw: unknown, target: UploadTarget): CheckedU
     signal: o.signal,
     onProgress: o.onProgress,
     resumePath: resume?.path as string | undefined,
+    times: {
+      ...(o.contentModifiedAt !== undefined ? { contentModifiedAt: timeOption("options.contentModifiedAt", o.contentModifiedAt)! } : {}),
+      ...(o.contentCreatedAt !== undefined ? { contentCreatedAt: timeOption("options.contentCreatedAt", o.contentCreatedAt)! } : {}),
+    },
   };
 }

@@ -18,6 +18,8 @@ export interface PartReader {
   readonly zeroCopy: boolean;
   /** Identity of a file source, for resume: size and modification time. */
   readonly fileIdentity?: { path: string; size: number; mtimeMs: number };
+  /** A file's times (epoch ms), sent to Box as its content times; its birth time only where the platform keeps one. */
+  readonly fileTimes?: { modifiedMs: number; createdMs?: number };
   /**
    * The bytes of `part`. Readers that copy (files, streams) fill `into` when given, so the
    * uploader can recycle a fixed set of part buffers instead of allocating one per part.

@@ -6,7 +6,7 @@
 import type { BoxFile } from "../api/boxApi";
 import { UploadAbortedError } from "../core/errors";
 import type { ResumeSlot } from "./job";
-import { checkUploadOptions } from "./options";
+import { checkUploadOptions, contentTimes } from "./options";
 import type { UploadDeps } from "./ports";
 import { examineResume, type UploadTarget } from "./resume";
 import { uploadJob } from "./run";
@@ -39,6 +39,7 @@ export async function startUpload(deps: UploadDeps, target: UploadTarget, source
         preflight: true,
         resume,
         sha1: undefined,
+        times: contentTimes(o.times, reader.fileTimes, target),
       });
     } finally {
       // Closing is cleanup: it must not turn a committed upload into a failure, nor wait on a

@@ -29,7 +29,7 @@ interface DirectUpload {
 
 const MAX_ATTRIBUTES = 64 * 1024;
 
-export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFileVersion" | "preflightUpload" | "getFile"> {
+export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFileVersion" | "preflightUpload" | "getFile" | "deleteFile"> {
   const { state, opts } = d;
   return {
     async uploadFile({ req, url }) {
@@ -65,6 +65,16 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
       Object.assign(file, times);
       state.addVersion(file, { sha1: upload.sha1, size: upload.size });
       return { status: 200, body: filesBody(state, file, requestedFields(url)) };
+    },
+
+    async deleteFile({ req, fileId }) {
+      const file = state.file(fileId!);
+      const ifMatch = req.headers["if-match"];
+      if (ifMatch !== undefined && ifMatch !== String(file.etag)) {
+        throw new HttpError(412, "precondition_failed", "The resource has been modified. Please retrieve the resource again and retry");
+      }
+      state.trashFile(file);
+      return { status: 204 };
     },
 
     async preflightUpload({ req }) {
@@ -174,8 +184,8 @@ function afterFile(): HttpError {
   return badRequest("the attributes part must come before the file part", "metadata_after_file_contents");
 }
 
-/** The content times named in the attributes, checked before anything is stored. */
-function contentTimes(attributes: Record<string, unknown>): { contentCreatedAt?: string; contentModifiedAt?: string } {
+/** The content times named in the attributes (a direct upload's, or a commit's), checked before anything is stored. */
+export function contentTimes(attributes: Record<string, unknown>): { contentCreatedAt?: string; contentModifiedAt?: string } {
   const out: { contentCreatedAt?: string; contentModifiedAt?: string } = {};
   for (const [key, field] of [["content_created_at", "contentCreatedAt"], ["content_modified_at", "contentModifiedAt"]] as const) {
     const value = attributes[key];

@@ -1,6 +1,7 @@
 /**
  * Box's folder routes on the API host: listing a folder's direct children (offset- or
- * marker-based pages) and creating a folder.
+ * marker-based pages), creating a folder, and moving one to the trash (with what it holds, when
+ * recursive).
  *
  * Order of a listing: folders before files (Box sorts standard folders by type first), then by
  * `sort` (name by default, compared case-insensitively by UTF-16 code units; or id, date =
@@ -13,7 +14,7 @@
  * after, so a page following a marker is still right when items were added or removed before it.
  */
 import { intParam, readJson } from "./body";
-import { badRequest } from "./errors";
+import { badRequest, HttpError } from "./errors";
 import type { Handlers, ResolvedOptions } from "./options";
 import { compareKeys, DEFAULT_ORDER, folderBody, itemBody, orderOf, requestedFields, sortItems, sortKey, type ItemOrder } from "./representation";
 import { checkItemName, type BoxState } from "./state";
@@ -29,9 +30,21 @@ export const DEFAULT_PAGE = 100;
 
 const SORTS = ["id", "name", "date", "size"] as const;
 
-export function folderRoutes(d: FolderDeps): Pick<Handlers, "listFolderItems" | "createFolder"> {
+export function folderRoutes(d: FolderDeps): Pick<Handlers, "listFolderItems" | "createFolder" | "deleteFolder"> {
   const { state, opts } = d;
   return {
+    async deleteFolder({ req, url, folderId }) {
+      const folder = state.folder(folderId!);
+      const ifMatch = req.headers["if-match"];
+      if (ifMatch !== undefined && ifMatch !== String(folder.etag)) {
+        throw new HttpError(412, "precondition_failed", "The resource has been modified. Please retrieve the resource again and retry");
+      }
+      const recursive = url.searchParams.get("recursive");
+      if (recursive !== null && recursive !== "true" && recursive !== "false") throw badRequest("recursive must be true or false");
+      state.trashFolder(folder, recursive === "true");
+      return { status: 204 };
+    },
+
     async listFolderItems({ url, folderId }) {
       const items = state.children(folderId!);
       const fields = requestedFields(url) ?? [];

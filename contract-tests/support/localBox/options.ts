@@ -27,8 +27,10 @@ export type Route =
   // API host, under /2.0
   | "preflightUpload"
   | "getFile"
+  | "deleteFile"
   | "listFolderItems"
   | "createFolder"
+  | "deleteFolder"
   // the API host's origin
   | "oauthToken"
   | "unknown";

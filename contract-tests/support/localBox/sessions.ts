@@ -10,6 +10,7 @@ import type { components } from "../../../generated/box-chunked-uploads";
 import { sha1 } from "../sha1";
 import { parseContentRange, parseDigestHeader } from "../wire";
 import { intParam, readBody, readJson } from "./body";
+import { contentTimes } from "./files";
 import { badRequest, HttpError, notFound } from "./errors";
 import type { Handlers, ResolvedOptions } from "./options";
 import { filesBody } from "./representation";
@@ -155,6 +156,9 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       if (!partsListMatches(s, body.parts)) {
         throw badRequest("the parts list does not match the parts uploaded to this session", "parts_mismatch");
       }
+      const attributes = body.attributes;
+      if (attributes !== undefined && (attributes === null || typeof attributes !== "object" || Array.isArray(attributes))) throw badRequest("attributes must be an object");
+      const times = contentTimes((attributes ?? {}) as Record<string, unknown>);
       const file = s.target.kind === "version" ? state.files.get(s.target.fileId) : undefined;
       checkPreconditions(req, file);
       if (s.processingLeft > 0) {
@@ -163,7 +167,7 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       }
       const wholeSha1 = s.wholeSha1!;
       if (wholeSha1 !== wantSha1) throw badRequest("the uploaded file does not match the commit's Digest", "sha1_mismatch");
-      const target = commitTarget(state, s, file);
+      const target = Object.assign(commitTarget(state, s, file), times);
       state.addVersion(target, { sha1: wholeSha1, size: s.fileSize, sessionId: s.id });
       s.state = "committed";
       s.parts.clear();

@@ -50,6 +50,8 @@ export const ROOT_FOLDER_ID = "0";
 export class BoxState {
   readonly files = new Map<string, StoredFile>();
   readonly folders = new Map<string, StoredFolder>([[ROOT_FOLDER_ID, rootFolder()]]);
+  /** What was deleted, by ID: in Box's trash, recoverable (a folder trashed whole takes its contents along). */
+  readonly trash = new Map<string, StoredItem>();
   private nextId = 1_000_000;
 
   id(): string {
@@ -147,6 +149,27 @@ export class BoxState {
     file.etag++;
     file.modifiedAt = stored.createdAt;
     return stored;
+  }
+
+  /** Moves a file to the trash: gone from its folder and from every listing. */
+  trashFile(file: StoredFile): void {
+    this.folders.get(file.folderId)?.fileIds.delete(file.id);
+    this.files.delete(file.id);
+    this.trash.set(file.id, { type: "file", file });
+  }
+
+  /** Moves a folder to the trash with everything in it; 400 folder_not_empty unless `recursive` when it holds anything. */
+  trashFolder(folder: StoredFolder, recursive: boolean): void {
+    if (folder.id === ROOT_FOLDER_ID) throw new HttpError(403, "access_denied_insufficient_permissions", "The root folder cannot be deleted");
+    if (!recursive && (folder.fileIds.size || folder.folderIds.size)) throw badRequest("Cannot delete - folder not empty", "folder_not_empty");
+    const drop = (f: StoredFolder) => {
+      for (const id of f.folderIds) drop(this.folders.get(id)!);
+      for (const id of f.fileIds) this.files.delete(id);
+      this.folders.delete(f.id);
+    };
+    this.folders.get(folder.parentId!)?.folderIds.delete(folder.id);
+    drop(folder);
+    this.trash.set(folder.id, { type: "folder", folder });
   }
 
   rename(file: StoredFile, name: string): void {

@@ -11,6 +11,7 @@ export class FileReader implements PartReader {
     private readonly handle: FileHandle,
     readonly size: number,
     readonly fileIdentity: { path: string; size: number; mtimeMs: number },
+    readonly fileTimes: { modifiedMs: number; createdMs?: number },
   ) {}
 
   static async open(path: string, declared: number | undefined): Promise<FileReader> {
@@ -32,7 +33,9 @@ export class FileReader implements PartReader {
       await handle.close();
       throw err;
     }
-    return new FileReader(handle, st.size, { path, size: st.size, mtimeMs: st.mtimeMs });
+    // A birth time of 0 is a file system that keeps none (statx found nothing): no created time then.
+    const times = { modifiedMs: st.mtimeMs, ...(st.birthtimeMs > 0 ? { createdMs: st.birthtimeMs } : {}) };
+    return new FileReader(handle, st.size, { path, size: st.size, mtimeMs: st.mtimeMs }, times);
   }
 
   async read(part: PartRange, into?: Uint8Array): Promise<Uint8Array> {

@@ -1,0 +1,124 @@
+/**
+ * `deleteExtraneous` (`sync --delete`): Box items with no local counterpart go to Box's trash, so
+ * the Box folder ends up as the local one. Safety as the careful tools have it:
+ * - a folder is considered only once both its local listing and its Box listing were read whole
+ *   and without error (the walk calls `consider` only then); any failure there deletes nothing
+ *   there;
+ * - a local entry of any kind (a symlink, a file left out, a name Box refuses) keeps its Box
+ *   namesake; so does anything the globs leave out (an excluded name, a file no include matches),
+ *   at any depth: a Box-only folder that holds one is not trashed whole, only what in it may go;
+ * - nothing is deleted before the whole tree was walked and every file settled, and nothing at all
+ *   when more than `maxDelete` items would go (a folder trashed whole counts with what it holds);
+ * - each deletion names the etag Box listed (If-Match), so an item changed meanwhile stays.
+ * A dry run lists the deletions in its plan and deletes nothing.
+ */
+import type { CallOptions, FolderItem } from "../api/boxApi";
+import { withRetry } from "../core/retry";
+import type { Globs } from "./globs";
+import type { SyncSettings } from "./options";
+import type { SyncApi } from "./ports";
+import { ITEM_FIELDS, type RemoteItem } from "./remote";
+import type { Tally } from "./tally";
+
+interface Doomed {
+  path: string;
+  item: RemoteItem;
+  /** Items that go with it: itself, and for a folder trashed whole, everything in it. */
+  items: number;
+}
+
+/** Deletions run this many at a time (each paced like any call). */
+const PARALLEL = 4;
+
+export class Mirror {
+  private readonly doomed: Doomed[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly api: SyncApi,
+    private readonly s: SyncSettings,
+    private readonly rules: Globs,
+    private readonly tally: Tally,
+    private readonly describe: (err: unknown) => string,
+  ) {}
+
+  private retried<T>(signal: AbortSignal, task: (call: CallOptions) => Promise<T>): Promise<T> {
+    return withRetry(this.s.run.retry, (r) => task({ signal: r.signal }), { signal });
+  }
+
+  /** One folder, listed whole on both sides: its Box items no local entry names (`present`) are doomed, unless kept. */
+  async consider(dirPath: string, remote: Map<string, RemoteItem>, present: Set<string>, signal: AbortSignal): Promise<void> {
+    for (const [key, item] of remote) {
+      if (present.has(key)) continue;
+      const path = dirPath ? `${dirPath}/${item.name}` : item.name;
+      await this.judge(path, item, signal);
+    }
+  }
+
+  private async judge(path: string, item: RemoteItem, signal: AbortSignal): Promise<void> {
+    if (this.rules.leftOut(path, item.type === "folder" ? "folder" : "file")) return;
+    // A web link is not something a local tree can hold: sync neither makes nor removes one.
+    if (item.type === "web_link") return;
+    if (item.type === "file") return this.doom(path, item, 1);
+    // A Box-only folder: what it holds decides whether it goes whole (nothing in it is kept).
+    let inside: { path: string; item: RemoteItem }[];
+    try {
+      inside = await this.retried(signal, (call) => this.listAll(item.id, path, call));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.tally.failed(path, `cannot list this Box folder to delete it: ${this.describe(err)}`);
+      return;
+    }
+    const kept = inside.some((i) => this.rules.leftOut(i.path, i.item.type === "folder" ? "folder" : "file"));
+    if (!kept) return this.doom(path, item, 1 + inside.length);
+    // Something in it stays: the folder stays, and so does every folder on the way to a kept item.
+    const direct = inside.filter((i) => i.path.lastIndexOf("/") === path.length);
+    for (const child of direct) await this.judge(child.path, child.item, signal);
+  }
+
+  /** Everything under a Box folder, at any depth. */
+  private async listAll(folderId: string, path: string, call: CallOptions): Promise<{ path: string; item: RemoteItem }[]> {
+    const out: { path: string; item: RemoteItem }[] = [];
+    for await (const raw of this.api.folderItems(folderId, ITEM_FIELDS, call)) {
+      const item = raw as FolderItem & RemoteItem;
+      if (!item || typeof item.name !== "string" || typeof item.id !== "string") continue;
+      const child = { path: `${path}/${item.name}`, item: { type: item.type, id: item.id, name: item.name, ...(typeof item.etag === "string" ? { etag: item.etag } : {}) } };
+      out.push(child);
+      if (item.type === "folder") out.push(...(await this.listAll(item.id, child.path, call)));
+    }
+    return out;
+  }
+
+  private doom(path: string, item: RemoteItem, items: number): void {
+    this.doomed.push({ path, item, items });
+    this.count += items;
+  }
+
+  /** After the walk and the transfers: deletes what was doomed, or nothing when it is more than `maxDelete`. */
+  async finish(signal: AbortSignal): Promise<void> {
+    const max = this.s.maxDelete;
+    if (max !== undefined && this.count > max) {
+      this.tally.failed(".", `would delete ${this.count} items from Box, more than --max-delete ${max}: nothing was deleted`);
+      return;
+    }
+    const queue = [...this.doomed];
+    const worker = async () => {
+      for (let next = queue.shift(); next && !signal.aborted; next = queue.shift()) await this.trash(next, signal);
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+  }
+
+  private async trash(d: Doomed, signal: AbortSignal): Promise<void> {
+    if (this.s.dryRun) return this.tally.deleted(d.path, d.item.type, d.items);
+    try {
+      const ifMatch = d.item.etag ? { ifMatch: d.item.etag } : {};
+      await this.retried(signal, (call) =>
+        d.item.type === "folder" ? this.api.deleteFolder(d.item.id, { recursive: true, ...ifMatch }, call) : this.api.deleteFile(d.item.id, ifMatch, call),
+      );
+      this.tally.deleted(d.path, d.item.type, d.items);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.tally.failed(d.path, `cannot delete this from Box: ${this.describe(err)}`);
+    }
+  }
+}
