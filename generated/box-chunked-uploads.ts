@@ -130,6 +130,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files/upload_sessions/{upload_session_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description ID of the upload session.
+                 * @example D5E3F7A
+                 */
+                upload_session_id: components["parameters"]["UploadSessionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan an upload session
+         * @description Lists the parts of the file, each with its SHA-512, and answers which of them Box already holds (hits, with a part_id) and which the client must send (misses). Use the plan URL from the session's session_endpoints. Only the Authorization header is needed (no Digest).
+         */
+        post: operations["post_files_upload_sessions_id_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files/content": {
         parameters: {
             query?: never;
@@ -351,7 +377,52 @@ export interface components {
                  * @example https://{box-upload-server}/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/log
                  */
                 log_event?: string;
+                /**
+                 * @description Where to POST an upload plan: which parts (by SHA-512) Box already holds, so they need not be sent.
+                 * @example https://{box-upload-server}/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/plan
+                 */
+                plan?: string;
             };
+        };
+        /** @description One part of the file as the client cut it, named by its SHA-512. */
+        UploadPartPlan: {
+            /**
+             * Format: int64
+             * @description First byte of the part in the file.
+             * @example 0
+             */
+            offset: number;
+            /**
+             * Format: int64
+             * @description Bytes in the part.
+             * @example 8388608
+             */
+            size: number;
+            /**
+             * @description SHA-512 of the part's bytes, lowercase hex.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a089f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha512: string;
+        };
+        /** @description A part Box already holds, with the part ID to name it by. */
+        UploadPartPlanHit: components["schemas"]["UploadPartPlan"] & {
+            /**
+             * @description The ID of the part Box holds.
+             * @example 6F2D3486
+             */
+            part_id: string;
+        };
+        /** @description Box's answer to an upload plan: the parts it already holds (hits) and the ones the client must send (misses). */
+        UploadSessionPlan: {
+            /**
+             * @description The session the plan is for.
+             * @example F971964745A5CD0C001BBE4E58196BFD
+             */
+            upload_session_id: string;
+            /** @description Parts Box holds already. */
+            hits: components["schemas"]["UploadPartPlanHit"][];
+            /** @description Parts the client must upload. */
+            misses: components["schemas"]["UploadPartPlan"][];
         };
         /** @description Position and size of one uploaded part. */
         "UploadPart--Mini": {
@@ -1526,7 +1597,8 @@ export interface operations {
                      *         "abort": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD",
                      *         "list_parts": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/parts",
                      *         "status": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD",
-                     *         "log_event": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/log"
+                     *         "log_event": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/log",
+                     *         "plan": "https://upload.box.com/api/2.0/files/upload_sessions/F971964745A5CD0C001BBE4E58196BFD/plan"
                      *       }
                      *     }
                      */
@@ -1918,6 +1990,60 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    post_files_upload_sessions_id_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description ID of the upload session.
+                 * @example D5E3F7A
+                 */
+                upload_session_id: components["parameters"]["UploadSessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The parts to plan, at least one. */
+                    parts: components["schemas"]["UploadPartPlan"][];
+                };
+            };
+        };
+        responses: {
+            /** @description Which parts Box holds and which it needs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "upload_session_id": "F971964745A5CD0C001BBE4E58196BFD",
+                     *       "hits": [
+                     *         {
+                     *           "offset": 0,
+                     *           "size": 8388608,
+                     *           "sha512": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a089f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "part_id": "6F2D3486"
+                     *         }
+                     *       ],
+                     *       "misses": [
+                     *         {
+                     *           "offset": 8388608,
+                     *           "size": 3222784,
+                     *           "sha512": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadSessionPlan"];
                 };
             };
             default: components["responses"]["UnexpectedError"];

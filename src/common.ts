@@ -13,6 +13,8 @@ export type {
   CallOptions,
   CommitInput,
   CommitResult,
+  PlanPart,
+  UploadSessionPlan,
   ContentTimes,
   Schemas,
   SessionInput,
@@ -34,7 +36,7 @@ export {
   UploadAbortedError,
   type CommitUncertainty,
 } from "./core/errors";
-export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type UploadOptions, type UploadProgress } from "./upload/options";
+export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type PlanMode, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
 export type { RetryEvent, RetryOptions } from "./core/retry";
 export { BOX_CALLS_PER_MINUTE, BOX_UPLOADS_PER_MINUTE, type Pacer, type RateLimits, type RequestKind } from "./api/pacer";

@@ -1,4 +1,4 @@
-/** Box's seven chunked-upload operations over one caller, arguments checked before sending. */
+/** Box's chunked-upload operations (the seven, and the plan) over one caller, arguments checked before sending. */
 import { contentRange, MAX_PARTS } from "../core/partPlan";
 import { digestHeader } from "../core/digest";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
@@ -7,7 +7,21 @@ import { checkByteCount, checkHeaderValue, checkIntInRange, checkItemId, checkSe
 import type { ApiCaller } from "./caller";
 import { sessionBody, timeAttributes } from "./inputs";
 import { counted, sliced } from "./transport";
-import type { BoxFile, CallOptions, CommitInput, CommitResult, DirectCallOptions, Schemas, SessionInput, UploadPart, UploadPartInput, UploadParts, UploadSession } from "./types";
+import type {
+  BoxFile,
+  CallOptions,
+  CommitInput,
+  CommitResult,
+  DirectCallOptions,
+  PlanPart,
+  Schemas,
+  SessionInput,
+  UploadPart,
+  UploadPartInput,
+  UploadParts,
+  UploadSession,
+  UploadSessionPlan,
+} from "./types";
 
 /** Slices a part is handed to the transport in when its progress is followed. */
 const PART_SLICE = 1024 * 1024;
@@ -151,6 +165,31 @@ export function chunkedSessions(caller: ApiCaller) {
     return { status: "committed", file: file as BoxFile, files: files! };
   }
 
+  /**
+   * `POST /files/upload_sessions/{id}/plan`: which of `parts` (each named by its SHA-512) Box
+   * already holds (hits, with a part_id) and which it needs (misses). Every answered part must be
+   * one that was asked about: anything else is a BoxProtocolError.
+   */
+  async function planUploadSession(sessionId: string, parts: PlanPart[], options: CallOptions = {}): Promise<UploadSessionPlan> {
+    checkSessionId("sessionId", sessionId);
+    if (!Array.isArray(parts) || parts.length === 0) throw new BoxInputError("parts", "must be a non-empty array");
+    for (const p of parts) {
+      checkByteCount("parts[].offset", p?.offset, 0);
+      checkByteCount("parts[].size", p.size);
+      if (typeof p.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(p.sha512)) throw new BoxInputError("parts[].sha512", "must be 128 lowercase hex digits");
+    }
+    const plan = await caller.send("POST /files/upload_sessions/{id}/plan", options, (init) =>
+      api.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: sessionId } }, body: { parts }, ...init }),
+    );
+    const asked = new Set(parts.map((p) => `${p.offset}:${p.size}:${p.sha512}`));
+    const known = (p: { offset?: unknown; size?: unknown; sha512?: unknown }) => asked.has(`${p?.offset}:${p?.size}:${p?.sha512}`);
+    if (!plan || !Array.isArray(plan.hits) || !Array.isArray(plan.misses)) throw new BoxProtocolError("plan answered without hits and misses");
+    if (!plan.hits.every((h) => known(h) && typeof h.part_id === "string" && h.part_id !== "") || !plan.misses.every(known)) {
+      throw new BoxProtocolError("plan answered about parts it was not asked about");
+    }
+    return plan;
+  }
+
   /** `DELETE /files/upload_sessions/{id}`: drops the session and its parts. */
   async function abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
     checkSessionId("sessionId", sessionId);
@@ -167,6 +206,7 @@ export function chunkedSessions(caller: ApiCaller) {
     listUploadedParts,
     listAllUploadedParts,
     commitUploadSession,
+    planUploadSession,
     abortUploadSession,
   };
 }

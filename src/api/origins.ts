@@ -13,7 +13,7 @@ export const BOX_API_BASE_URL = "https://api.box.com/2.0";
 const BOX_UPLOAD_ORIGINS = ["https://upload.box.com", "https://upload.app.box.com"];
 
 /** Each session endpoint, and what follows `/files/upload_sessions/<id>` in its URL. */
-const ENDPOINT_SUFFIX = { upload_part: "", abort: "", status: "", list_parts: "/parts", commit: "/commit" } as const;
+const ENDPOINT_SUFFIX = { upload_part: "", abort: "", status: "", list_parts: "/parts", commit: "/commit", plan: "/plan" } as const;
 export type SessionEndpoint = keyof typeof ENDPOINT_SUFFIX;
 
 /**

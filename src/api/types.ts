@@ -9,6 +9,9 @@ export type UploadSession = Schemas["UploadSession"];
 export type UploadPart = Schemas["UploadPart"];
 export type UploadParts = Schemas["UploadParts"];
 export type BoxFile = Schemas["File"];
+/** A part as a plan names it: where it is, how big, and its SHA-512 (lowercase hex). */
+export type PlanPart = Schemas["UploadPartPlan"];
+export type UploadSessionPlan = Schemas["UploadSessionPlan"];
 
 export interface BoxClientOptions {
   /** A bearer token, or a function that returns one (asked again once after a 401). */

@@ -5,6 +5,8 @@ import type { Io } from "./output";
 import { bandwidthFlag, rateFlag, type PacingFlags } from "./pacing";
 
 export interface SharedFlags extends PacingFlags {
+  /** true: always plan; false: never; undefined: auto. */
+  plan?: boolean;
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
@@ -56,6 +58,13 @@ export function sharedFlags(cmd: Command, concurrencyHelp = "parts in flight"): 
     .option("--max-uploads-per-minute <n>", "pace file uploads to this many a minute, or off (env BOX_MAX_UPLOADS_PER_MINUTE; default 240, Box's limit)", rateFlag)
     .option("--max-calls-per-minute <n>", "pace other API calls to this many a minute, or off (env BOX_MAX_CALLS_PER_MINUTE; default 1000, Box's limit)", rateFlag)
     .option("--bwlimit <rate>", "cap the bytes sent a second, all transfers together: 4M, 512k, off (env BOX_BWLIMIT; default off)", bandwidthFlag)
+    .option("--plan", "always ask Box which parts it already holds (upload plan); default: for new versions when Box offers it")
+    .option("--no-plan", "never ask for an upload plan: send every part")
     .option("--json", "print one JSON object with the result on stdout (errors as JSON on stderr)")
     .option("--quiet", "print nothing but errors");
+}
+
+/** The library's `plan` option from --plan / --no-plan. */
+export function planMode(flags: SharedFlags): { plan?: "always" | "never" } {
+  return flags.plan === undefined ? {} : { plan: flags.plan ? "always" : "never" };
 }

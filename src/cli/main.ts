@@ -16,7 +16,7 @@ import {
 } from "../index";
 import { AUTH_HELP } from "./env";
 import { EXIT, exitCodeHelp } from "./exitCodes";
-import { chunkedThreshold, sharedFlags, type SharedFlags } from "./flags";
+import { chunkedThreshold, planMode, sharedFlags, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createProgressView } from "./progressView";
 import { createScreen } from "./screen";
@@ -67,15 +67,18 @@ async function runUpload(
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.resume ? { resume: { path: flags.resume } } : {}),
       ...(onRetry ? { retry: { onRetry } } : {}),
+      ...planMode(flags),
     });
     view.stop();
     const seconds = (Date.now() - started) / 1000;
-    const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, seconds };
+    const planned = last?.bytesPlanned ?? 0;
+    const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, bytes_planned: planned, seconds };
     // The result is the server's text too: cleaned of our token and of control characters.
     if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summary))}\n`);
     else if (!flags.quiet) {
       const how = summary.session_id ? `session ${summary.session_id}, ${summary.parts} parts` : "one direct request";
       const lines = [`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`, `sha1 ${file.sha1}`, how];
+      if (planned > 0) lines.push(`${planned} of its bytes Box held already (upload plan): not sent`);
       io.stdout.write(lines.map((l) => `${printable(client.redact(l))}\n`).join(""));
     }
     return EXIT.ok;

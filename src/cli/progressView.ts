@@ -32,7 +32,8 @@ export function etaText(left: number, rate: number): string {
 
 /** This run's rate and time left, from bytes sent since it began (resumed bytes excluded). */
 export function pace(p: UploadProgress, elapsedMs: number): { rate: number; eta: string } {
-  const ours = Math.max(0, p.bytesSent - p.bytesResumed);
+  // Parts a resumed session held and parts the plan found in Box were never sent by this run.
+  const ours = Math.max(0, p.bytesSent - p.bytesResumed - p.bytesPlanned);
   const rate = ours / Math.max(elapsedMs / 1000, 0.001);
   return { rate, eta: elapsedMs < ETA_AFTER_MS && p.bytesSent < p.totalBytes ? "-" : etaText(p.totalBytes - p.bytesSent, rate) };
 }

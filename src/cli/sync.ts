@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
-import { chunkedThreshold, countFlag, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
+import { chunkedThreshold, countFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
 import { commandLine, withClient } from "./session";
@@ -45,6 +45,7 @@ export function summaryJson(s: SyncSummary): Record<string, unknown> {
     failed: s.failed,
     folders_created: s.foldersCreated,
     deleted: s.deleted,
+    bytes_planned: s.bytesPlanned,
     bytes: s.bytes,
     seconds: s.seconds,
     failures: s.failures,
@@ -101,6 +102,7 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
           ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
           ...(stateDir ? { stateDir } : {}),
           ...(onRetry ? { retry: { onRetry } } : {}),
+          ...planMode(flags),
           onEvent: (e) => view.event(e),
           onProgress: (p) => view.progress(p),
         };

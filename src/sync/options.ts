@@ -59,6 +59,8 @@ export interface SyncSummary {
   deleted: number;
   /** File bytes sent (content of new files and versions; resumed parts not counted). */
   bytes: number;
+  /** File bytes of new versions that Box held already by upload plans: not sent. */
+  bytesPlanned: number;
   seconds: number;
   failures: { path: string; error: string }[];
   /** Dry run only: what a real run would do, in the order files settle. */
@@ -85,6 +87,8 @@ export interface SyncOptions {
   transfers?: number;
   /** Part uploads in flight across the whole tree, each holding one part buffer, 1..64. Default 8. */
   concurrency?: number;
+  /** As for single uploads: Box's upload plan for new versions (default "auto"). */
+  plan?: "auto" | "always" | "never";
   /** As for single uploads: at least this many bytes go up in a chunked session. */
   chunkedThreshold?: number;
   retry?: RetryOptions;

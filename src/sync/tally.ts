@@ -16,7 +16,7 @@ export class Tally {
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly s: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -61,8 +61,13 @@ export class Tally {
     }
   }
 
+  /** Bytes of a file Box held already by its upload plan. */
+  planned(bytes: number): void {
+    this.summary.bytesPlanned += bytes;
+  }
+
   /** A file settled: uploaded, versioned or skipped (`sentBytes` is what this run sent of it). */
-  done(path: string, action: Exclude<SyncAction, "create-folder" | "fail">, size: number, sentBytes: number, message?: string): void {
+  done(path: string, action: Exclude<SyncAction, "create-folder" | "delete" | "fail">, size: number, sentBytes: number, message?: string): void {
     if (action === "upload") this.summary.uploaded++;
     else if (action === "version") this.summary.versioned++;
     else this.summary.skipped++;

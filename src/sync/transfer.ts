@@ -126,6 +126,7 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
   const reader = await file.reader();
   const resume = await claimResume(ctx, file, reader, target);
   let resumed = 0;
+  let planned = 0;
   try {
     await uploadJob(ctx.deps, {
       target,
@@ -134,6 +135,7 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
       signal: ctx.signal,
       onProgress: (p) => {
         resumed = p.bytesResumed;
+        planned = p.bytesPlanned;
         tally.sent(path, p.bytesSent);
       },
       fileName: undefined,
@@ -149,7 +151,8 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
   } finally {
     await resume?.store.release();
   }
-  tally.done(path, action, reader.size, Math.max(0, reader.size - resumed));
+  tally.planned(planned);
+  tally.done(path, action, reader.size, Math.max(0, reader.size - resumed - planned));
 }
 
 /** Settles one file against Box's item `remote` (or its absence), per `onConflict`. */

@@ -4,13 +4,14 @@
  * again after a pause, else resend the missing ones. What may happen once a commit may have been
  * applied is decided by the CommitGuard (commitGuard.ts), never here.
  */
-import type { BoxFile, UploadPart } from "../api/boxApi";
+import type { BoxFile } from "../api/boxApi";
 import { sha1Hex } from "../core/digest";
 import { BoxApiError, BoxProtocolError, SourceChangedError, UploadAbortedError } from "../core/errors";
 import { backoff, withRetry } from "../core/retry";
 import { sleep } from "../core/sleep";
 import { refusedOutright } from "./commitGuard";
 import { holds, sendPart } from "./parts";
+import { afterRefusal, commitParts, type HitMode } from "./planned";
 import type { UploadState } from "./state";
 
 /** Retry-After values beyond this are clamped: a commit still gets asked again within a minute. */
@@ -30,8 +31,9 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
   guard.sending(sha1);
   await st.recordCommit(sha1);
   const aborted = () => signal?.aborted === true;
+  let hitMode: HitMode = "named";
   for (let mismatches = 0; ; ) {
-    const parts = st.acked as UploadPart[];
+    const parts = commitParts(st, hitMode);
     let result;
     try {
       result = await withRetry(
@@ -49,6 +51,12 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
       }
       const gone = err instanceof BoxApiError && err.status === 404;
       if ((appliedBefore && gone) || (guard.mayBeApplied && !refusedOutright(err))) throw guard.uncertain("answer-lost", err);
+      // Planned hits refused in the way they were named: the next way (planned.ts).
+      const next: HitMode | undefined = err instanceof BoxApiError && err.status === 400 ? await afterRefusal(st, hitMode) : undefined;
+      if (next) {
+        hitMode = next;
+        continue;
+      }
       if (err instanceof BoxApiError && err.code === "parts_mismatch" && mismatches < MAX_MISMATCH_RETRIES) {
         mismatches++;
         await repairParts(st, mismatches).catch((repairErr: unknown) => {

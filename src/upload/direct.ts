@@ -69,7 +69,7 @@ export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<Bo
   let sentMax = 0;
   const progress = (sent: number, acked: number) => {
     sentMax = Math.max(sentMax, sent);
-    job.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, resumedParts: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
+    job.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, bytesPlanned: 0, resumedParts: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
   };
 
   let before: string | undefined;

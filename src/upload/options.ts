@@ -29,6 +29,8 @@ export interface UploadProgress {
   bytesSent: number;
   /** Bytes a resumed session already held when this run began, as they are checked: not this run's work, so no part of its speed. */
   bytesResumed: number;
+  /** Bytes Box already held by the upload plan (a new version's unchanged parts): counted as uploaded, never sent. */
+  bytesPlanned: number;
   /** Parts a resumed session already held when this run began, all of them from the first event (0 when not resuming). */
   resumedParts: number;
   totalBytes: number;
@@ -49,6 +51,12 @@ export interface UploadOptions {
   chunkedThreshold?: number;
   /** Parts in flight, 1..64. Default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
+  /**
+   * Box's upload plan: send only the parts Box does not already hold. `"auto"` (default): for a
+   * new version, when the session names a plan endpoint; `"always"`: for every chunked upload;
+   * `"never"`. A plan that cannot be had means a plain upload; see docs/guide.md.
+   */
+  plan?: PlanMode;
   onProgress?: (progress: UploadProgress) => void;
   /**
    * Stops the upload at once (requests in flight are cancelled, a pending read is dropped), aborts
@@ -78,8 +86,11 @@ export interface UploadOptions {
 }
 
 /** What every file of a run shares, resolved once (a single upload is a run of one file). */
+export type PlanMode = "auto" | "always" | "never";
+
 export interface RunSettings {
   chunkedThreshold: number;
+  plan: PlanMode;
   retry: RetryPolicy;
   /** Longest total wait per file for Box to finish a commit (202 answers). */
   commitWaitMs: number;
@@ -88,12 +99,14 @@ export interface RunSettings {
 }
 
 /** The options a run of many files shares, as the caller writes them (an upload's, or a sync's). */
-export type RunOptions = Pick<UploadOptions, "chunkedThreshold" | "concurrency" | "retry" | "commitWaitMs">;
+export type RunOptions = Pick<UploadOptions, "chunkedThreshold" | "concurrency" | "retry" | "commitWaitMs" | "plan">;
 
 /** Resolves a run's shared settings once: checked, defaults applied, the one budget made. */
 export function runSettings(o: RunOptions): RunSettings {
   const concurrency = o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY);
+  if (o.plan !== undefined && !["auto", "always", "never"].includes(o.plan)) throw new BoxInputError("options.plan", 'must be "auto", "always" or "never"');
   return {
+    plan: o.plan ?? "auto",
     chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
     retry: retryPolicy(o.retry),
     commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),

@@ -17,6 +17,7 @@ export type UploadApi = Pick<
   | "uploadPart"
   | "listAllUploadedParts"
   | "commitUploadSession"
+  | "planUploadSession"
   | "abortUploadSession"
   | "uploadFile"
   | "uploadFileVersion"
@@ -31,6 +32,8 @@ export interface UploadPlatform {
   /** Opens a file by path (Node); a runtime without files throws BoxInputError. */
   openFile(path: string, declaredSize: number | undefined): Promise<PartReader>;
   sha1: Sha1Factory;
+  /** SHA-512 (an upload plan names parts by it); a runtime without one never plans. */
+  sha512?: Sha1Factory;
   /** SHA-1 off the calling thread (a browser's worker); when absent, `sha1` hashes in line. */
   partHasher?: () => PartHasher;
   /** The store behind `options.resume.path`. */

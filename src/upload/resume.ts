@@ -30,6 +30,8 @@ export interface ResumeState {
   source: SourceIdentity;
   /** Parts the server acknowledged, as of the last write (a record for people; the server's list is what counts). */
   parts: UploadPart[];
+  /** Parts the upload plan said Box holds (part_id, offset, size, our SHA-1), so a rerun need not plan them again. */
+  planned?: UploadPart[];
   /** Set just before the first commit is sent: from then on the commit may have happened. */
   commitSha1?: string;
   updatedAt: string;
@@ -116,6 +118,7 @@ export function parseState(raw: unknown, path: string): ResumeState | undefined 
     : !isCount(s.partSize, 1) || !isCount(s.totalParts, 1) ? "partSize or totalParts is missing or malformed"
     : !validSource(s.source) ? "source is missing or malformed"
     : !Array.isArray(s.parts) ? "parts is missing"
+    : s.planned !== undefined && !Array.isArray(s.planned) ? "planned is malformed"
     : s.commitSha1 !== undefined && !(typeof s.commitSha1 === "string" && HEX40.test(s.commitSha1)) ? "commitSha1 is malformed"
     : undefined;
   if (problem) throw new BoxInputError("options.resume.path", `${path}: ${problem}; delete it to start over`);

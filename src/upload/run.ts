@@ -11,6 +11,7 @@ import { commit } from "./commit";
 import { uploadDirect } from "./direct";
 import type { UploadJob } from "./job";
 import { sendParts } from "./parts";
+import { sendPlanned, wantsPlan } from "./planned";
 import type { UploadDeps } from "./ports";
 import { resolveUncertain } from "./resolve";
 import { openSession, reattach } from "./session";
@@ -27,7 +28,8 @@ async function chunked(st: UploadState): Promise<BoxFile> {
 
   for (let restarts = 0; ; restarts++) {
     try {
-      const sha1 = await sendParts(st, stored);
+      // A plan first where one is wanted; none to be had, a plain upload.
+      const sha1 = (wantsPlan(st) ? await sendPlanned(st, stored) : undefined) ?? (await sendParts(st, stored));
       return await commit(st, sha1);
     } catch (err) {
       // A session that expired or vanished mid-way: start over once, if we can read the source again.

@@ -35,6 +35,11 @@ export class UploadState {
   private resumedBytes = 0;
   /** Parts the resumed session held when this run began. */
   private heldParts = 0;
+  /** Parts Box already held by the upload plan (indices), never sent by us. */
+  private readonly hits = new Set<number>();
+  private plannedBytes = 0;
+  private planUrl = false;
+  private planEndpoint: CallOptions = {};
   /** bytesSent in the last progress event (it never goes back, even after a resend). */
   private reportedSent = 0;
   private lastStateWrite = 0;
@@ -66,6 +71,22 @@ export class UploadState {
   }
   get versionBefore(): string | undefined {
     return this.before;
+  }
+  /** True when the session names a plan endpoint (Box's upload plan is there to ask). */
+  get planOffered(): boolean {
+    return this.planUrl;
+  }
+  /** Call options for the session's plan endpoint (where Box named one we may use). */
+  get planCall(): CallOptions {
+    return this.planEndpoint;
+  }
+  /** Hits the plan gave, by part index; empty when the upload was not planned. */
+  get planned(): ReadonlySet<number> {
+    return this.hits;
+  }
+  /** The hits a resume record kept from an earlier run of this session. */
+  get recordedHits(): readonly UploadPart[] {
+    return this.record?.planned ?? [];
   }
 
   /** Takes a new session: a fresh plan, nothing acknowledged yet, and (with resume) a new record of it. */
@@ -100,6 +121,10 @@ export class UploadState {
     this.id = session.id;
     if (typeof session.part_size !== "number") throw new BoxProtocolError(`upload session ${session.id} answer lacks part_size`);
     this.endpoints = call;
+    this.planUrl = typeof session.session_endpoints?.plan === "string";
+    this.planEndpoint = this.planUrl ? this.deps.api.sessionCall(session, "plan") : call;
+    this.hits.clear();
+    this.plannedBytes = 0;
     this.parts = planParts(this.job.source.size, session.part_size, session.total_parts);
     this.stored = new Array(this.parts.length);
     this.ackedBytes = 0;
@@ -147,9 +172,24 @@ export class UploadState {
     await this.saveState(false);
   }
 
-  /** A part sent again after Box lost it: its new acknowledgement replaces the old (progress unchanged). */
+  /** A part the plan says Box holds: acknowledged with its part_id and our SHA-1, never sent. */
+  async plannedHit(part: PartRange, hit: UploadPart): Promise<void> {
+    if (this.stored[part.index] !== undefined) return;
+    this.hits.add(part.index);
+    this.plannedBytes += part.size;
+    if (this.record) this.record.planned = [...(this.record.planned ?? []), hit];
+    await this.acknowledge(part, hit);
+  }
+
+  /** A part sent again (Box lost it, or did not take a planned hit): its new acknowledgement replaces the old. */
   replace(part: PartRange, uploaded: UploadPart): void {
     this.stored[part.index] = uploaded;
+    if (this.hits.delete(part.index) && this.record) this.record.planned = (this.record.planned ?? []).filter((h) => h.offset !== part.offset);
+  }
+
+  /** A planned hit as list parts shows it (Box's own entry replaces the plan's, still a hit, never sent). */
+  replaceHit(part: PartRange, listed: UploadPart): void {
+    if (this.hits.has(part.index)) this.stored[part.index] = listed;
   }
 
   /** `bytes` of `part` have been handed to the network so far (this try). */
@@ -181,6 +221,7 @@ export class UploadState {
       bytesUploaded: this.reportedBytes,
       bytesSent: this.reportedSent,
       bytesResumed: this.resumedBytes,
+      bytesPlanned: this.plannedBytes,
       resumedParts: this.heldParts,
       totalBytes: this.job.source.size,
       partsUploaded: this.ackedParts,
@@ -198,7 +239,7 @@ export class UploadState {
     const now = Date.now();
     if (!force && now - this.lastStateWrite < STATE_WRITE_INTERVAL_MS) return;
     this.lastStateWrite = now;
-    this.record.parts = this.stored.filter(Boolean) as UploadPart[];
+    this.record.parts = this.stored.filter((p, i) => p !== undefined && !this.hits.has(i)) as UploadPart[];
     const saving = store.save(this.record);
     await (force ? saving : saving.catch(() => undefined));
   }

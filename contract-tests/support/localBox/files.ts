@@ -25,6 +25,8 @@ interface DirectUpload {
   attributes: Record<string, unknown>;
   sha1: string;
   size: number;
+  /** The file's bytes, kept only for upload plans. */
+  content?: Buffer;
 }
 
 const MAX_ATTRIBUTES = 64 * 1024;
@@ -33,7 +35,7 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
   const { state, opts } = d;
   return {
     async uploadFile({ req, url }) {
-      const upload = await readDirectUpload(req, opts.bytesPerSecond);
+      const upload = await readDirectUpload(req, opts.bytesPerSecond, opts.uploadPlan !== undefined);
       const name = checkItemName(upload.attributes.name);
       const parent = upload.attributes.parent as { id?: unknown } | undefined;
       if (!parent || typeof parent !== "object" || typeof parent.id !== "string") {
@@ -44,12 +46,12 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
       state.checkNameFree(parent.id, name);
       checkContentMd5(req, upload);
       const file = Object.assign(state.createFile(parent.id, name), times);
-      state.addVersion(file, { sha1: upload.sha1, size: upload.size });
+      state.addVersion(file, { sha1: upload.sha1, size: upload.size, ...(upload.content ? { content: upload.content } : {}) });
       return { status: 201, body: filesBody(state, file, requestedFields(url)) };
     },
 
     async uploadFileVersion({ req, url, fileId }) {
-      const upload = await readDirectUpload(req, opts.bytesPerSecond);
+      const upload = await readDirectUpload(req, opts.bytesPerSecond, opts.uploadPlan !== undefined);
       const file = state.file(fileId!);
       const ifMatch = req.headers["if-match"];
       if (ifMatch !== undefined && ifMatch !== String(file.etag)) {
@@ -63,7 +65,7 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
       checkContentMd5(req, upload);
       if (name !== undefined) state.rename(file, name);
       Object.assign(file, times);
-      state.addVersion(file, { sha1: upload.sha1, size: upload.size });
+      state.addVersion(file, { sha1: upload.sha1, size: upload.size, ...(upload.content ? { content: upload.content } : {}) });
       return { status: 200, body: filesBody(state, file, requestedFields(url)) };
     },
 
@@ -105,7 +107,8 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
  * part as it arrives. Refusals are thrown once the body is read: a file part before the attributes
  * part is Box's 400 metadata_after_file_contents.
  */
-async function readDirectUpload(req: IncomingMessage, bytesPerSecond: number | undefined): Promise<DirectUpload> {
+async function readDirectUpload(req: IncomingMessage, bytesPerSecond: number | undefined, keep = false): Promise<DirectUpload> {
+  const kept: Buffer[] = [];
   const boundary = boundaryOf(req.headers["content-type"]);
   if (!boundary) throw badRequest("the body must be multipart/form-data with a boundary");
   let attributesText: string | undefined;
@@ -142,6 +145,7 @@ async function readDirectUpload(req: IncomingMessage, bytesPerSecond: number | u
       if (current === "file") {
         hash!.update(chunk);
         size += chunk.byteLength;
+        if (keep) kept.push(Buffer.from(chunk));
       } else if (current === "attributes") {
         attributesBytes += chunk.byteLength;
         if (attributesBytes > MAX_ATTRIBUTES) refusal = badRequest("the attributes part is too large");
@@ -164,7 +168,7 @@ async function readDirectUpload(req: IncomingMessage, bytesPerSecond: number | u
   if (refusal) throw refusal;
   if (attributesText === undefined) throw badRequest("the body has no attributes part");
   if (sha1 === undefined) throw badRequest("the body has no file part");
-  return { attributes: jsonObject(attributesText, "the attributes part"), sha1, size };
+  return { attributes: jsonObject(attributesText, "the attributes part"), sha1, size, ...(keep ? { content: Buffer.concat(kept, size) } : {}) };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The local Box server's options, and what its hooks and log see. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerRateLimits } from "./limits";
+import type { UploadPlanOptions } from "./plan";
 
 export const DEFAULT_TOKEN = "local-dev-token";
 const MiB = 1024 * 1024;
@@ -22,6 +23,7 @@ export type Route =
   | "abortSession"
   | "listParts"
   | "commit"
+  | "planSession"
   | "uploadFile"
   | "uploadFileVersion"
   // API host, under /2.0
@@ -121,6 +123,8 @@ export interface BoxServerOptions {
    * A string `id` is also the ID the session is stored and served under.
    */
   sessionPatch?: Record<string, unknown>;
+  /** Box's upload plan (see plan.ts): how hits enter the commit, or no endpoint; none unless given. */
+  uploadPlan?: UploadPlanOptions;
   /** Box's per-user rate limits (see limits.ts); none unless given. */
   rateLimits?: ServerRateLimits;
   /** Runs before the handler; a fault returned here is answered instead (nothing is stored). */
@@ -129,7 +133,7 @@ export interface BoxServerOptions {
   after?: (ctx: RequestContext, status: number) => Fault | undefined | Promise<Fault | undefined>;
 }
 
-type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond" | "bufferBodies" | "sessionPatch" | "rateLimits";
+type Optional = "before" | "after" | "sessionEndpointsBaseUrl" | "bytesPerSecond" | "bufferBodies" | "sessionPatch" | "rateLimits" | "uploadPlan";
 export type ResolvedOptions = Required<Omit<BoxServerOptions, Optional>> & BoxServerOptions;
 
 export function resolveOptions(options: BoxServerOptions): ResolvedOptions {

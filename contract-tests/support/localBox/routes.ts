@@ -35,11 +35,12 @@ function matchUpload(method: string, p: string, isSession: (id: string) => boole
     return { route: "createSessionExistingFile", fileId: m[1]! };
   }
   if (method === "POST" && (m = /^\/files\/(\d+)\/content$/.exec(p))) return { route: "uploadFileVersion", fileId: m[1]! };
-  if ((m = /^\/files\/upload_sessions\/([^/]+)(\/parts|\/commit)?$/.exec(p)) && (/^[A-Za-z0-9]+$/.test(m[1]!) || isSession(m[1]!))) {
+  if ((m = /^\/files\/upload_sessions\/([^/]+)(\/parts|\/commit|\/plan)?$/.exec(p)) && (/^[A-Za-z0-9]+$/.test(m[1]!) || isSession(m[1]!))) {
     const sessionId = m[1]!;
     const tail = m[2];
     if (tail === "/parts" && method === "GET") return { route: "listParts", sessionId };
     if (tail === "/commit" && method === "POST") return { route: "commit", sessionId };
+    if (tail === "/plan" && method === "POST") return { route: "planSession", sessionId };
     if (!tail && method === "GET") return { route: "getSession", sessionId };
     if (!tail && method === "PUT") return { route: "uploadPart", sessionId };
     if (!tail && method === "DELETE") return { route: "abortSession", sessionId };

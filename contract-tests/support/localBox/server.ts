@@ -55,9 +55,12 @@ export class LocalBoxServer {
   /** With `start(port, { tls })`: the server's certificate, PEM, for clients to trust (e.g. through NODE_EXTRA_CA_CERTS). */
   caPem: string | undefined;
   private origin = "";
+  /** With an upload plan, versions keep their bytes (plans find hits in them). */
+  private readonly keepContent: boolean;
 
   constructor(options: BoxServerOptions = {}) {
     const opts = resolveOptions(options);
+    this.keepContent = opts.uploadPlan !== undefined;
     this.tokens = new TokenStore(opts.oauthClients, opts.tokenTtlSeconds);
     const deps = { state: this.state, sessions: this.sessions, opts, baseUrl: () => this.baseUrl };
     const handlers: Handlers = {
@@ -135,7 +138,7 @@ export class LocalBoxServer {
     this.state.folder(folderId, "parent");
     this.state.checkNameFree(folderId, checkItemName(name));
     const file = this.state.createFile(folderId, name, id);
-    this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength });
+    this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength, ...(this.keepContent ? { content: Buffer.from(content) } : {}) });
     return file;
   }
 

@@ -11,6 +11,7 @@ import { sha1 } from "../sha1";
 import { parseContentRange, parseDigestHeader } from "../wire";
 import { intParam, readBody, readJson } from "./body";
 import { contentTimes } from "./files";
+import { answerPlan, assemble } from "./plan";
 import { badRequest, HttpError, notFound } from "./errors";
 import type { Handlers, ResolvedOptions } from "./options";
 import { filesBody } from "./representation";
@@ -36,6 +37,8 @@ export interface Session {
   fileName: string | undefined;
   target: { kind: "new"; folderId: string } | { kind: "version"; fileId: string };
   parts: Map<number, StoredPart>;
+  /** Parts an upload plan found in the file's current version (uploadPlan option), by offset. */
+  hits: Map<number, StoredPart>;
   /** When the request that opened it arrived (ms since the epoch). */
   createdAt: number;
   expiresAt: number;
@@ -56,7 +59,7 @@ export interface SessionDeps {
   baseUrl: () => string;
 }
 
-type SessionRoutes = "createSessionNewFile" | "createSessionExistingFile" | "getSession" | "uploadPart" | "abortSession" | "listParts" | "commit";
+type SessionRoutes = "createSessionNewFile" | "createSessionExistingFile" | "getSession" | "uploadPart" | "abortSession" | "listParts" | "commit" | "planSession";
 
 export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
   const { state, sessions, opts } = d;
@@ -80,6 +83,7 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       fileName,
       target,
       parts: new Map(),
+      hits: new Map(),
       createdAt: at,
       expiresAt: Date.now() + opts.sessionTtlMs,
       state: "open",
@@ -100,7 +104,15 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       part_size: s.partSize,
       total_parts: s.totalParts,
       num_parts_processed: s.parts.size,
-      session_endpoints: { upload_part: at, commit: `${at}/commit`, abort: at, list_parts: `${at}/parts`, status: at, log_event: `${at}/log` },
+      session_endpoints: {
+        upload_part: at,
+        commit: `${at}/commit`,
+        abort: at,
+        list_parts: `${at}/parts`,
+        status: at,
+        log_event: `${at}/log`,
+        ...(opts.uploadPlan && opts.uploadPlan.endpoint !== false ? { plan: `${at}/plan` } : {}),
+      },
       ...(opts.sessionPatch as Partial<UploadSession> | undefined),
     };
   }
@@ -142,18 +154,28 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
       const s = session(sessionId!);
       const offset = intParam(url, "offset", 0);
       const limit = Math.min(intParam(url, "limit", 100), 1000);
-      const all = [...s.parts.values()].sort((a, b) => a.offset - b.offset).map(publicPart);
+      // A server that shows planned hits in list parts lists them as parts of the session.
+      const shown = opts.uploadPlan?.hits === "listed" ? [...s.parts.values(), ...[...s.hits.values()].filter((h) => !s.parts.has(h.offset))] : [...s.parts.values()];
+      const all = shown.sort((a, b) => a.offset - b.offset).map(publicPart);
       return { status: 200, body: { total_count: all.length, offset, limit, entries: all.slice(offset, offset + limit) } };
     },
     async uploadPart({ req, sessionId }) {
-      return uploadPart(req, session(sessionId!), opts.bytesPerSecond);
+      return uploadPart(req, session(sessionId!), opts.bytesPerSecond, opts.uploadPlan !== undefined);
+    },
+    async planSession({ req, sessionId }) {
+      if (!opts.uploadPlan) throw notFound("no such endpoint");
+      const s = session(sessionId!);
+      const current = s.target.kind === "version" ? state.files.get(s.target.fileId)?.versions.at(-1)?.content : undefined;
+      return answerPlan(req, s, current, opts.uploadPlan);
     },
     async commit({ req, sessionId }) {
       const s = session(sessionId!);
       const body = await readJson(req);
       const wantSha1 = parseDigestHeader(req.headers.digest as string | undefined);
       if (!wantSha1) throw badRequest("Digest header must be sha=<base64 SHA-1>");
-      if (!partsListMatches(s, body.parts)) {
+      // With plans, the file is assembled from what the commit names (hits included) and checked whole.
+      const assembled = opts.uploadPlan ? (Array.isArray(body.parts) ? assemble(s, body.parts as Record<string, unknown>[], opts.uploadPlan.hits) : undefined) : undefined;
+      if (opts.uploadPlan ? !assembled : !partsListMatches(s, body.parts)) {
         throw badRequest("the parts list does not match the parts uploaded to this session", "parts_mismatch");
       }
       const attributes = body.attributes;
@@ -165,10 +187,11 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
         s.processingLeft--;
         return { status: 202, headers: { "retry-after": String(opts.retryAfterSeconds) } };
       }
-      const wholeSha1 = s.wholeSha1!;
+      const wholeSha1 = assembled ? sha1(assembled) : s.wholeSha1!;
       if (wholeSha1 !== wantSha1) throw badRequest("the uploaded file does not match the commit's Digest", "sha1_mismatch");
       const target = Object.assign(commitTarget(state, s, file), times);
-      state.addVersion(target, { sha1: wholeSha1, size: s.fileSize, sessionId: s.id });
+      state.addVersion(target, { sha1: wholeSha1, size: s.fileSize, sessionId: s.id, ...(assembled ? { content: assembled } : {}) });
+      s.hits.clear();
       s.state = "committed";
       s.parts.clear();
       return { status: 201, body: filesBody(state, target) };
@@ -176,7 +199,7 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
   };
 }
 
-async function uploadPart(req: IncomingMessage, s: Session, bytesPerSecond: number | undefined) {
+async function uploadPart(req: IncomingMessage, s: Session, bytesPerSecond: number | undefined, keep: boolean) {
   const rangeHeader = String(req.headers["content-range"] ?? "");
   const range = parseContentRange(rangeHeader);
   if (!range || range.total !== s.fileSize || range.offset % s.partSize !== 0 || range.size !== Math.min(s.partSize, s.fileSize - range.offset)) {
@@ -195,6 +218,10 @@ async function uploadPart(req: IncomingMessage, s: Session, bytesPerSecond: numb
   }
   const part: StoredPart = { part_id: randomBytes(4).toString("hex").toUpperCase(), offset: range.offset, size: range.size, sha1: partSha1, data };
   s.parts.set(range.offset, part);
+  // A part sent where a plan found a hit takes its place.
+  s.hits.delete(range.offset);
+  // With plans the bytes stay until the commit assembles them; else they are hashed in order and dropped.
+  if (keep) return { status: 200, body: { part: publicPart(part) } };
   for (let next = s.parts.get(s.hashedUpTo); next?.data; next = s.parts.get(s.hashedUpTo)) {
     s.whole.update(next.data);
     delete next.data;

@@ -1,6 +1,7 @@
 /**
  * What the local Box server stores: folders (by ID, with names, the files and sub-folders they
- * hold) and files with their version history. Only hashes and sizes are kept, never content.
+ * hold) and files with their version history. Only hashes and sizes are kept, never content,
+ * except with the upload plan (plan.ts), which finds hits in a version's bytes.
  * Names are unique within a folder among files and sub-folders together, without regard to case,
  * as on Box.
  */
@@ -12,6 +13,8 @@ export interface StoredVersion {
   size: number;
   /** The upload session that made this version, if it came from one. */
   sessionId?: string;
+  /** The bytes, kept only with the `uploadPlan` option. */
+  content?: Buffer;
   createdAt: string;
 }
 
@@ -143,7 +146,7 @@ export class BoxState {
   }
 
   /** Stores a new current version and bumps the etag (a new file's first version makes etag 0). */
-  addVersion(file: StoredFile, version: { sha1: string; size: number; sessionId?: string }): StoredVersion {
+  addVersion(file: StoredFile, version: { sha1: string; size: number; sessionId?: string; content?: Buffer }): StoredVersion {
     const stored: StoredVersion = { id: this.id(), ...version, createdAt: new Date().toISOString() };
     file.versions.push(stored);
     file.etag++;

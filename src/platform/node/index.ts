@@ -4,7 +4,7 @@ import { VERSION } from "../../core/version";
 import type { UploadPlatform } from "../../upload/ports";
 import { FileReader } from "./fileSource";
 export { nodeSyncPlatform } from "./localTree";
-import { nodeSha1 } from "./sha1";
+import { nodeSha1, nodeSha512 } from "./sha1";
 import { StateFile } from "./stateFile";
 import { createNodeTransport } from "./transport";
 
@@ -16,5 +16,6 @@ export const nodeApiPlatform: ApiPlatform = {
 export const nodeUploadPlatform: UploadPlatform = {
   openFile: (path, declared) => FileReader.open(path, declared),
   sha1: nodeSha1,
+  sha512: nodeSha512,
   stateStore: (path) => new StateFile(path),
 };

@@ -1,5 +1,6 @@
 /**
- * What a mirror and kept times add to the fragment, answered by Prism mocking it: moving a file
+ * What a mirror, kept times and the upload plan add to the fragment, answered by Prism mocking it:
+ * moving a file
  * or a folder to the trash (every documented status, through the client's methods and as plain
  * typed calls), and a commit whose body carries `attributes` (content times), which must still
  * validate.
@@ -80,5 +81,32 @@ describe("POST /files/upload_sessions/{id}/commit with attributes", () => {
     expect(violations(response)).toBe("");
     // A time that is not one is refused by the client before sending.
     await rejectionOf(clientAnswering(201).commitUploadSession(SESSION, { parts: [part], sha1: SHA1, times: { contentModifiedAt: "yesterday" } }), BoxInputError);
+  });
+});
+
+describe("POST /files/upload_sessions/{id}/plan (Box's upload plan)", () => {
+  const H = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a089f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const M = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+  const asked = [
+    { offset: 0, size: 8388608, sha512: H },
+    { offset: 8388608, size: 3222784, sha512: M },
+  ];
+
+  test("200 through the client: hits with a part_id, misses, for the parts asked about", async () => {
+    const plan = await clientAnswering(200).planUploadSession(SESSION, asked);
+    expect(plan).toEqual({ upload_session_id: SESSION, hits: [{ ...asked[0], part_id: "6F2D3486" }], misses: [asked[1]] });
+  });
+  test("an answer about parts that were not asked about is a BoxProtocolError; bad input never leaves", async () => {
+    const { BoxProtocolError } = await import("../../src");
+    await rejectionOf(clientAnswering(200).planUploadSession(SESSION, [asked[1]!]), BoxProtocolError);
+    await rejectionOf(clientAnswering().planUploadSession(SESSION, []), BoxInputError);
+    await rejectionOf(clientAnswering().planUploadSession(SESSION, [{ offset: 0, size: 1, sha512: "abc" }]), BoxInputError);
+  });
+  test("Prism takes the documented request, and refuses one without parts", async () => {
+    const ok = await raw.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: SESSION } }, body: { parts: asked } });
+    expect(ok.response.status).toBe(200);
+    expect(violations(ok.response)).toBe("");
+    const bad = await raw.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: SESSION } }, body: { parts: [] } });
+    expect(bad.response.status).toBe(422);
   });
 });
