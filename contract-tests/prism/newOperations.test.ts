@@ -1,9 +1,8 @@
 /**
  * What a mirror, kept times and the upload plan add to the fragment, answered by Prism mocking it:
- * moving a file
- * or a folder to the trash (every documented status, through the client's methods and as plain
- * typed calls), and a commit whose body carries `attributes` (content times), which must still
- * validate.
+ * moving a file or a folder to the trash (every documented status, through the client's methods
+ * and as plain typed calls), a commit whose body carries `attributes` (content times), which must
+ * still validate, and the plan call.
  */
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
