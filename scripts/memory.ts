@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     try {
       const { value: r } = await startJsonChild<Result>(
         join(__dirname, "bench", "uploadFile.js"),
-        ["--base-url", server.value.baseUrl, "--file-id", server.value.fileId, "--path", path, "--concurrency", String(concurrency)],
+        ["--base-url", server.value.baseUrl, "--file-id", server.value.fileId, "--path", path, "--concurrency", String(concurrency), "--rate-limits", "off"],
         { env: { BOX_ACCESS_TOKEN: server.value.token } },
       );
       const partSize = defaultPartSize(size);

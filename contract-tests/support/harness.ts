@@ -48,7 +48,8 @@ export interface Harness {
 
 /**
  * Parts of `PART` bytes and no minimum size by default, and the client uploads even small files
- * through chunked sessions (chunkedThreshold 1), so tests cover many parts with little data.
+ * through chunked sessions (chunkedThreshold 1), so tests cover many parts with little data. The
+ * client is not paced (rateLimits "off") unless the test says how.
  */
 export async function startHarness(
   serverOptions: BoxServerOptions = {},
@@ -61,6 +62,8 @@ export async function startHarness(
     baseUrl: proxied.upload,
     apiBaseUrl: proxied.api,
     uploadDefaults: { chunkedThreshold: 1 },
+    // The server keeps no rate limits unless a test asks it to, and then the test paces its client.
+    ...(clientOptions.pacer || clientOptions.rateLimits ? {} : { rateLimits: "off" as const }),
     ...clientOptions,
   });
   return {

@@ -45,7 +45,8 @@ type ClientOptions = Record<string, unknown>;
  * same test files also compile against older trees that lack some of them (they are then ignored).
  */
 export function clientFor(baseUrl: string, extra: ClientOptions = {}): BoxUploadClient {
-  const options = { token: TOKEN, baseUrl, timeouts: { requestMs: 3000, idleMs: 2000 }, ...extra };
+  // Unpaced unless a test says otherwise: these servers keep no rate limits.
+  const options = { token: TOKEN, baseUrl, timeouts: { requestMs: 3000, idleMs: 2000 }, ...(extra.pacer || extra.rateLimits ? {} : { rateLimits: "off" }), ...extra };
   const client = new BoxUploadClient(options as unknown as ConstructorParameters<typeof BoxUploadClient>[0]);
   // These tests are about chunked sessions, with files of a few KiB: where the client sends small
   // files in one direct request, a threshold of 1 byte keeps them chunked (ignored where it does not).

@@ -37,6 +37,8 @@ async function main(): Promise<NewFileResult> {
     token: process.env.BOX_ACCESS_TOKEN!,
     baseUrl: values["base-url"]!,
     apiBaseUrl: values["api-base-url"]!,
+    // The local server has no rate limits: unpaced, so only direct vs chunked is measured.
+    rateLimits: "off",
     onRequest: (event) => {
       requests++;
       if (event.path.includes("upload_sessions")) chunked = true;

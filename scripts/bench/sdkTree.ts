@@ -15,7 +15,7 @@ import { measure, runMain, type ClientResult } from "./measure";
 
 const CHUNKED_MIN = 20_000_000;
 
-async function main(): Promise<ClientResult & { files: number; bytes: number }> {
+async function main(): Promise<ClientResult & { files: number; bytes: number; failed: number }> {
   const { values } = parseArgs({
     options: { "base-url": { type: "string" }, "api-base-url": { type: "string" }, dir: { type: "string" }, "folder-name": { type: "string" } },
   });
@@ -29,6 +29,7 @@ async function main(): Promise<ClientResult & { files: number; bytes: number }> 
   });
   let files = 0;
   let bytes = 0;
+  let failed = 0;
   const walk = async (dir: string, folderId: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -37,10 +38,15 @@ async function main(): Promise<ClientResult & { files: number; bytes: number }> 
         await walk(path, folder.id);
       } else if (entry.isFile()) {
         const { size } = await stat(path);
-        if (size >= CHUNKED_MIN) await client.chunkedUploads.uploadBigFile(createReadStream(path), entry.name, size, folderId);
-        else await client.uploads.uploadFile({ attributes: { name: entry.name, parent: { id: folderId } }, file: createReadStream(path) });
-        files++;
-        bytes += size;
+        try {
+          if (size >= CHUNKED_MIN) await client.chunkedUploads.uploadBigFile(createReadStream(path), entry.name, size, folderId);
+          else await client.uploads.uploadFile({ attributes: { name: entry.name, parent: { id: folderId } }, file: createReadStream(path) });
+          files++;
+          bytes += size;
+        } catch {
+          // As Box's CLI does: a file that fails (after the SDK's own retries) is counted, the rest go on.
+          failed++;
+        }
       }
     }
   };
@@ -49,7 +55,7 @@ async function main(): Promise<ClientResult & { files: number; bytes: number }> 
     await walk(values.dir!, root.id);
     return {};
   });
-  return { ...result, files, bytes };
+  return { ...result, files, bytes, failed };
 }
 
 runMain(main);

@@ -6,11 +6,18 @@
  *   - ours, second run on the same tree (everything already there: compare only);
  *   - a loop over the official SDK's upload calls, one file at a time (what Box's CLI does).
  * Then peak RSS of ours for trees of --rss-files counts (small files plus two of 100 MB), to show
- * the memory bound does not grow with the number of files. Prints tables; writes
- * .bench/sync-<timestamp>.json.
+ * the memory bound does not grow with the number of files. These runs measure raw speed: the
+ * server has no rate limits, and ours runs with `rateLimits: "off"`.
+ *
+ * `--limits box` instead runs both against the server with Box's per-user limits (240 uploads and
+ * 1,000 calls a minute, counted over a sliding `--window-ms`, default 1 s): a tree of `--limit-files` small files and one chunked
+ * file, ours paced at its defaults. It reports the time against what the limits allow (uploads /
+ * limit), the 429s, the bytes sent into refused requests, and the files that failed. Prints tables;
+ * writes .bench/sync-<timestamp>.json.
  *
  *   npm run bench:sync -- [--files 1000] [--big 5] [--modes shaped,tls] [--transfers 8]
  *       [--rss-files 100,10000] [--skip-sdk] [--bandwidth 40000000] [--latency 50]
+ *   npm run bench:sync -- --limits box [--limit-files 160] [--window-ms 1000] [--skip-sdk]
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -83,9 +90,9 @@ function table(rows: Row[]): string {
   return [head, ...lines].map((l) => l.map((c, i) => (i === 0 || i === 8 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n");
 }
 
-async function withServer<T>(mode: ModeName, o: { bandwidth: number; latency: number }, body: (server: Server, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+async function withServer<T>(mode: ModeName, o: { bandwidth: number; latency: number; extra?: string[] }, body: (server: Server, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const { shaped, tls } = MODES[mode];
-  const args = [...(shaped ? ["--bandwidth", String(o.bandwidth), "--latency", String(o.latency)] : []), ...(tls ? ["--tls"] : [])];
+  const args = [...(shaped ? ["--bandwidth", String(o.bandwidth), "--latency", String(o.latency)] : []), ...(tls ? ["--tls"] : []), ...(o.extra ?? [])];
   const { value: server, child } = await startJsonChild<Server>(join(__dirname, "..", "local-server.js"), args);
   const env = { BOX_ACCESS_TOKEN: server.token, ...(server.caFile ? { NODE_EXTRA_CA_CERTS: server.caFile } : {}) };
   return withCleanup(() => stopChild(child), () => body(server, env));
@@ -103,10 +110,14 @@ async function main() {
       "skip-sdk": { type: "boolean", default: false },
       bandwidth: { type: "string", default: "40000000" },
       latency: { type: "string", default: "50" },
+      limits: { type: "string", default: "" },
+      "limit-files": { type: "string", default: "160" },
+      "window-ms": { type: "string", default: "1000" },
     },
   });
   cleanupOnSignals();
   const o = { bandwidth: Number(values.bandwidth), latency: Number(values.latency) };
+  if (values.limits) return limitsBench(o, Number(values["limit-files"]), Number(values["window-ms"]), values["skip-sdk"]!);
   const files = Number(values.files);
   const big = Number(values.big);
   const bigBytes = Math.round(Number(values["big-mb"]) * MB);
@@ -125,10 +136,10 @@ async function main() {
         const out: Row[] = [];
         for (const t of transfers) {
           log(`${mode}: ours, first run${t ? ` (transfers ${t})` : ""}`);
-          const first = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder-name", `ours-${t ?? "default"}`, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
+          const first = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--rate-limits", "off", "--dir", tree, "--folder-name", `ours-${t ?? "default"}`, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
           out.push(row(`ours first run${t ? ` t=${t}` : ""}`, count, bytes, first, `${first.summary.uploaded} up, ${first.summary.failed} failed, ${first.requests} requests`));
           log(`${mode}: ours, second run (all in place)`);
-          const second = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--dir", tree, "--folder", first.folderId, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
+          const second = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--rate-limits", "off", "--dir", tree, "--folder", first.folderId, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
           // Skipping needs Box's SHA-1 to equal the local file's: all skipped proves the first run stored every byte right.
           out.push(row(`ours second run${t ? ` t=${t}` : ""}`, count, bytes, second, `${second.summary.skipped} skipped, ${second.summary.uploaded + second.summary.versioned} sent, ${second.summary.bytes} bytes sent`));
         }
@@ -154,7 +165,7 @@ async function main() {
       log(`peak RSS: ${n} files of 1-64 KB + 2 of 100 MB (unshaped)`);
       const size = await writeTreeOf(dir, n, 2, 1_000, 64_000, 100 * MB);
       const r = await withServer("unshaped", o, (server, env) =>
-        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", dir, "--folder-name", `rss-${n}`], { env, nodeArgs: ["--expose-gc"] }).then((r) => r.value),
+        runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--rate-limits", "off", "--dir", dir, "--folder-name", `rss-${n}`], { env, nodeArgs: ["--expose-gc"] }).then((r) => r.value),
       );
       const kept = r.heapAfterGcBytes === undefined ? "" : `, heap after GC ${(r.heapAfterGcBytes / MB).toFixed(1)} MB`;
       rss.push(row(`ours, ${n} small files`, n + 2, size, r, `${r.summary.uploaded} up, ${r.summary.failed} failed${kept}`));
@@ -169,6 +180,56 @@ async function main() {
     const file = join(ROOT, ".bench", `sync-${STAMP}.json`);
     await writeFile(file, JSON.stringify(report, null, 2));
     console.log(`\nwritten to ${file}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface LimitStats {
+  accepted: { upload: number; call: number };
+  refused: { upload: number; call: number };
+  refusedBodyBytes: number;
+}
+
+/** Ours and the SDK's loop against Box's per-user limits, each on a server of its own (fresh budgets). */
+async function limitsBench(o: { bandwidth: number; latency: number }, files: number, windowMs: number, skipSdk: boolean): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), "bench-limits-"));
+  try {
+    const tree = join(work, "tree");
+    const bytes = await writeTreeOf(tree, files, 1, 1_000, 500_000, 25 * MB);
+    // Every file is one upload (a direct one, or a session creation): the limit allows this many a minute.
+    const ideal = ((files + 1) / 240) * 60;
+    // Box does not say over what window it counts; 1 s (4 uploads and 16 calls a second) is the strictest reading.
+    const extra = ["--uploads-per-minute", "240", "--calls-per-minute", "1000", "--window-ms", String(windowMs)];
+    const rows: string[][] = [];
+    const run = async (label: string, script: string, args: string[]) =>
+      withServer("shaped", { ...o, extra }, async (server, env) => {
+        log(`${label} against Box's limits`);
+        const r = (await runJsonChild<ClientResult & { failed?: number; files?: number; summary?: SyncChildResult["summary"] }>(join(__dirname, script), ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--dir", tree, ...args], { env, timeoutMs: 60 * 60_000 })).value;
+        const stats = (await (await fetch(`${new URL(server.baseUrl).origin}/_local/stats`)).json()) as { limits: LimitStats };
+        const l = stats.limits;
+        const uploads = l.accepted.upload + l.refused.upload;
+        const failed = r.summary ? r.summary.failed : (r.failed ?? 0);
+        rows.push([
+          label,
+          r.seconds.toFixed(1),
+          ideal.toFixed(1),
+          (r.seconds / ideal).toFixed(2),
+          String(failed),
+          `${l.refused.upload}/${uploads}`,
+          `${((100 * l.refused.upload) / Math.max(1, uploads)).toFixed(1)}%`,
+          String(l.refused.call),
+          (l.refusedBodyBytes / MB).toFixed(1),
+          `${((100 * l.refusedBodyBytes) / bytes).toFixed(1)}%`,
+        ]);
+      });
+    await run("ours (defaults: paced at Box's limits)", "syncChild.js", ["--folder-name", "ours"]);
+    if (!skipSdk) await run("official SDK loop", "sdkTree.js", ["--folder-name", "sdk"]);
+    const head = ["client", "seconds", "ideal s", "x ideal", "failed", "upload 429s", "429 share", "call 429s", "MB into 429s", "of the tree"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    console.log(`
+Box's limits (240 uploads, 1,000 calls a minute), shaped (${o.bandwidth / MB} MB/s per request, +${o.latency} ms): ${files} files of 1-500 KB + 1 of 25 MB, ${(bytes / MB).toFixed(1)} MB`);
+    console.log([head, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n"));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
 /**
  * The typed API layer put together: one caller (send, auth, origins, the 401 refresh, logging) and
- * the operation modules that take it, one per area: chunked sessions (chunked.ts), one-request
- * uploads and the preflight check (direct.ts), files (files.ts), folders (folders.ts), and the
- * token endpoint (token.ts). Nothing here inherits from anything; the client facade holds the
+ * the operation modules that take it, one per area: chunked sessions (chunked.ts), the upload plan
+ * (plan.ts), one-request uploads and the preflight check (direct.ts), files (files.ts), folders
+ * (folders.ts), and the token endpoint (token.ts). Nothing here inherits from anything; the client facade holds the
  * result.
  */
 import { BoxInputError } from "../core/errors";
@@ -12,6 +12,7 @@ import { chunkedSessions, type ChunkedSessions } from "./chunked";
 import { directUploads, type DirectUploads } from "./direct";
 import { fileOperations, type FileOperations } from "./files";
 import { folderOperations, type FolderOperations } from "./folders";
+import { uploadPlans, type UploadPlans } from "./plan";
 import { Secrets } from "./secrets";
 import { tokenEndpoint } from "./token";
 import type { ApiPlatform, BoxClientOptions } from "./types";
@@ -22,7 +23,7 @@ export type { Folder, FolderItem } from "./folders";
 export type { ApiCaller } from "./caller";
 
 /** Every Box operation the client calls, one method each. */
-export type BoxOperations = ChunkedSessions & DirectUploads & FileOperations & FolderOperations;
+export type BoxOperations = ChunkedSessions & UploadPlans & DirectUploads & FileOperations & FolderOperations;
 
 export interface BoxApi {
   caller: ApiCaller;
@@ -39,6 +40,6 @@ export function createBoxApi(options: BoxClientOptions, platform: ApiPlatform): 
   caller = new ApiCaller(options, platform, tokens, secrets);
   return {
     caller,
-    operations: { ...chunkedSessions(caller), ...directUploads(caller), ...fileOperations(caller), ...folderOperations(caller) },
+    operations: { ...chunkedSessions(caller), ...uploadPlans(caller), ...directUploads(caller), ...fileOperations(caller), ...folderOperations(caller) },
   };
 }

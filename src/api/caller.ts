@@ -16,15 +16,13 @@ import { classify, toApiError } from "./apiError";
 import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
-import { createPacer, type Pacer, type RequestKind } from "./pacer";
+import { createPacer, kindOf, type Pacer } from "./pacer";
+import { requestEvent } from "./requestLog";
 import type { Secrets } from "./secrets";
 import { parseRetryAfter } from "../core/retryAfter";
-import { capBodies, type StreamedBody } from "./transport";
+import { Bodies } from "./bodies";
+import { capBodies } from "./transport";
 import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
-
-/** What Box counts as a file upload (its own, smaller budget); everything else is an API call. */
-const UPLOADS = new Set(["POST /files/content", "POST /files/{file_id}/content", "POST /files/upload_sessions", "POST /files/{file_id}/upload_sessions"]);
-const kindOf = (label: string): RequestKind => (UPLOADS.has(label) ? "upload" : "call");
 
 /** What `send` hands the operation: its signal, and the base URL to use instead of the client's. */
 export type CallInit = { signal: AbortSignal; baseUrl?: string };
@@ -39,8 +37,8 @@ export class ApiCaller {
   readonly requestTimeoutMs: number;
   /** Every request waits here for its turn (Box's rate limits), every body byte for the bandwidth cap. */
   readonly pacer: Pacer;
-  /** Whether the transport takes a StreamedBody as it is (the Node one); else bodies become web streams. */
-  private readonly streamsNatively: boolean;
+  /** How request bodies reach the transport (streamed, and held to the bandwidth cap). */
+  readonly bodies: Bodies;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   /** The user every request acts as (`As-User`), if any. */
   private readonly asUser: string | undefined;
@@ -64,7 +62,7 @@ export class ApiCaller {
     this.pacer = options.pacer ?? createPacer(options.rateLimits, options.bandwidthLimit);
     const transport = options.fetch ? undefined : platform.createTransport({ idleMs });
     this.closeTransport = transport ? transport.close : async () => {};
-    this.streamsNatively = transport?.streamedBodies === true;
+    this.bodies = new Bodies(transport?.streamedBodies === true, this.pacer);
     const make = (baseUrl: string) => {
       const client = createClient<paths>({
         baseUrl,
@@ -81,36 +79,6 @@ export class ApiCaller {
     this.api = make(this.origins.baseUrl);
     this.api.use(this.authMiddleware());
     this.tokenApi = make(this.origins.tokenBaseUrl);
-  }
-
-  /** True when bodies must go out in slices (a bandwidth cap), never whole. */
-  get sliced(): boolean {
-    return this.pacer.sliceBytes !== undefined;
-  }
-
-  /**
-   * A streamed body in the form the transport takes: as it is, or as a web stream. Under a
-   * bandwidth cap it goes out in small slices, each waiting for its share of the cap.
-   */
-  streamBody(source: StreamedBody): BodyInit {
-    const body = this.pacer.sliceBytes === undefined ? source : capped(source, this.pacer);
-    if (this.streamsNatively) return body as unknown as BodyInit;
-    const it = body.chunks()[Symbol.asyncIterator]();
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await it.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel() {
-        await it.return?.();
-      },
-    });
-  }
-
-  /** What a fetch Request needs to send a web stream. */
-  streamInit(): { duplex?: "half" } {
-    return this.streamsNatively ? {} : { duplex: "half" };
   }
 
   /** Closes idle keep-alive connections; call when done so the process can exit at once. */
@@ -216,40 +184,10 @@ export class ApiCaller {
   /** One line for `onRequest` (the CLI's --verbose): never a token, a query or a body. */
   private log(label: string, response: Response | undefined, started: number): void {
     if (!this.onRequest) return;
-    let path = label.split(" ")[1] ?? "";
     try {
-      if (response?.url) path = new URL(response.url).pathname;
-    } catch {
-      /* keep the operation's template */
-    }
-    const requestId = response?.headers.get("box-request-id") ?? undefined;
-    try {
-      this.onRequest({
-        method: label.split(" ")[0]!,
-        path: this.secrets.clean(path),
-        status: response?.status ?? 0,
-        ms: Date.now() - started,
-        ...(requestId ? { requestId: this.secrets.clean(requestId) } : {}),
-      });
+      this.onRequest(requestEvent(label, response, started, this.secrets));
     } catch {
       /* a logger that throws must not fail the upload */
     }
   }
-}
-
-/** `body` in slices of the pacer's size, each sent only when the bandwidth cap allows. */
-function capped(body: StreamedBody, pacer: Pacer): StreamedBody {
-  const slice = pacer.sliceBytes!;
-  return {
-    length: body.length,
-    async *chunks() {
-      for await (const chunk of body.chunks()) {
-        for (let at = 0; at < chunk.byteLength; at += slice) {
-          const piece = chunk.subarray(at, at + slice);
-          await pacer.transmit(piece.byteLength);
-          yield piece;
-        }
-      }
-    },
-  };
 }

@@ -1,4 +1,4 @@
-/** Box's chunked-upload operations (the seven, and the plan) over one caller, arguments checked before sending. */
+/** Box's seven chunked-upload operations over one caller, arguments checked before sending. */
 import { contentRange, MAX_PARTS } from "../core/partPlan";
 import { digestHeader } from "../core/digest";
 import { BoxInputError, BoxProtocolError } from "../core/errors";
@@ -13,14 +13,12 @@ import type {
   CommitInput,
   CommitResult,
   DirectCallOptions,
-  PlanPart,
   Schemas,
   SessionInput,
   UploadPart,
   UploadPartInput,
   UploadParts,
   UploadSession,
-  UploadSessionPlan,
 } from "./types";
 
 /** Slices a part is handed to the transport in when its progress is followed. */
@@ -67,7 +65,7 @@ export function chunkedSessions(caller: ApiCaller) {
     if (input.offset + bytes.byteLength > input.fileSize) throw new BoxInputError("bytes", "part runs past the end of the file");
     checkSha1Hex("sha1", input.sha1);
     // Followed on the wire, or held to a bandwidth cap: sent as slices (views, no copies).
-    const streamed = options.onBodySent !== undefined || caller.sliced;
+    const streamed = options.onBodySent !== undefined || caller.bodies.sliced;
     const uploaded = await caller.send("PUT /files/upload_sessions/{id}", options, (init) =>
       api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
@@ -78,8 +76,8 @@ export function chunkedSessions(caller: ApiCaller) {
         // The fragment types a binary body as `string` (format: binary); we send the bytes as they
         // are, or in slices.
         body: bytes as unknown as string,
-        bodySerializer: (b: unknown) => (streamed ? caller.streamBody(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
-        ...(streamed ? caller.streamInit() : {}),
+        bodySerializer: (b: unknown) => (streamed ? caller.bodies.stream(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
+        ...(streamed ? caller.bodies.init() : {}),
         ...init,
       }),
     );
@@ -165,31 +163,6 @@ export function chunkedSessions(caller: ApiCaller) {
     return { status: "committed", file: file as BoxFile, files: files! };
   }
 
-  /**
-   * `POST /files/upload_sessions/{id}/plan`: which of `parts` (each named by its SHA-512) Box
-   * already holds (hits, with a part_id) and which it needs (misses). Every answered part must be
-   * one that was asked about: anything else is a BoxProtocolError.
-   */
-  async function planUploadSession(sessionId: string, parts: PlanPart[], options: CallOptions = {}): Promise<UploadSessionPlan> {
-    checkSessionId("sessionId", sessionId);
-    if (!Array.isArray(parts) || parts.length === 0) throw new BoxInputError("parts", "must be a non-empty array");
-    for (const p of parts) {
-      checkByteCount("parts[].offset", p?.offset, 0);
-      checkByteCount("parts[].size", p.size);
-      if (typeof p.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(p.sha512)) throw new BoxInputError("parts[].sha512", "must be 128 lowercase hex digits");
-    }
-    const plan = await caller.send("POST /files/upload_sessions/{id}/plan", options, (init) =>
-      api.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: sessionId } }, body: { parts }, ...init }),
-    );
-    const asked = new Set(parts.map((p) => `${p.offset}:${p.size}:${p.sha512}`));
-    const known = (p: { offset?: unknown; size?: unknown; sha512?: unknown }) => asked.has(`${p?.offset}:${p?.size}:${p?.sha512}`);
-    if (!plan || !Array.isArray(plan.hits) || !Array.isArray(plan.misses)) throw new BoxProtocolError("plan answered without hits and misses");
-    if (!plan.hits.every((h) => known(h) && typeof h.part_id === "string" && h.part_id !== "") || !plan.misses.every(known)) {
-      throw new BoxProtocolError("plan answered about parts it was not asked about");
-    }
-    return plan;
-  }
-
   /** `DELETE /files/upload_sessions/{id}`: drops the session and its parts. */
   async function abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
     checkSessionId("sessionId", sessionId);
@@ -206,7 +179,6 @@ export function chunkedSessions(caller: ApiCaller) {
     listUploadedParts,
     listAllUploadedParts,
     commitUploadSession,
-    planUploadSession,
     abortUploadSession,
   };
 }

@@ -44,8 +44,8 @@ export function directUploads(caller: ApiCaller) {
         params: { header: { "content-md5": sha1 } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.streamBody(counted(body, fileProgress(body, options.onBodySent))),
-        ...caller.streamInit(),
+        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent))),
+        ...caller.bodies.init(),
         ...init,
       }),
     );
@@ -73,8 +73,8 @@ export function directUploads(caller: ApiCaller) {
         params: { path: { file_id: fileId }, header: { "content-md5": sha1, ...(ifMatch ? { "if-match": ifMatch } : {}) } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.streamBody(counted(body, fileProgress(body, options.onBodySent))),
-        ...caller.streamInit(),
+        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent))),
+        ...caller.bodies.init(),
         ...init,
       }),
     );

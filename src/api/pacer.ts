@@ -19,6 +19,10 @@ import { sleep } from "../core/sleep";
 
 export type RequestKind = "upload" | "call";
 
+/** What Box counts as a file upload (its own, smaller budget), by operation; everything else is an API call. */
+const UPLOADS = new Set(["POST /files/content", "POST /files/{file_id}/content", "POST /files/upload_sessions", "POST /files/{file_id}/upload_sessions"]);
+export const kindOf = (operation: string): RequestKind => (UPLOADS.has(operation) ? "upload" : "call");
+
 export interface Pacer {
   /** Resolves when one request of `kind` may be sent; rejects with the signal's reason on abort. */
   take(kind: RequestKind, signal?: AbortSignal): Promise<void>;

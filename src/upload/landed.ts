@@ -7,6 +7,7 @@
  */
 import type { BoxFile, CallOptions } from "../api/boxApi";
 import { conflictsOf } from "../api/apiError";
+import { linkedSignal } from "../core/linkedSignal";
 import type { UploadApi } from "./ports";
 import type { UploadTarget } from "./resume";
 
@@ -44,4 +45,17 @@ export async function landed(
     if (id === undefined) throw err;
     return api.getFile(id, FIELDS, call);
   }
+}
+
+/** The version id a file has now (versions only; bounded, and undefined when it cannot be read). */
+export function currentVersion(api: Pick<UploadApi, "getFile">, target: UploadTarget, signal: AbortSignal | undefined): Promise<string | undefined> | undefined {
+  if (target.kind !== "version") return undefined;
+  const linked = linkedSignal([signal], 30_000);
+  return api
+    .getFile(target.fileId, ["file_version"], { signal: linked.signal })
+    .then(
+      (f) => f.file_version?.id,
+      () => undefined,
+    )
+    .finally(() => linked.dispose());
 }

@@ -70,7 +70,7 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
         if (!holds(prior, part, sha1)) {
           throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
         }
-        await st.acknowledge(part, prior, true);
+        await st.acknowledge(part, prior, "resumed");
         continue;
       }
       const own = new AbortController();

@@ -25,7 +25,7 @@ const MAX_BATCH = 64;
 export function wantsPlan(st: UploadState): boolean {
   const { run, source, target } = st.job;
   if (run.plan === "never" || !st.deps.platform.sha512 || !source.seekable) return false;
-  return run.plan === "always" || (target.kind === "version" && st.planOffered);
+  return run.plan === "always" || (target.kind === "version" && st.planCall !== undefined);
 }
 
 interface Hashed {
@@ -87,7 +87,7 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
     let plan;
     try {
       const parts = asked.map((h) => ({ offset: h.part.offset, size: h.part.size, sha512: h.sha512 }));
-      plan = await st.retried((o) => api.planUploadSession(st.sessionId, parts, o), st.planCall, signal);
+      plan = await st.retried((o) => api.planUploadSession(st.sessionId, parts, o), st.planCall ?? st.call, signal);
     } catch (err) {
       if (signal.aborted) throw err;
       if (planned === 0) return false;
@@ -116,7 +116,7 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
       const prior = stored.get(part.offset) ?? kept.get(part.offset);
       if (prior) {
         if (!holds(prior, part, sha1)) throw new SourceChangedError(`part at offset ${part.offset} on the server differs from the source; the source changed since the upload began`);
-        if (stored.has(part.offset)) await st.acknowledge(part, prior, true);
+        if (stored.has(part.offset)) await st.acknowledge(part, prior, "resumed");
         else await st.plannedHit(part, prior);
         continue;
       }

@@ -5,13 +5,14 @@
  */
 import type { CallOptions, UploadPart, UploadSession } from "../api/boxApi";
 import { BoxProtocolError } from "../core/errors";
-import { linkedSignal } from "../core/linkedSignal";
 import { planParts, type PartRange } from "../core/partPlan";
 import { withRetry } from "../core/retry";
 import { isSessionId } from "../core/validate";
 import { CommitGuard } from "./commitGuard";
 import type { UploadJob } from "./job";
+import { currentVersion } from "./landed";
 import type { UploadDeps } from "./ports";
+import { Progress } from "./progress";
 import type { ResumeState } from "./resume";
 
 /** Resume state is rewritten at most this often while parts complete. */
@@ -27,29 +28,18 @@ export class UploadState {
   /** The file's version id before our commit (new versions), to tell afterwards whether it went through. */
   private before: string | undefined;
   private versionRead: Promise<string | undefined> | undefined;
-  private ackedBytes = 0;
-  private ackedParts = 0;
-  /** Bytes of parts in flight handed to the network so far, by part index. */
-  private readonly sending = new Map<number, number>();
-  private sendingBytes = 0;
-  private resumedBytes = 0;
-  /** Parts the resumed session held when this run began. */
-  private heldParts = 0;
+  private readonly progress: Progress;
   /** Parts Box already held by the upload plan (indices), never sent by us. */
   private readonly hits = new Set<number>();
-  private plannedBytes = 0;
-  private planUrl = false;
-  private planEndpoint: CallOptions = {};
-  /** bytesSent in the last progress event (it never goes back, even after a resend). */
-  private reportedSent = 0;
+  private planEndpoint: CallOptions | undefined;
   private lastStateWrite = 0;
-  /** Bytes in the last progress event; -1 before the first. */
-  private reportedBytes = -1;
 
   constructor(
     readonly deps: UploadDeps,
     readonly job: UploadJob,
-  ) {}
+  ) {
+    this.progress = new Progress(job.onProgress);
+  }
 
   get sessionId(): string {
     return this.id;
@@ -72,12 +62,8 @@ export class UploadState {
   get versionBefore(): string | undefined {
     return this.before;
   }
-  /** True when the session names a plan endpoint (Box's upload plan is there to ask). */
-  get planOffered(): boolean {
-    return this.planUrl;
-  }
-  /** Call options for the session's plan endpoint (where Box named one we may use). */
-  get planCall(): CallOptions {
+  /** Call options for the session's plan endpoint; undefined when the session names none. */
+  get planCall(): CallOptions | undefined {
     return this.planEndpoint;
   }
   /** Hits the plan gave, by part index; empty when the upload was not planned. */
@@ -110,27 +96,21 @@ export class UploadState {
 
   /** Takes the session a resume record names, found again on the server, holding `held` of its parts. */
   resumed(session: UploadSession, call: CallOptions, record: ResumeState, held: number): void {
-    this.heldParts = held;
-    this.adopt(session, call);
+    this.adopt(session, call, held);
     this.record = record;
   }
 
-  private adopt(session: UploadSession, call: CallOptions): void {
+  private adopt(session: UploadSession, call: CallOptions, held = 0): void {
     if (!isSessionId(session?.id)) throw new BoxProtocolError("upload session answer lacks a usable id");
     // Set before the checks below, so a session whose answer fails them is aborted, not orphaned.
     this.id = session.id;
     if (typeof session.part_size !== "number") throw new BoxProtocolError(`upload session ${session.id} answer lacks part_size`);
     this.endpoints = call;
-    this.planUrl = typeof session.session_endpoints?.plan === "string";
-    this.planEndpoint = this.planUrl ? this.deps.api.sessionCall(session, "plan") : call;
+    this.planEndpoint = typeof session.session_endpoints?.plan === "string" ? this.deps.api.sessionCall(session, "plan") : undefined;
     this.hits.clear();
-    this.plannedBytes = 0;
     this.parts = planParts(this.job.source.size, session.part_size, session.total_parts);
     this.stored = new Array(this.parts.length);
-    this.ackedBytes = 0;
-    this.ackedParts = 0;
-    this.sending.clear();
-    this.sendingBytes = 0;
+    this.progress.restart(held);
     this.report();
   }
 
@@ -141,16 +121,7 @@ export class UploadState {
    * link shaped like Box's). Best effort: when it fails, an unknown outcome stays unknown.
    */
   startVersionRead(): void {
-    const { target, signal } = this.job;
-    if (target.kind !== "version" || this.versionRead) return;
-    const linked = linkedSignal([signal], 30_000);
-    this.versionRead = this.deps.api
-      .getFile(target.fileId, ["file_version"], { signal: linked.signal })
-      .then(
-        (f) => f.file_version?.id,
-        () => undefined,
-      )
-      .finally(() => linked.dispose());
+    this.versionRead ??= currentVersion(this.deps.api, this.job.target, this.job.signal);
   }
 
   /** Waits for the version read above (before a commit is sent). */
@@ -158,15 +129,11 @@ export class UploadState {
     this.before = await (this.versionRead ?? Promise.resolve(undefined));
   }
 
-  /** `resumed`: the part was already in the session when this run began. */
-  async acknowledge(part: PartRange, uploaded: UploadPart, resumed = false): Promise<void> {
+  /** `how`: sent by this run, in the session when this run began (`resumed`), or held by Box by the plan (`planned`). */
+  async acknowledge(part: PartRange, uploaded: UploadPart, how: "sent" | "resumed" | "planned" = "sent"): Promise<void> {
     if (this.stored[part.index] === undefined) {
       this.stored[part.index] = uploaded;
-      this.ackedBytes += part.size;
-      this.ackedParts++;
-      if (resumed) this.resumedBytes += part.size;
-      this.sendingBytes -= this.sending.get(part.index) ?? 0;
-      this.sending.delete(part.index);
+      this.progress.acknowledged(part, how);
       this.report();
     }
     await this.saveState(false);
@@ -176,9 +143,8 @@ export class UploadState {
   async plannedHit(part: PartRange, hit: UploadPart): Promise<void> {
     if (this.stored[part.index] !== undefined) return;
     this.hits.add(part.index);
-    this.plannedBytes += part.size;
     if (this.record) this.record.planned = [...(this.record.planned ?? []), hit];
-    await this.acknowledge(part, hit);
+    await this.acknowledge(part, hit, "planned");
   }
 
   /** A part sent again (Box lost it, or did not take a planned hit): its new acknowledgement replaces the old. */
@@ -195,8 +161,7 @@ export class UploadState {
   /** `bytes` of `part` have been handed to the network so far (this try). */
   noteSent(part: PartRange, bytes: number): void {
     if (this.stored[part.index] !== undefined) return;
-    this.sendingBytes += bytes - (this.sending.get(part.index) ?? 0);
-    this.sending.set(part.index, bytes);
+    this.progress.sent(part, bytes);
     this.report();
   }
 
@@ -207,26 +172,8 @@ export class UploadState {
     await this.saveState(true);
   }
 
-  /**
-   * Progress: acknowledged bytes, and bytes on the wire (in flight included). Both only go up:
-   * after a session restart or a resent part the counts hold still rather than move back.
-   */
   private report(): void {
-    const sent = Math.max(this.reportedSent, this.ackedBytes + this.sendingBytes);
-    if (this.ackedBytes <= this.reportedBytes && sent <= this.reportedSent) return;
-    this.reportedBytes = Math.max(this.reportedBytes, this.ackedBytes);
-    this.reportedSent = Math.max(sent, this.reportedBytes);
-    this.job.onProgress?.({
-      sessionId: this.id,
-      bytesUploaded: this.reportedBytes,
-      bytesSent: this.reportedSent,
-      bytesResumed: this.resumedBytes,
-      bytesPlanned: this.plannedBytes,
-      resumedParts: this.heldParts,
-      totalBytes: this.job.source.size,
-      partsUploaded: this.ackedParts,
-      totalParts: this.parts.length,
-    });
+    this.progress.report({ sessionId: this.id, totalBytes: this.job.source.size, totalParts: this.parts.length });
   }
 
   /**

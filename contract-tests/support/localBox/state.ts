@@ -148,6 +148,8 @@ export class BoxState {
   /** Stores a new current version and bumps the etag (a new file's first version makes etag 0). */
   addVersion(file: StoredFile, version: { sha1: string; size: number; sessionId?: string; content?: Buffer }): StoredVersion {
     const stored: StoredVersion = { id: this.id(), ...version, createdAt: new Date().toISOString() };
+    // Plans look at the current version only: older bytes are let go.
+    for (const v of file.versions) delete v.content;
     file.versions.push(stored);
     file.etag++;
     file.modifiedAt = stored.createdAt;
