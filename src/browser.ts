@@ -5,3 +5,4 @@
  */
 export * from "./common";
 export { BoxUploadClient, type BoxUploadClientOptions, type BrowserUploadOptions } from "./client/browserClient";
+export type { ClientSurface } from "./client/core";

@@ -16,7 +16,7 @@ import { BoxUploadClient } from "../../src";
 import { runJsonChild, startJsonChild, stopChild } from "../../contract-tests/support/process/jsonChild";
 import { bytesOf, writeRandomFile } from "../../contract-tests/support/random";
 import type { ClientResult } from "./measure";
-import { GiB, MB, MiB } from "./stats";
+import { GiB, MB, MiB, table } from "./stats";
 
 interface Server {
   baseUrl: string;
@@ -75,10 +75,8 @@ async function main(): Promise<void> {
       }
     }
     await reset.close();
-    const head = ["new version", "upload", "wall s", "MB sent", "CPU s", "peak RSS MB", "runs (wall s)"];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     console.log(`upload plan, ${size / GiB} GiB, shaped (40 MB/s per request, +50 ms), median of ${runs}`);
-    console.log([head, ...rows].map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n"));
+    console.log(table(["new version", "upload", "wall s", "MB sent", "CPU s", "peak RSS MB", "runs (wall s)"], rows, 2));
   } finally {
     await stopChild(child);
     await rm(work, { recursive: true, force: true });

@@ -12,3 +12,9 @@ export const MB = 1e6;
 /** Binary units, for file sizes and part sizes. */
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
+
+/** A plain table: the first `left` columns padded right, the rest padded left (numbers). */
+export function table(head: string[], rows: string[][], left = 1): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [head, ...rows].map((r) => r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n");
+}

@@ -28,7 +28,7 @@ import { runJsonChild, startJsonChild, stopChild } from "../../contract-tests/su
 import { bytesOf, seeded, writeRandomFile } from "../../contract-tests/support/random";
 import type { ClientResult } from "./measure";
 import { MODES, type ModeName } from "./results";
-import { MB } from "./stats";
+import { MB, table as plainTable } from "./stats";
 import type { SyncChildResult } from "./syncChild";
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -226,10 +226,9 @@ async function limitsBench(o: { bandwidth: number; latency: number }, files: num
     await run("ours (defaults: paced at Box's limits)", "syncChild.js", ["--folder-name", "ours"]);
     if (!skipSdk) await run("official SDK loop", "sdkTree.js", ["--folder-name", "sdk"]);
     const head = ["client", "seconds", "ideal s", "x ideal", "failed", "upload 429s", "429 share", "call 429s", "MB into 429s", "of the tree"];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     console.log(`
 Box's limits (240 uploads, 1,000 calls a minute), shaped (${o.bandwidth / MB} MB/s per request, +${o.latency} ms): ${files} files of 1-500 KB + 1 of 25 MB, ${(bytes / MB).toFixed(1)} MB`);
-    console.log([head, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ")).join("\n"));
+    console.log(plainTable(head, rows));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

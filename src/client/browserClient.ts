@@ -4,15 +4,13 @@
  * differences in the options: `sha1Worker` (where parts are hashed), and `resume`, which takes
  * `true` (the state is keyed by the file's identity) or `{ key }` instead of a file path.
  */
-import type { Client } from "openapi-fetch";
-import type { paths } from "../../generated/box-chunked-uploads";
-import type { BoxFile, BoxOperations } from "../api/boxApi";
+import type { BoxFile } from "../api/boxApi";
 import { BoxInputError } from "../core/errors";
 import { browserApiPlatform, browserUploadPlatform, loadSha1, Sha1Worker, wasmSha1, workerSpawner, type Sha1WorkerOption } from "../platform/browser";
 import type { UploadOptions } from "../upload/options";
 import { identify, type UploadTarget } from "../upload/resume";
 import { openSource, type UploadSource } from "../upload/sources";
-import { ClientCore, type BoxUploadClientOptions as BaseOptions } from "./core";
+import { ClientCore, type BoxUploadClientOptions as BaseOptions, type ClientSurface } from "./core";
 
 export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefaults"> {
   uploadDefaults?: BrowserUploadOptions;
@@ -33,13 +31,9 @@ export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefault
 export type BrowserUploadOptions = Omit<UploadOptions, "resume"> & { resume?: boolean | { key: string } | { path: string } };
 
 // Box's operations are the client's own methods, as in Node (see uploadClient.ts).
-export interface BoxUploadClient extends BoxOperations {}
+export interface BoxUploadClient extends ClientSurface {}
 
 export class BoxUploadClient {
-  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
-  readonly api: Client<paths>;
-  readonly baseUrl: string;
-  readonly apiBaseUrl: string;
   readonly #core: ClientCore;
   readonly #worker: Sha1Worker | undefined;
   readonly #disposeWorker: () => void;
@@ -48,10 +42,7 @@ export class BoxUploadClient {
     const spawner = workerSpawner(options?.sha1Worker);
     const worker = spawner ? new Sha1Worker(spawner.spawn) : undefined;
     this.#core = new ClientCore(options as BaseOptions, browserApiPlatform, browserUploadPlatform(worker));
-    Object.assign(this, this.#core.operations);
-    this.api = this.#core.caller.api;
-    this.baseUrl = this.#core.caller.origins.baseUrl;
-    this.apiBaseUrl = this.#core.caller.origins.apiBaseUrl;
+    Object.assign(this, this.#core.surface());
     this.#worker = worker;
     this.#disposeWorker = spawner?.dispose ?? (() => {});
   }

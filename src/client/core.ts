@@ -4,6 +4,8 @@
  * upload defaults, and the one-call uploads built on them. Every failure that leaves through here
  * is cleaned of the client's secrets and of control characters.
  */
+import type { Client } from "openapi-fetch";
+import type { paths } from "../../generated/box-chunked-uploads";
 import { createBoxApi, type ApiCaller, type ApiPlatform, type BoxClientOptions, type BoxFile, type BoxOperations } from "../api/boxApi";
 import { checkFileName, checkItemId, checkOptionsObject } from "../core/validate";
 import type { UploadOptions } from "../upload/options";
@@ -14,6 +16,15 @@ import type { UploadSource } from "../upload/sources";
 export interface BoxUploadClientOptions extends BoxClientOptions {
   /** Options every upload of this client starts from; each call's own options win. */
   uploadDefaults?: UploadOptions;
+}
+
+/** What every runtime's client shows besides its own methods: Box's operations, the raw typed client, its two hosts. */
+export interface ClientSurface extends BoxOperations {
+  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
+  readonly api: Client<paths>;
+  /** The upload host's base URL, and the API host's. */
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
 }
 
 export class ClientCore {
@@ -30,6 +41,11 @@ export class ClientCore {
     this.operations = operations;
     this.deps = { api: { ...operations, sessionCall: (session, endpoint) => caller.sessionCall(session, endpoint) }, platform: uploadPlatform };
     this.defaults = checkOptionsObject<UploadOptions>("uploadDefaults", options.uploadDefaults) as UploadOptions;
+  }
+
+  /** The surface a facade takes on as its own (Object.assign in its constructor). */
+  surface(): ClientSurface {
+    return { ...this.operations, api: this.caller.api, baseUrl: this.caller.origins.baseUrl, apiBaseUrl: this.caller.origins.apiBaseUrl };
   }
 
   /** The client's upload defaults under a call's own options. */

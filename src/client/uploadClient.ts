@@ -2,37 +2,27 @@
  * The Node client: the shared body (core.ts) with Node's pieces (node:http, files on disk,
  * node:crypto, state files), plus folder sync. It holds its pieces; it inherits nothing.
  */
-import type { Client } from "openapi-fetch";
-import type { paths } from "../../generated/box-chunked-uploads";
-import type { BoxFile, BoxOperations } from "../api/boxApi";
+import type { BoxFile } from "../api/boxApi";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
 import type { SyncOptions, SyncSummary } from "../sync/options";
 import { syncFolder } from "../sync/syncFolder";
 import type { UploadOptions } from "../upload/options";
 import type { UploadSource } from "../upload/sources";
-import { ClientCore, type BoxUploadClientOptions } from "./core";
+import { ClientCore, type BoxUploadClientOptions, type ClientSurface } from "./core";
 
 export type { BoxUploadClientOptions } from "./core";
 
 // Box's operations (createUploadSession, uploadPart, commitUploadSession, getFile, createFolder, …)
 // are the client's own methods: the API layer's, set on each client in its constructor.
-export interface BoxUploadClient extends BoxOperations {}
+export interface BoxUploadClient extends ClientSurface {}
 
 export class BoxUploadClient {
-  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
-  readonly api: Client<paths>;
-  /** The upload host's base URL, and the API host's. */
-  readonly baseUrl: string;
-  readonly apiBaseUrl: string;
   readonly #core: ClientCore;
 
   constructor(options: BoxUploadClientOptions) {
     this.#core = new ClientCore(options, nodeApiPlatform, nodeUploadPlatform);
-    Object.assign(this, this.#core.operations);
-    this.api = this.#core.caller.api;
-    this.baseUrl = this.#core.caller.origins.baseUrl;
-    this.apiBaseUrl = this.#core.caller.origins.apiBaseUrl;
+    Object.assign(this, this.#core.surface());
   }
 
   /**

@@ -7,11 +7,11 @@
  */
 import type { UploadPart } from "../api/boxApi";
 import { sha1Hex, WholeFileSha1 } from "../core/digest";
-import { BoxProtocolError, SourceChangedError, UploadAbortedError } from "../core/errors";
+import { BoxProtocolError, SourceChangedError } from "../core/errors";
 import type { PartRange } from "../core/partPlan";
 import { mayHaveSucceeded, withRetry } from "../core/retry";
 import { untilAborted } from "../core/sleep";
-import { linkedSignal } from "../core/linkedSignal";
+import { Pipeline } from "./pipeline";
 import type { UploadState } from "./state";
 
 /** Sends every part not already stored; returns the whole-file SHA-1. */
@@ -25,24 +25,13 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
   // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
   // budget caps both requests in flight and the part memory held, across every upload sharing it.
   const budget = run.budget;
-  const failed = new AbortController();
-  const linked = linkedSignal([caller, failed.signal]);
-  const signal = linked.signal;
-  // One listener fans the abort out to each request's own signal, rather than one listener per
-  // request on a shared signal (Node warns past 10, and 64 parts may be in flight).
-  const live = new Set<AbortController>();
-  signal.addEventListener("abort", () => live.forEach((c) => c.abort(signal.reason)), { once: true });
-  const pending = new Set<Promise<void>>();
-  let firstError: { error: unknown } | undefined;
-  const fail = (error: unknown) => {
-    firstError ??= { error };
-    failed.abort(error);
-  };
+  const pipe = new Pipeline(caller);
+  const signal = pipe.signal;
 
   try {
     for (const part of st.plan) {
       const slot = await budget.acquire(signal);
-      if (firstError || signal.aborted) {
+      if (pipe.stopped) {
         slot.release();
         break;
       }
@@ -73,27 +62,21 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
         await st.acknowledge(part, prior, "resumed");
         continue;
       }
-      const own = new AbortController();
-      live.add(own);
-      let settled = false;
-      const task: Promise<void> = sendPart(st, part, bytes, sha1, own.signal)
-        .then((p) => st.acknowledge(part, p))
-        .then(() => void (settled = true), fail)
-        .finally(() => {
-          live.delete(own);
-          pending.delete(task);
+      pipe.spawn(async (own) => {
+        let settled = false;
+        try {
+          await st.acknowledge(part, await sendPart(st, part, bytes, sha1, own));
+          settled = true;
+        } finally {
           slot.release(!settled);
-        });
-      pending.add(task);
+        }
+      });
     }
   } catch (err) {
-    fail(err);
+    pipe.fail(err);
   }
-  await Promise.all(pending);
-  linked.dispose();
   try {
-    if (caller?.aborted) throw new UploadAbortedError(st.sessionId, { cause: caller.reason });
-    if (firstError) throw firstError.error;
+    await pipe.settle(st.sessionId);
     // A stream that delivered every byte may still never end: the abort must end that wait too.
     await untilAborted(reader.finish(), caller);
     await st.saveState(true);

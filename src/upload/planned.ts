@@ -10,11 +10,11 @@
  */
 import type { UploadPart } from "../api/boxApi";
 import { sha1Hex, WholeFileSha1 } from "../core/digest";
-import { SourceChangedError, UploadAbortedError } from "../core/errors";
-import { linkedSignal } from "../core/linkedSignal";
+import { SourceChangedError } from "../core/errors";
 import type { PartRange } from "../core/partPlan";
 import { untilAborted } from "../core/sleep";
 import { holds, sendPart } from "./parts";
+import { Pipeline } from "./pipeline";
 import type { UploadState } from "./state";
 
 /** Parts asked about in the first plan call; each next call doubles, up to MAX_BATCH. */
@@ -39,44 +39,27 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
   const { source: reader, signal: caller, run } = st.job;
   const { platform, api } = st.deps;
   const whole = new WholeFileSha1(platform.sha1);
-  const failed = new AbortController();
-  const linked = linkedSignal([caller, failed.signal]);
-  const signal = linked.signal;
-  const live = new Set<AbortController>();
-  signal.addEventListener("abort", () => live.forEach((c) => c.abort(signal.reason)), { once: true });
-  const pending = new Set<Promise<void>>();
-  let firstError: { error: unknown } | undefined;
-  const fail = (error: unknown) => {
-    firstError ??= { error };
-    failed.abort(error);
-  };
+  const pipe = new Pipeline(caller);
+  const signal = pipe.signal;
   const kept = new Map(st.recordedHits.map((h) => [h.offset, h]));
   let planned = 0;
   let batch: Hashed[] = [];
   let batchSize = FIRST_BATCH;
 
   /** A miss: read again into a budget slot, checked against its first read, sent. */
-  const send = async (h: Hashed) => {
-    const slot = await run.budget.acquire(signal);
-    let settled = false;
-    const own = new AbortController();
-    live.add(own);
-    try {
-      const bytes = await untilAborted(reader.read(h.part, reader.zeroCopy ? undefined : slot.buffer(h.part.size)), signal);
-      if (sha1Hex(platform.sha1, bytes) !== h.sha1) throw new SourceChangedError(`part at offset ${h.part.offset} reads differently now; the source changed during the upload`);
-      await st.acknowledge(h.part, await sendPart(st, h.part, bytes, h.sha1, own.signal));
-      settled = true;
-    } finally {
-      live.delete(own);
-      slot.release(!settled);
-    }
-  };
-  const queue = (h: Hashed) => {
-    const task: Promise<void> = send(h)
-      .catch(fail)
-      .finally(() => pending.delete(task));
-    pending.add(task);
-  };
+  const queue = (h: Hashed) =>
+    pipe.spawn(async (own) => {
+      const slot = await run.budget.acquire(signal);
+      let settled = false;
+      try {
+        const bytes = await untilAborted(reader.read(h.part, reader.zeroCopy ? undefined : slot.buffer(h.part.size)), signal);
+        if (sha1Hex(platform.sha1, bytes) !== h.sha1) throw new SourceChangedError(`part at offset ${h.part.offset} reads differently now; the source changed during the upload`);
+        await st.acknowledge(h.part, await sendPart(st, h.part, bytes, h.sha1, own));
+        settled = true;
+      } finally {
+        slot.release(!settled);
+      }
+    });
 
   /** Asks about the batch; false when the very first call fails (no plan: a plain upload). */
   const flush = async (): Promise<boolean> => {
@@ -109,7 +92,7 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
   let usable = true;
   try {
     for (const part of st.plan) {
-      if (firstError || signal.aborted) break;
+      if (pipe.stopped) break;
       const bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
       whole.update(part.offset, bytes);
       const sha1 = sha1Hex(platform.sha1, bytes);
@@ -125,16 +108,13 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
       batch.push({ part, sha1, sha512: sha512.hex() });
       if (batch.length >= batchSize && !(usable = await flush())) break;
     }
-    if (usable && !firstError && !signal.aborted) usable = await flush();
+    if (usable && !pipe.stopped) usable = await flush();
   } catch (err) {
-    fail(err);
+    pipe.fail(err);
   } finally {
     slot.release(true);
   }
-  await Promise.all(pending);
-  linked.dispose();
-  if (caller?.aborted) throw new UploadAbortedError(st.sessionId, { cause: caller.reason });
-  if (firstError) throw firstError.error;
+  await pipe.settle(st.sessionId);
   if (!usable) return undefined;
   await untilAborted(reader.finish(), caller);
   await st.saveState(true);
