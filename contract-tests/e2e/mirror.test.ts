@@ -173,3 +173,29 @@ test("box-upload sync --delete: trashes and says so; --max-delete past the count
   const again = await runCli([...base, "--delete"], env).done;
   expect(again.stdout).toMatch(/, 0 trashed;/);
 });
+
+test("a local entry the tree lists but cannot read keeps its Box namesake, and is a failure", async () => {
+  const root = join(dir, "unreadable-entry");
+  await writeTree(root, { "a.txt": bytesOf(10, 1) });
+  const dest = h.server.addFolder("unreadable-entry");
+  const kept = h.server.addFile("secret.txt", bytesOf(9, 2), dest.id).id;
+  const core = new ClientCore({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
+  // What a folder without search permission lists: the name, but no kind (lstat refused).
+  const local = {
+    ...nodeSyncPlatform,
+    async openTree(path: string) {
+      const tree = await nodeSyncPlatform.openTree(path);
+      return {
+        filePath: (p: string) => tree.filePath(p),
+        async *entries(rel: string) {
+          yield* tree.entries(rel);
+          if (rel === "") yield { name: "secret.txt", kind: "unreadable" as const, size: 0, mtimeMs: 0, error: "EACCES" };
+        },
+      };
+    },
+  };
+  const summary = await syncFolder({ ...core.deps, local, describe: (e) => String(e) }, root, dest.id, { deleteExtraneous: true });
+  await core.close();
+  expect(summary.failures).toEqual([{ path: "secret.txt", error: "cannot read it: EACCES" }]);
+  expect(inBox(kept)).toBe(true);
+});

@@ -145,3 +145,27 @@ test("a sync that versions a big file sends only the changed parts; box-upload -
     expect(JSON.parse(cli.stdout)).toMatchObject({ bytes_planned: 0, parts: PARTS });
   });
 });
+
+test("identical bytes, every part a hit, and a server that refuses named hits: still one right version", async () => {
+  await withServer({ uploadPlan: { hits: "refused" } }, async (h) => {
+    const file = h.server.addFile("same.img", before);
+    const done = await h.client.uploadNewVersion(file.id, before);
+    expect(done.sha1).toBe(sha1(before));
+    expect(file.versions).toHaveLength(2);
+  });
+}, 120_000);
+
+test("a parts_mismatch that only means Box lagged does not throw the plan away: the hits are not sent", async () => {
+  let lag = 1;
+  await withServer(
+    { uploadPlan: { hits: "commit" }, before: (ctx) => (ctx.route === "commit" && lag-- > 0 ? { status: 400, body: { type: "error", status: 400, code: "parts_mismatch", message: "not yet" } } : undefined) },
+    async (h) => {
+      const file = h.server.addFile("disk.img", before);
+      const mark = h.server.log.length;
+      const done = await h.client.uploadNewVersion(file.id, after);
+      expect(done.sha1).toBe(sha1(after));
+      expect(requestsTo(h.server, "uploadPart", mark).filter((r) => r.status === 200).length).toBeLessThanOrEqual(2);
+      expect(file.versions).toHaveLength(2);
+    },
+  );
+});

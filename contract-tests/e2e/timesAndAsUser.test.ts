@@ -108,3 +108,9 @@ describe("As-User", () => {
     for (const q of others) expect(q.headers["as-user"]).toBe("777");
   });
 });
+
+test("a time RFC 3339 cannot write (past the year 9999) is refused before anything is sent", async () => {
+  const sent = h.server.log.length;
+  await rejectionOf(h.client.uploadNewFile("0", "far.bin", bytesOf(10, 9), { contentModifiedAt: new Date(Date.UTC(10000, 0, 1)) }), BoxInputError);
+  expect(h.server.log.length).toBe(sent);
+});

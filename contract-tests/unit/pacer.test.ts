@@ -57,3 +57,18 @@ test("an abort ends a wait for a turn at once; bad limits are refused", async ()
   expect(() => createPacer({ callsPerMinute: "fast" as never }, undefined)).toThrow(BoxInputError);
   expect(() => createPacer(undefined, Number.NaN)).toThrow(BoxInputError);
 });
+
+test("a request that times out waiting for its turn never left: it is marked so, and no commit counts as maybe applied", async () => {
+  const { BoxUploadClient } = await import("../../src");
+  const { wasNotSent } = await import("../../src/core/errors");
+  const { mayHaveSucceeded } = await import("../../src/core/retry");
+  const { refusedOutright } = await import("../../src/upload/commitGuard");
+  let sent = 0;
+  const stuck = { take: () => new Promise<void>(() => undefined), refused() {}, accepted() {}, transmit: async () => {}, sliceBytes: undefined };
+  const client = new BoxUploadClient({ token: "t0k3n", baseUrl: "http://127.0.0.1:9/api/2.0", pacer: stuck, fetch: async () => (sent++, new Response("{}")) });
+  const err = await client.getUploadSession("S1", { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
+  expect(sent).toBe(0);
+  expect(wasNotSent(err)).toBe(true);
+  expect(mayHaveSucceeded(err)).toBe(false);
+  expect(refusedOutright(err)).toBe(true);
+});

@@ -8,7 +8,7 @@
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
-import { BoxInputError, BoxProtocolError } from "../core/errors";
+import { BoxInputError, BoxProtocolError, markNotSent } from "../core/errors";
 import { linkedSignal } from "../core/linkedSignal";
 import { untilAborted } from "../core/sleep";
 import { checkItemId } from "../core/validate";
@@ -27,6 +27,8 @@ import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSe
 /** What `send` hands the operation: its signal, and the base URL to use instead of the client's. */
 export type CallInit = { signal: AbortSignal; baseUrl?: string };
 type Answer<T> = { data?: T; error?: unknown; response: Response };
+/** A signal that never aborts: the wait for a turn has no deadline of its own (the caller's signal bounds it). */
+const NEVER = new AbortController().signal;
 
 export class ApiCaller {
   /** The typed openapi-fetch client, with the auth middleware. */
@@ -125,35 +127,48 @@ export class ApiCaller {
     if (options.baseUrl !== undefined && !this.origins.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
+    const kind = kindOf(label);
+    // The wait for a turn is not the request's: its deadline starts when it may go. Cleanup after
+    // an abort goes at once (it must not wait for a turn either).
+    if (!options.noTokenWait) {
+      try {
+        // untilAborted too: a pacer from elsewhere that ignores the signal still cannot hold an abort.
+        await untilAborted(this.pacer.take(kind, options.signal), options.signal);
+      } catch (err) {
+        throw markNotSent(this.secrets.cleanError(classify(err, label, options.signal, NEVER, this.requestTimeoutMs)));
+      }
+    }
     const linked = linkedSignal([options.signal], this.requestTimeoutMs);
     const { signal, deadline } = linked;
     const init: CallInit = { signal, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
-    const kind = kindOf(label);
     let started = Date.now();
     let response: Response | undefined;
+    let sent = false;
     try {
       if (options.noTokenWait && !this.tokens.ready) throw new BoxProtocolError(`${label}: not sent, no access token at hand`);
       const token = await untilAborted(this.tokens.get(), signal);
-      // Cleanup after an abort goes out at once: it must not wait for a turn either.
-      const paced = async () => {
-        if (!options.noTokenWait) await this.pacer.take(kind, signal);
+      const once = async () => {
         started = Date.now();
+        sent = true;
         const result = await call(init);
         if (result.response.status === 429) this.pacer.refused(kind, parseRetryAfter(result.response.headers.get("retry-after")));
         else this.pacer.accepted(kind);
         return result;
       };
-      let result = await paced();
+      let result = await once();
       if (result.response.status === 401 && this.tokens.refreshable && !options.noTokenWait) {
         this.log(label, result.response, started);
         await untilAborted(this.tokens.refresh(token), signal);
-        result = await paced();
+        // The retry after a refresh takes a turn like any request (its token wait is behind it).
+        await untilAborted(this.pacer.take(kind, signal), signal);
+        result = await once();
       }
       response = result.response;
       if (response.ok) return result.data as T;
       throw toApiError(label.split(" ")[0]!, response, result.error);
     } catch (err) {
-      throw this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
+      const failure = this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
+      throw sent ? failure : markNotSent(failure);
     } finally {
       linked.dispose();
       this.log(label, response, started);

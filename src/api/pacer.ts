@@ -53,8 +53,9 @@ const DECREASE = 0.7;
 const FLOOR = 1 / 100;
 /** Additive increase per accepted request, as a share of the limit: from half to all in 100 requests. */
 const INCREASE = 1 / 200;
-/** A 429 without Retry-After holds its kind this long. */
+/** A 429 without Retry-After holds its kind this long; one asking for more than an hour is held an hour. */
 const DEFAULT_PAUSE_MS = 1000;
+const MAX_PAUSE_MS = 3_600_000;
 
 /** One kind's gate: even spacing at the current rate, a pause after a 429, AIMD on the rate. */
 class Gate {
@@ -86,7 +87,7 @@ class Gate {
 
   refused(retryAfterMs: number | undefined): void {
     const now = Date.now();
-    const until = now + (retryAfterMs ?? DEFAULT_PAUSE_MS);
+    const until = now + Math.min(MAX_PAUSE_MS, retryAfterMs ?? DEFAULT_PAUSE_MS);
     this.pausedUntil = Math.max(this.pausedUntil, until);
     this.nextAt = this.pausedUntil;
     this.generation++;

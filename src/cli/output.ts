@@ -1,5 +1,6 @@
 /** What the CLI prints for errors, shared by every command: plain or JSON, never a raw control character. */
 import { BoxApiError, BoxInputError, BoxNetworkError, CommitUncertainError } from "../index";
+import { displayWidth, fitColumns } from "./width";
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -31,17 +32,17 @@ export function errorJson(err: unknown): Record<string, unknown> {
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
+  const room = () => width - (lines.length ? 2 : 0);
   for (const word of text.split(" ")) {
-    const room = width - (lines.length ? 2 : 0);
-    if (line && line.length + 1 + word.length > room) {
+    if (line && displayWidth(line) + 1 + displayWidth(word) > room()) {
       lines.push(line);
       line = "";
     }
     line = line ? `${line} ${word}` : word;
-    while (line.length > width - (lines.length ? 2 : 0)) {
-      const cut = width - (lines.length ? 2 : 0);
-      lines.push(line.slice(0, cut));
-      line = line.slice(cut);
+    while (displayWidth(line) > room()) {
+      const head = fitColumns(line, room()) || [...line][0]!;
+      lines.push(head);
+      line = line.slice(head.length);
     }
   }
   if (line || lines.length === 0) lines.push(line);
@@ -51,6 +52,6 @@ export function wrap(text: string, width: number): string[] {
 export function report(io: Io, flags: { json?: boolean }, err: unknown): void {
   if (flags.json) return void io.stderr.write(`${JSON.stringify({ error: errorJson(err) })}\n`);
   const text = `box-upload: ${printable((err as Error)?.name ?? "Error")}: ${printable((err as Error)?.message ?? err)}`;
-  const lines = io.stderr.isTTY ? wrap(text, Math.max(40, (io.stderr.columns ?? 80) - 1)) : [text];
+  const lines = io.stderr.isTTY ? wrap(text, Math.max(10, (io.stderr.columns ?? 80) - 1)) : [text];
   io.stderr.write(`${lines.join("\n")}\n`);
 }

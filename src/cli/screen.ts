@@ -19,6 +19,7 @@ export interface Screen {
 }
 
 import { wrap } from "./output";
+import { cut } from "./width";
 
 /** Minimum time between two redraws: more often only costs CPU and flicker. */
 const REDRAW_MS = 100;
@@ -33,8 +34,8 @@ export function createScreen(out: NodeJS.WritableStream & { isTTY?: boolean; col
   let lastDraw = 0;
   let stopped = false;
   // One column spare: a line that fills the width exactly makes some terminals wrap the cursor.
-  const width = () => Math.max(40, (out.columns ?? 80) - 1);
-  const fit = (text: string) => (text.length > width() ? `${text.slice(0, width() - 1)}…` : text);
+  const width = () => Math.max(10, (out.columns ?? 80) - 1);
+  const fit = (text: string) => cut(text, width());
   /** Back to the first live line and clear from there (also what a terminal echoed below it, such as ^C). */
   const rewind = () => (drawn ? `\r\x1b[${drawn}F\x1b[J` : "\r\x1b[J");
   const draw = () => {

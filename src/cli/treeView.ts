@@ -8,6 +8,7 @@ import type { SyncEvent, SyncProgress } from "../index";
 import { printable } from "./output";
 import { etaText } from "./progressView";
 import type { Screen } from "./screen";
+import { cut, displayWidth, fitColumns } from "./width";
 
 export interface TreeView {
   event(e: SyncEvent): void;
@@ -21,9 +22,13 @@ const SHOWN = 4;
 /** Rate measured for less than this gives no time left. */
 const ETA_AFTER_MS = 3000;
 
-const fit = (text: string) => (text.length > WIDTH ? `${text.slice(0, WIDTH - 1)}…` : text);
+const fit = (text: string) => cut(text, WIDTH);
 /** A path cut from the left, where names differ least. */
-const tail = (path: string, room: number) => (path.length > room ? `…${path.slice(path.length - room + 1)}` : path);
+const tail = (path: string, room: number) => {
+  if (displayWidth(path) <= room) return path;
+  const reversed = fitColumns([...path].reverse().join(""), room - 1);
+  return `…${[...reversed].reverse().join("")}`;
+};
 
 /** The live lines for a progress state (pure, for tests). */
 export function treeLines(p: SyncProgress, elapsedMs: number): string[] {

@@ -155,3 +155,25 @@ export class CommitUncertainError extends BoxUploadError {
     );
   }
 }
+
+/** Marks a failure that happened before a request left (waiting for a token or for its turn). */
+const NOT_SENT = Symbol.for("box-chunked-upload.not-sent");
+
+export function markNotSent<E>(err: E): E {
+  if (err !== null && typeof err === "object") {
+    try {
+      Object.defineProperty(err, NOT_SENT, { value: true });
+    } catch {
+      /* a frozen error stays unmarked */
+    }
+  }
+  return err;
+}
+
+/** True when `err`, or one along its cause chain, failed before its request left: Box cannot have seen it. */
+export function wasNotSent(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === "object" && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { [NOT_SENT]?: unknown })[NOT_SENT] === true) return true;
+  }
+  return false;
+}

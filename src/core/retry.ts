@@ -4,7 +4,7 @@
  * limit or the deadline; a 429 is waited out without using up an attempt. Anything else (other
  * 4xx, bad input, integrity failures) fails at once.
  */
-import { BoxApiError, BoxInputError, BoxNetworkError } from "./errors";
+import { BoxApiError, BoxInputError, BoxNetworkError, wasNotSent } from "./errors";
 import { sleep } from "./sleep";
 import { checkIntInRange } from "./validate";
 import { linkedSignal } from "./linkedSignal";
@@ -83,6 +83,7 @@ export function isRetryable(err: unknown): boolean {
 
 /** True when the server may have acted on the request although we saw a failure. */
 export function mayHaveSucceeded(err: unknown): boolean {
+  if (wasNotSent(err)) return false;
   const code = networkCode(err);
   return (code !== undefined && BROKE_MID_WAY.has(code)) || (err instanceof BoxApiError && err.status >= 500);
 }

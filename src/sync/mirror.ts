@@ -13,6 +13,7 @@
  * A dry run lists the deletions in its plan and deletes nothing.
  */
 import type { CallOptions, FolderItem } from "../api/boxApi";
+import { BoxApiError } from "../core/errors";
 import { withRetry } from "../core/retry";
 import type { Globs } from "./globs";
 import type { SyncSettings } from "./options";
@@ -69,7 +70,8 @@ export class Mirror {
       this.tally.failed(path, `cannot list this Box folder to delete it: ${this.describe(err)}`);
       return;
     }
-    const kept = inside.some((i) => this.rules.leftOut(i.path, i.item.type === "folder" ? "folder" : "file"));
+    // Kept inside: what the globs leave out, and web links (never deleted).
+    const kept = inside.some((i) => i.item.type === "web_link" || this.rules.leftOut(i.path, i.item.type === "folder" ? "folder" : "file"));
     if (!kept) return this.doom(path, item, 1 + inside.length);
     // Something in it stays: the folder stays, and so does every folder on the way to a kept item.
     const direct = inside.filter((i) => i.path.lastIndexOf("/") === path.length);
@@ -112,9 +114,17 @@ export class Mirror {
     if (this.s.dryRun) return this.tally.deleted(d.path, d.item.type, d.items);
     try {
       const ifMatch = d.item.etag ? { ifMatch: d.item.etag } : {};
-      await this.retried(signal, (call) =>
-        d.item.type === "folder" ? this.api.deleteFolder(d.item.id, { recursive: true, ...ifMatch }, call) : this.api.deleteFile(d.item.id, ifMatch, call),
-      );
+      let tries = 0;
+      await this.retried(signal, async (call) => {
+        try {
+          tries++;
+          await (d.item.type === "folder" ? this.api.deleteFolder(d.item.id, { recursive: true, ...ifMatch }, call) : this.api.deleteFile(d.item.id, ifMatch, call));
+        } catch (err) {
+          // Gone on a retry: the try whose answer was lost did it.
+          if (tries > 1 && err instanceof BoxApiError && err.status === 404) return;
+          throw err;
+        }
+      });
       this.tally.deleted(d.path, d.item.type, d.items);
     } catch (err) {
       if (signal.aborted) throw err;

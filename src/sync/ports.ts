@@ -9,8 +9,12 @@ export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFol
 
 export interface LocalEntry {
   name: string;
-  /** Symlinks are reported as such (never followed); `other` is a socket, FIFO or device. */
-  kind: "file" | "dir" | "symlink" | "other";
+  /**
+   * Symlinks are reported as such (never followed); `other` is a socket, FIFO or device;
+   * `unreadable` an entry listed whose kind could not be read (`error` says why).
+   */
+  kind: "file" | "dir" | "symlink" | "other" | "unreadable";
+  error?: string;
   size: number;
   mtimeMs: number;
 }

@@ -136,7 +136,8 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
       onProgress: (p) => {
         resumed = p.bytesResumed;
         planned = p.bytesPlanned;
-        tally.sent(path, p.bytesSent);
+        // What this run sent: not what a resumed session or the plan found in Box already.
+        tally.sent(path, Math.max(0, p.bytesSent - p.bytesResumed - p.bytesPlanned));
       },
       fileName: undefined,
       // Box's copy as listed: if someone changes it meanwhile, the commit is refused (412), not overwritten.

@@ -70,6 +70,10 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
       for await (const entry of tree.entries(dir.path)) {
         const path = dir.path ? `${dir.path}/${entry.name}` : entry.name;
         present.add(nameKey(entry.name));
+        if (entry.kind === "unreadable") {
+          if (!rules.leftOut(path, "file")) tally.failed(path, `cannot read it: ${entry.error ?? "unknown error"}`);
+          continue;
+        }
         if (entry.kind === "symlink" || entry.kind === "other") {
           tally.notice(path, entry.kind === "symlink" ? "symlink skipped (never followed)" : "not a regular file or folder; skipped");
           continue;

@@ -32,6 +32,7 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
   await st.recordCommit(sha1);
   const aborted = () => signal?.aborted === true;
   let hitMode: HitMode = "named";
+  let lagged = 0;
   for (let mismatches = 0; ; ) {
     const parts = commitParts(st, hitMode);
     let result;
@@ -51,9 +52,11 @@ export async function commit(st: UploadState, sha1: string): Promise<BoxFile> {
       }
       const gone = err instanceof BoxApiError && err.status === 404;
       if ((appliedBefore && gone) || (guard.mayBeApplied && !refusedOutright(err))) throw guard.uncertain("answer-lost", err);
-      // Planned hits refused in the way they were named: the next way (planned.ts).
-      const next: HitMode | undefined = err instanceof BoxApiError && err.status === 400 ? await afterRefusal(st, hitMode) : undefined;
+      // Planned hits refused in the way they were named: the next way (planned.ts). Never once a
+      // commit may have been applied: what Box did then is for the guard to settle.
+      const next: HitMode | undefined = err instanceof BoxApiError && err.status === 400 && !guard.mayBeApplied ? await afterRefusal(st, hitMode, lagged) : undefined;
       if (next) {
+        if (next === "named") lagged++;
         hitMode = next;
         continue;
       }

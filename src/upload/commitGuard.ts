@@ -5,11 +5,13 @@
  * version is worse than a stuck one. This module is also the only place a CommitUncertainError is
  * made, so every path that gives up on a commit says the same thing the same way.
  */
-import { BoxApiError, BoxInputError, CommitUncertainError, type CommitUncertainty } from "../core/errors";
+import { BoxApiError, BoxInputError, CommitUncertainError, wasNotSent, type CommitUncertainty } from "../core/errors";
 import { isNetworkError, mayHaveSucceeded } from "../core/retry";
 
 /** Box answered and said no (4xx), our own check refused it, or the connection was never made. */
 export function refusedOutright(err: unknown): boolean {
+  // A request that never left (it timed out waiting for its turn or its token) cannot have been applied.
+  if (wasNotSent(err)) return true;
   if (err instanceof BoxApiError) return err.status < 500;
   if (err instanceof BoxInputError) return true;
   return isNetworkError(err) && !mayHaveSucceeded(err);

@@ -128,16 +128,22 @@ export interface CheckedUpload {
   times: ContentTimes;
 }
 
-/** Epoch milliseconds as RFC 3339 to the second, in UTC: what Box keeps of a time. */
-export function rfc3339(ms: number): string {
+/** RFC 3339 holds years 0000 to 9999 only. */
+const FIRST_MS = Date.parse("0000-01-01T00:00:00Z");
+const LAST_MS = Date.parse("9999-12-31T23:59:59Z");
+
+/** Epoch milliseconds as RFC 3339 to the second, in UTC: what Box keeps of a time; undefined outside years 0-9999. */
+export function rfc3339(ms: number): string | undefined {
+  if (!Number.isFinite(ms) || ms > LAST_MS || ms < FIRST_MS) return undefined;
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }
 
 function timeOption(argument: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : typeof value === "string" ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new BoxInputError(argument, "must be a Date or a date-time string (RFC 3339)");
-  return rfc3339(ms);
+  const text = rfc3339(ms);
+  if (text === undefined) throw new BoxInputError(argument, "must be a Date or an RFC 3339 date-time between the years 0 and 9999");
+  return text;
 }
 
 /**
@@ -145,6 +151,7 @@ function timeOption(argument: string, value: unknown): string | undefined {
  * for new files only (Box keeps a version's modification time, not a new creation time).
  */
 export function contentTimes(given: ContentTimes, fileTimes: { modifiedMs: number; createdMs?: number } | undefined, target: UploadTarget): ContentTimes {
+  // A file's own time RFC 3339 cannot write (a bogus year past 9999) is not sent rather than failing the upload.
   const modified = given.contentModifiedAt ?? (fileTimes ? rfc3339(fileTimes.modifiedMs) : undefined);
   const created = target.kind === "new" ? (given.contentCreatedAt ?? (fileTimes?.createdMs ? rfc3339(fileTimes.createdMs) : undefined)) : undefined;
   return { ...(modified ? { contentModifiedAt: modified } : {}), ...(created ? { contentCreatedAt: created } : {}) };

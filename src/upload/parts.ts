@@ -53,7 +53,13 @@ export async function sendParts(st: UploadState, stored: Map<number, UploadPart>
         whole.update(part.offset, bytes);
         sha1 = sha1Hex(platform.sha1, bytes);
       }
-      const prior = stored.get(part.offset);
+      // Acknowledged already: a planned hit a resume record kept, when no plan could be had this time.
+      const prior = stored.get(part.offset) ?? st.acked[part.index];
+      if (st.acked[part.index] !== undefined) {
+        slot.release();
+        if (!holds(prior!, part, sha1)) throw new SourceChangedError(`part at offset ${part.offset} differs from what Box holds for it; the source changed since the upload began`);
+        continue;
+      }
       if (prior) {
         slot.release();
         if (!holds(prior, part, sha1)) {

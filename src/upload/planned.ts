@@ -12,7 +12,8 @@ import type { UploadPart } from "../api/boxApi";
 import { sha1Hex, WholeFileSha1 } from "../core/digest";
 import { SourceChangedError } from "../core/errors";
 import type { PartRange } from "../core/partPlan";
-import { untilAborted } from "../core/sleep";
+import { backoff } from "../core/retry";
+import { sleep, untilAborted } from "../core/sleep";
 import { holds, sendPart } from "./parts";
 import { Pipeline } from "./pipeline";
 import type { UploadState } from "./state";
@@ -137,9 +138,17 @@ export function commitParts(st: UploadState, mode: HitMode): UploadPart[] {
   return mode === "implicit" ? all.filter((_, i) => !st.planned.has(i)) : all;
 }
 
-/** The next way to try after a commit in `mode` was refused; undefined when none is left. */
-export async function afterRefusal(st: UploadState, mode: HitMode): Promise<HitMode | undefined> {
+/** Commits in `implicit` mode tried again (after a pause, from `named`) before the hits are sent: Box may only have lagged. */
+const LAG_RETRIES = 2;
+
+/**
+ * The next way to try after a commit in `mode` was refused (`lagged`: how many times the ways
+ * were tried again already); undefined when none is left.
+ */
+export async function afterRefusal(st: UploadState, mode: HitMode, lagged: number): Promise<HitMode | undefined> {
   if (st.planned.size === 0 || mode === "uploaded") return undefined;
+  // Every part a hit: a commit of only what we sent would name nothing.
+  const sentNone = st.planned.size === st.plan.length;
   if (mode === "named") {
     const listed = await st.retried((o) => st.deps.api.listAllUploadedParts(st.sessionId, { ...o, totalParts: st.plan.length }));
     const byOffset = new Map(listed.map((p) => [p.offset, p]));
@@ -148,9 +157,15 @@ export async function afterRefusal(st: UploadState, mode: HitMode): Promise<HitM
       for (const part of hits) st.replaceHit(part, byOffset.get(part.offset)!);
       return "listed";
     }
-    return "implicit";
+    if (!sentNone) return "implicit";
   }
-  if (mode === "listed") return "implicit";
+  if (mode === "listed" && !sentNone) return "implicit";
+  // Box may only have lagged behind the parts (a parts_mismatch right after the last one): the ways
+  // again after a pause, before anything is sent twice.
+  if (lagged < LAG_RETRIES) {
+    await sleep(backoff(st.job.run.retry, lagged + 1, undefined) + 1000, st.job.signal);
+    return "named";
+  }
   // The last way: send the hits ourselves.
   const { source, signal } = st.job;
   for (const index of [...st.planned]) {

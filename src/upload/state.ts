@@ -143,7 +143,8 @@ export class UploadState {
   async plannedHit(part: PartRange, hit: UploadPart): Promise<void> {
     if (this.stored[part.index] !== undefined) return;
     this.hits.add(part.index);
-    if (this.record) this.record.planned = [...(this.record.planned ?? []), hit];
+    const kept = this.record?.planned ?? [];
+    if (this.record && !kept.some((h) => h.offset === hit.offset)) this.record.planned = [...kept, hit];
     await this.acknowledge(part, hit, "planned");
   }
 
