@@ -53,6 +53,7 @@ test("version --json: one JSON object on stdout with the committed file", async 
   expect(code).toBe(0);
   const out = JSON.parse(stdout);
   expect(out).toEqual({
+    bytes_planned: 0,
     file: expect.objectContaining({ id: file.id, name: "v.bin", size: data.length, sha1: sha1(data) }),
     session_id: expect.stringMatching(/^[0-9A-F]{32}$/),
     parts: 6,

@@ -19,10 +19,14 @@ class DiskTree implements LocalTree {
       else if (d.isDirectory()) yield { name: d.name, kind: "dir", size: 0, mtimeMs: 0 };
       else if (d.isFile()) {
         // lstat, not stat: a file swapped for a symlink since the listing is still not followed.
-        const st = await lstat(join(base, d.name)).catch((err: NodeJS.ErrnoException) => err);
+        // Told by which side settled, not instanceof Error (fs errors are of Node's realm, not a vm's).
+        const { st, err } = await lstat(join(base, d.name)).then(
+          (st) => ({ st, err: undefined }),
+          (err: NodeJS.ErrnoException) => ({ st: undefined, err }),
+        );
         // Listed but not readable (a folder without search permission): said, never dropped, since a
         // mirror deletes what has no local entry.
-        if (st instanceof Error) yield { name: d.name, kind: "unreadable", size: 0, mtimeMs: 0, error: st.code ?? st.message };
+        if (!st) yield { name: d.name, kind: "unreadable", size: 0, mtimeMs: 0, error: err?.code ?? err?.message ?? "unknown error" };
         else if (st.isFile()) yield { name: d.name, kind: "file", size: st.size, mtimeMs: st.mtimeMs };
         else if (st.isSymbolicLink()) yield { name: d.name, kind: "symlink", size: 0, mtimeMs: 0 };
         else if (st.isDirectory()) yield { name: d.name, kind: "dir", size: 0, mtimeMs: 0 };
