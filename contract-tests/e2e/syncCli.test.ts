@@ -14,6 +14,7 @@ import { sha1 } from "../support/sha1";
 import { localFilesByPath, writeTree } from "../support/tree";
 import { requestsTo } from "../support/serverLog";
 import { runCli } from "../support/process/cli";
+import { freeze, thaw } from "../support/process/freeze";
 
 const THRESHOLD = 1_000_000;
 let dir: string;
@@ -83,11 +84,19 @@ test("killed with SIGKILL mid-tree, then run again: one copy of each new file, o
     const stateDir = join(dir, "state");
 
     const run = cli(["sync", root, dest.id, "--json", "--state-dir", stateDir, "--transfers", "4", "--concurrency", "4"]);
-    // Kill once a chunked file is mid-way (its state file exists and parts are stored).
+    // Kill once a chunked file is mid-way (its state file exists and parts are stored), at a moment
+    // when no state file is being written: the run is frozen (SIGSTOP) and killed only if the state
+    // folder holds nothing but whole state and lock files. A kill that lands inside a save (between
+    // creating its temp file and renaming it into place) leaves that temp file behind, and whether
+    // it did would otherwise depend on how long an fsync takes on a busy machine.
     const deadline = Date.now() + 30_000;
     for (;;) {
       const states = await readdir(stateDir).catch(() => []);
-      if (states.some((f) => f.endsWith(".json")) && requestsTo(h.server, "uploadPart").length >= 4) break;
+      if (states.some((f) => f.endsWith(".json")) && requestsTo(h.server, "uploadPart").length >= 4) {
+        await freeze(run.child);
+        if ((await readdir(stateDir)).every((f) => f.endsWith(".json") || f.endsWith(".json.lock"))) break;
+        thaw(run.child);
+      }
       if (Date.now() > deadline) {
         run.child.kill("SIGKILL");
         const out = await run.done;
