@@ -2,11 +2,12 @@
  * Class 5: the resume state file against the local machine. Planted symlinks are never followed
  * into a victim file; a state path that cannot be used, a state file that is malformed, or one in
  * use by a live process fails with BoxInputError before a single request; a dead owner's lock is
- * taken over; two uploads on one state file never both run (one commit, one session).
+ * taken over and the temp files a killed run left are swept (a live rival's claim is not); two
+ * uploads on one state file never both run (one commit, one session).
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { timedRejection } from "../support/checks/rejection";
@@ -239,5 +240,21 @@ describe("locks", () => {
       expect(existsSync(state)).toBe(false);
     }
     expect(count(box, "commit")).toBe(2);
+  });
+
+  test("temp files a killed run left beside the state are swept by the next owner; a live claim's temp file stays", async () => {
+    const dead = spawn(process.execPath, ["-e", ""]);
+    const deadPid = dead.pid!;
+    await new Promise((r) => dead.once("exit", r));
+    const box = await hostileBox();
+    const state = join(dir, "swept.state");
+    const uuid = (n: number) => `${String(n).repeat(8)}-1111-4111-8111-111111111111`;
+    await writeFile(`${state}.${uuid(1)}.tmp`, '{"half": "a save cut short');
+    await writeFile(`${state}.lock.${uuid(2)}.tmp`, String(deadPid));
+    await writeFile(`${state}.lock.${uuid(3)}.tmp`, String(process.pid)); // a live rival mid-claim
+    await writeFile(join(dir, `other.state.${uuid(4)}.tmp`), "not this state's");
+    const file = await clientFor(box.baseUrl).uploadNewVersion(FILE_ID, data(2 * PART), { retry: FAST_RETRY, resume: { path: state } });
+    expect(file).toMatchObject({ id: FILE_ID });
+    expect((await readdir(dir)).sort()).toEqual([`other.state.${uuid(4)}.tmp`, `swept.state.lock.${uuid(3)}.tmp`]);
   });
 });

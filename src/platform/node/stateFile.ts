@@ -2,14 +2,19 @@
  * Resume state in a file: written atomically (a temp file of a random name, created exclusively
  * so a planted file or symlink is never followed, fsync, rename), mode 0600. A lock file beside
  * it (`<path>.lock`, holding the owner's pid) keeps two processes from driving one session: two
- * runs that both commit would make two versions.
+ * runs that both commit would make two versions. A run killed inside a save or a claim leaves a
+ * temp file behind; the next owner of the lock sweeps those (see `sweep`).
  */
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { link, open, readFile, rename, rm } from "node:fs/promises";
+import { link, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { BoxInputError } from "../../core/errors";
 import type { ResumeState, StateStore } from "../../upload/resume";
 
+const TEMP_NAME = /^\.[0-9a-f-]{36}\.tmp$/;
+/** A lock temp file with no pid in it yet is left alone this long: its writer may be mid-write. */
+const EMPTY_LOCK_TEMP_MS = 60_000;
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 function alive(pid: number): boolean {
@@ -43,7 +48,7 @@ export class StateFile implements StateStore {
    */
   async acquire(): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.tryLink()) return;
+      if (await this.tryLink()) return this.sweep();
       const owner = await this.ownerOf(this.lockPath);
       if (owner === undefined) continue; // released meanwhile: try again
       if (owner > 0 && alive(owner)) {
@@ -66,6 +71,35 @@ export class StateFile implements StateStore {
       await rm(aside, { force: true });
     }
     throw new BoxInputError("options.resume.path", `${this.path}: another process claimed it at the same moment`);
+  }
+
+  /**
+   * Removes what a killed run left beside the state: state temp files (only the lock's owner
+   * saves, and that is us now, so every one is a dead writer's) and lock temp files whose pid is
+   * dead. A rival's lock temp file is its claim in progress and stays.
+   */
+  private async sweep(): Promise<void> {
+    const folder = dirname(this.path);
+    const stem = basename(this.path);
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(stem)) continue;
+      const rest = name.slice(stem.length);
+      const path = join(folder, name);
+      if (TEMP_NAME.test(rest)) {
+        await rm(path, { force: true }).catch(() => undefined);
+      } else if (rest.startsWith(".lock") && TEMP_NAME.test(rest.slice(5)) && (await this.abandoned(path))) {
+        await rm(path, { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async abandoned(lockTemp: string): Promise<boolean> {
+    const owner = await this.ownerOf(lockTemp);
+    if (owner === undefined) return false;
+    if (owner > 0) return !alive(owner);
+    const age = await stat(lockTemp).then((s) => Date.now() - s.mtimeMs, () => 0);
+    return age > EMPTY_LOCK_TEMP_MS;
   }
 
   /** Links a complete lock file into place; false when one is already there. */
