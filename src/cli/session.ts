@@ -5,7 +5,9 @@
  * else is printed: the error, then the command's hint (where the state is, how to continue) on
  * lines of their own. Errors map to an exit code; the client is closed.
  */
-import { BoxApiError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
+import { BoxApiError, BoxNetworkError, BoxUploadClient, VERSION, type BoxClientOptions, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
+
+type Pacer = NonNullable<BoxClientOptions["pacer"]>;
 import { baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor } from "./exitCodes";
 import { printable, report, type Io } from "./output";
@@ -34,6 +36,10 @@ export interface Around {
   stopView: () => void;
   /** Lines to print after a failure's own message (how to continue, what to do instead). */
   hint?: (err: unknown, interrupted: boolean) => string[];
+  /** A pacer kept elsewhere (a queue's, shared by a fleet), made from the pacing flags instead of the client's own. */
+  pacer?: (pacing: ReturnType<typeof pacingOptions>) => Pacer;
+  /** Called last, whatever happened (closes what `pacer` opened). */
+  close?: () => Promise<void>;
 }
 
 /** The short cause of a retry: the network code and its detail, or Box's status and code. */
@@ -51,13 +57,15 @@ export function retryLine(e: RetryEvent): string {
 
 export async function withClient(io: Io, flags: ClientFlags, around: Around, work: (session: Session) => Promise<number>): Promise<number> {
   let token: TokenOption;
-  let pacing: ReturnType<typeof pacingOptions>;
+  let pacing: ReturnType<typeof pacingOptions> | { pacer: Pacer };
   try {
     token = tokenFromEnv(io.env);
     pacing = pacingOptions(io.env, flags);
+    if (around.pacer) pacing = { pacer: around.pacer(pacing) };
   } catch (err) {
     around.stopView();
     report(io, flags, err);
+    await around.close?.();
     return EXIT.usage;
   }
   const controller = new AbortController();
@@ -103,6 +111,7 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await client?.close();
+    await around.close?.();
   }
 }
 

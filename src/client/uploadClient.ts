@@ -5,9 +5,11 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
 import type { BoxFile, BoxOperations } from "../api/boxApi";
+import { BoxInputError } from "../core/errors";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
 import type { SyncOptions, SyncSummary } from "../sync/options";
+import type { SyncDeps } from "../sync/ports";
 import { syncFolder } from "../sync/syncFolder";
 import type { UploadOptions } from "../upload/options";
 import type { UploadSource } from "../upload/sources";
@@ -18,6 +20,23 @@ export type { BoxUploadClientOptions } from "./core";
 // Box's operations (createUploadSession, uploadPart, commitUploadSession, getFile, createFolder, …)
 // are the client's own methods: the API layer's, set on each client in its constructor.
 export interface BoxUploadClient extends BoxOperations {}
+
+/** What running part of a sync elsewhere (a queue's producer or worker) takes from a client. */
+export interface SyncParts {
+  deps: SyncDeps;
+  /** Runs `run`; whatever it fails with leaves cleaned of the client's secrets. */
+  guarded<T>(run: () => Promise<T>): Promise<T>;
+}
+
+/** Each client's sync parts, kept out of its public shape. */
+const parts = new WeakMap<object, SyncParts>();
+
+/** The sync parts of `client`; not part of the public API (the queue's code takes a client through it). */
+export function syncPartsOf(client: unknown): SyncParts {
+  const found = typeof client === "object" && client !== null ? parts.get(client) : undefined;
+  if (!found) throw new BoxInputError("client", "must be a BoxUploadClient");
+  return found;
+}
 
 export class BoxUploadClient {
   /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
@@ -33,6 +52,8 @@ export class BoxUploadClient {
     this.api = this.#core.caller.api;
     this.baseUrl = this.#core.caller.origins.baseUrl;
     this.apiBaseUrl = this.#core.caller.origins.apiBaseUrl;
+    const core = this.#core;
+    parts.set(this, { deps: { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) }, guarded: (run) => core.guarded(run) });
   }
 
   /**
@@ -55,10 +76,10 @@ export class BoxUploadClient {
    * nothing can go on (bad options, the root unreadable or unlistable, an abort).
    */
   syncFolder(localDir: string, folderId: string, options?: SyncOptions): Promise<SyncSummary> {
-    const core = this.#core;
-    return core.guarded(() =>
+    const { deps, guarded } = syncPartsOf(this);
+    return guarded(() =>
       syncFolder(
-        { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) },
+        deps,
         localDir,
         checkItemId("folderId", folderId),
         this.#syncDefaults(options),
