@@ -30,8 +30,12 @@ export const nodeSyncPlatform: SyncPlatform = {
   async openTree(root) {
     if (typeof root !== "string" || root.length === 0) throw new BoxInputError("localDir", "must be a non-empty path");
     const abs = resolve(root);
-    const st = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
-    if (st instanceof Error) throw new BoxInputError("localDir", st.code === "ENOENT" ? `${root} does not exist` : `cannot read ${root}: ${st.code ?? st.message}`);
+    // Not `instanceof Error`: fs errors come from Node's own realm, which is not a vm's (jest's).
+    const { st, err } = await stat(abs).then(
+      (st) => ({ st, err: undefined }),
+      (err: NodeJS.ErrnoException) => ({ st: undefined, err }),
+    );
+    if (!st) throw new BoxInputError("localDir", err?.code === "ENOENT" ? `${root} does not exist` : `cannot read ${root}: ${err?.code ?? err?.message}`);
     if (!st.isDirectory()) throw new BoxInputError("localDir", `${root} is not a folder`);
     return new DiskTree(abs);
   },
