@@ -5,7 +5,9 @@
  * {"baseUrl","apiBaseUrl","token","fileId"}, and "caFile" with --tls). Stops on Ctrl-C or SIGTERM.
  *
  *   node .build/scripts/local-server.js [--env] [--port N] [--bandwidth BYTES_PER_S] [--latency MS] [--min-size BYTES] [--tls]
+ *       [--uploads-per-minute N] [--calls-per-minute N]
  *
+ * --uploads-per-minute and --calls-per-minute keep Box's per-user limits (429 past them).
  * --tls serves HTTPS with a throwaway self-signed certificate, written to "caFile" for clients to
  * trust the usual Node way: NODE_EXTRA_CA_CERTS=<caFile> (read when a process starts).
  */
@@ -24,12 +26,22 @@ async function main(): Promise<void> {
       latency: { type: "string" },
       "min-size": { type: "string" },
       tls: { type: "boolean" },
+      "uploads-per-minute": { type: "string" },
+      "calls-per-minute": { type: "string" },
     },
   });
   const server = new LocalBoxServer({
     ...(values.bandwidth ? { bytesPerSecond: Number(values.bandwidth) } : {}),
     ...(values.latency ? { latencyMs: Number(values.latency) } : {}),
     ...(values["min-size"] ? { minFileSize: Number(values["min-size"]) } : {}),
+    ...(values["uploads-per-minute"] || values["calls-per-minute"]
+      ? {
+          rateLimits: {
+            ...(values["uploads-per-minute"] ? { uploadsPerMinute: Number(values["uploads-per-minute"]) } : {}),
+            ...(values["calls-per-minute"] ? { callsPerMinute: Number(values["calls-per-minute"]) } : {}),
+          },
+        }
+      : {}),
   });
   const baseUrl = await server.start(values.port ? Number(values.port) : 0, values.tls ? { tls: true } : {});
   let caDir: string | undefined;
