@@ -2,7 +2,8 @@
  * The fleet bench: throughput of `box-upload sync --queue` against the number of workers, and
  * what the queue costs in Redis. A redis-server of its own and the local Box server (a process of
  * its own, shaped per request like a link to Box) on loopback; each worker is a `box-upload
- * worker` process with few files and parts in flight, standing for one host.
+ * worker` process with one file and two parts in flight by default, standing for one host's link
+ * (a worker takes `--transfers` jobs at once, so with more, the big files bunch on few workers).
  *   1. A mixed tree (big chunked files and small ones), Box's limits off: time, MB/s and files/s
  *      for each number of workers, and the speed-up against one worker.
  *   2. Small files only with Box's limits on (240 uploads a minute, 1,000 calls): where more
@@ -11,8 +12,8 @@
  *      with no worker queues a tree; used_memory before, queued, and after it gave its jobs back).
  * Prints tables; writes .bench/fleet-<timestamp>.json.
  *
- *   npm run bench:fleet -- [--workers 1,2,4] [--big 6] [--big-mb 24] [--small 200] [--transfers 2]
- *       [--concurrency 2] [--bandwidth 8000000] [--latency 50] [--limited-files 60] [--queued-files 2000]
+ *   npm run bench:fleet -- [--workers 1,2,4] [--big 8] [--big-mb 24] [--small 100] [--transfers 1]
+ *       [--concurrency 2] [--bandwidth 4000000] [--latency 50] [--limited-files 40] [--queued-files 2000]
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -125,14 +126,14 @@ async function main() {
   const { values } = parseArgs({
     options: {
       workers: { type: "string", default: "1,2,4" },
-      big: { type: "string", default: "6" },
+      big: { type: "string", default: "8" },
       "big-mb": { type: "string", default: "24" },
-      small: { type: "string", default: "200" },
-      transfers: { type: "string", default: "2" },
+      small: { type: "string", default: "100" },
+      transfers: { type: "string", default: "1" },
       concurrency: { type: "string", default: "2" },
-      bandwidth: { type: "string", default: "8000000" },
+      bandwidth: { type: "string", default: "4000000" },
       latency: { type: "string", default: "50" },
-      "limited-files": { type: "string", default: "60" },
+      "limited-files": { type: "string", default: "40" },
       "queued-files": { type: "string", default: "2000" },
     },
   });
