@@ -108,7 +108,11 @@ export async function runProducer(conns: Connections, keys: FleetKeys, deps: Syn
       if (typeof progress.bytesSent === "number") tally.sent(p.data.path, Math.min(progress.bytesSent, p.data.size));
       touch();
     });
-    events.on("completed", ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as FleetResult));
+    events.on("completed", ({ jobId, returnvalue }) => {
+      const r = returnvalue as unknown as Partial<FleetResult> | null;
+      const readable = typeof r === "object" && r !== null && ["upload", "version", "skip", "fail"].includes(r.action as string);
+      settle(jobId, readable ? (r as FleetResult) : { action: "fail", size: 0, error: "a worker answered with a result this producer cannot read (another version?)" });
+    });
     events.on("failed", ({ jobId, failedReason }) => {
       const p = pending.get(jobId);
       if (p) settle(jobId, { action: "fail", size: p.data.size, error: `the queue gave up on it: ${failedReason}` });
