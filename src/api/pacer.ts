@@ -57,6 +57,9 @@ const INCREASE = 1 / 200;
 const DEFAULT_PAUSE_MS = 1000;
 const MAX_PAUSE_MS = 3_600_000;
 
+/** The pacing rules above, for a pacer kept elsewhere (a fleet's, in Redis) to apply the same ones. */
+export const PACING = { MARGIN, DECREASE, FLOOR, INCREASE, DEFAULT_PAUSE_MS } as const;
+
 /** One kind's gate: even spacing at the current rate, a pause after a 429, AIMD on the rate. */
 class Gate {
   private rate: number;
@@ -128,15 +131,27 @@ function perMinute(argument: string, value: unknown, fallback: number): number |
   return value;
 }
 
-/** The in-process pacer: Box's limits unless told otherwise, no bandwidth cap unless given one. */
-export function createPacer(limits: RateLimits | "off" | undefined, bandwidthLimit: number | undefined): Pacer {
+/** The limits a pacer keeps, checked: requests a minute per kind (undefined: not paced) and bytes a second (undefined: no cap). */
+export interface ResolvedLimits {
+  upload: number | undefined;
+  call: number | undefined;
+  bandwidth: number | undefined;
+}
+
+export function resolveLimits(limits: RateLimits | "off" | undefined, bandwidthLimit: number | undefined): ResolvedLimits {
   if (limits !== undefined && limits !== "off" && (limits === null || typeof limits !== "object")) throw new BoxInputError("rateLimits", 'must be an object or "off"');
   const l = limits === "off" ? { uploadsPerMinute: "off" as const, callsPerMinute: "off" as const } : (limits ?? {});
-  const uploads = perMinute("rateLimits.uploadsPerMinute", l.uploadsPerMinute, BOX_UPLOADS_PER_MINUTE);
-  const calls = perMinute("rateLimits.callsPerMinute", l.callsPerMinute, BOX_CALLS_PER_MINUTE);
+  const upload = perMinute("rateLimits.uploadsPerMinute", l.uploadsPerMinute, BOX_UPLOADS_PER_MINUTE);
+  const call = perMinute("rateLimits.callsPerMinute", l.callsPerMinute, BOX_CALLS_PER_MINUTE);
   if (bandwidthLimit !== undefined && (typeof bandwidthLimit !== "number" || !Number.isFinite(bandwidthLimit) || bandwidthLimit < 0)) {
     throw new BoxInputError("bandwidthLimit", "must be a number of bytes a second (0 for none)");
   }
+  return { upload, call, bandwidth: bandwidthLimit || undefined };
+}
+
+/** The in-process pacer: Box's limits unless told otherwise, no bandwidth cap unless given one. */
+export function createPacer(limits: RateLimits | "off" | undefined, bandwidthLimit: number | undefined): Pacer {
+  const { upload: uploads, call: calls } = resolveLimits(limits, bandwidthLimit);
   const gates: Record<RequestKind, Gate | undefined> = { upload: uploads ? new Gate(uploads) : undefined, call: calls ? new Gate(calls) : undefined };
   const bandwidth = bandwidthLimit ? new Bandwidth(bandwidthLimit) : undefined;
   return {

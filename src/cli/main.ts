@@ -22,6 +22,7 @@ import { createProgressView } from "./progressView";
 import { createScreen } from "./screen";
 import { commandLine, shellWord, withClient } from "./session";
 import { registerSync } from "./sync";
+import { registerWorker } from "./worker";
 
 interface CommonFlags extends SharedFlags {
   resume?: string;
@@ -134,6 +135,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     });
 
   registerSync(program, io, argv, (c) => (code = c));
+  registerWorker(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

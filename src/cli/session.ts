@@ -5,12 +5,14 @@
  * else is printed: the error, then the command's hint (where the state is, how to continue) on
  * lines of their own. Errors map to an exit code; the client is closed.
  */
-import { BoxApiError, BoxInputError, BoxNetworkError, BoxUploadClient, VERSION, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
+import { BoxApiError, BoxInputError, BoxNetworkError, BoxUploadClient, VERSION, type BoxClientOptions, type RequestEvent, type RetryEvent, type TokenOption } from "../index";
 import { baseUrls, tokenFromEnv } from "./env";
 import { EXIT, exitCodeFor } from "./exitCodes";
 import { printable, report, type Io } from "./output";
 import { pacingOptions, type PacingFlags } from "./pacing";
 import type { Screen } from "./screen";
+
+type Pacer = NonNullable<BoxClientOptions["pacer"]>;
 
 export interface ClientFlags extends PacingFlags {
   asUser?: string;
@@ -35,6 +37,10 @@ export interface Around {
   stopView: () => void;
   /** Lines to print after a failure's own message (how to continue, what to do instead). */
   hint?: (err: unknown, interrupted: boolean) => string[];
+  /** A pacer kept elsewhere (a queue's, shared by a fleet), made from the pacing flags instead of the client's own. */
+  pacer?: (pacing: ReturnType<typeof pacingOptions>) => Pacer;
+  /** Called last, whatever happened (closes what `pacer` opened). */
+  close?: () => Promise<void>;
 }
 
 /** The short cause of a retry: the network code and its detail, or Box's status and code. */
@@ -52,16 +58,18 @@ export function retryLine(e: RetryEvent): string {
 
 export async function withClient(io: Io, flags: ClientFlags, around: Around, work: (session: Session) => Promise<number>): Promise<number> {
   let token: TokenOption;
-  let pacing: ReturnType<typeof pacingOptions>;
+  let pacing: ReturnType<typeof pacingOptions> | { pacer: Pacer };
   let asUser: string | undefined;
   try {
     token = tokenFromEnv(io.env);
     pacing = pacingOptions(io.env, flags);
+    if (around.pacer) pacing = { pacer: around.pacer(pacing) };
     asUser = flags.asUser ?? (io.env.BOX_AS_USER || undefined);
     if (asUser !== undefined && !/^\d+$/.test(asUser)) throw new BoxInputError("BOX_AS_USER", "must be a Box user ID (digits only)");
   } catch (err) {
     around.stopView();
     report(io, flags, err);
+    await around.close?.();
     return EXIT.usage;
   }
   const controller = new AbortController();
@@ -108,6 +116,7 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await client?.close();
+    await around.close?.();
   }
 }
 

@@ -14,8 +14,9 @@ import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
 import { commandLine, withClient } from "./session";
 import { createTreeView } from "./treeView";
+import { fleetAround, QUEUE_HELP, queueUrl, type QueueFlags } from "./worker";
 
-interface SyncFlags extends SharedFlags {
+interface SyncFlags extends SharedFlags, QueueFlags {
   dryRun?: boolean;
   delete?: boolean;
   maxDelete?: number;
@@ -74,7 +75,15 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
     .option("--transfers <n>", `files in flight, 1-${MAX_TRANSFERS} (default ${DEFAULT_TRANSFERS})`, countFlag(MAX_TRANSFERS))
     .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
     .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
-    .action(async (localDir: string, folderId: string, flags: SyncFlags) => {
+    .option("--queue <url>", `queue the files for box-upload workers instead of sending them from here: ${QUEUE_HELP}`)
+    .action(async (localDir: string, folderId: string, flags: SyncFlags, cmd: Command) => {
+      const queue = queueUrl(io, flags);
+      // What only a local run has: with a queue, the workers have their own (and the state is in Redis).
+      const local = queue ? (["dryRun", "transfers", "stateDir"] as const).find((k) => flags[k] !== undefined) ?? (flags.resume ? undefined : "resume") : undefined;
+      if (local) {
+        cmd.error(`error: --${local === "resume" ? "no-resume" : local.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`, { exitCode: EXIT.usage });
+      }
+      const fleet = queue ? fleetAround(queue) : undefined;
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
       const screen = createScreen(io.stderr);
       const view = createTreeView(mode, screen, !!flags.dryRun);
@@ -82,12 +91,13 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
       const hint = (err: unknown, interrupted: boolean): string[] => {
         if (!interrupted && !(err instanceof UploadAbortedError)) return [];
         return [
-          stateDir ? `interrupted: files done so far are in Box; large files in flight keep their state in ${stateDir}` : "interrupted: files done so far are in Box",
+          queue ? "interrupted: files done so far are in Box; files still queued were taken back (those in a worker's hands finish)"
+          : stateDir ? `interrupted: files done so far are in Box; large files in flight keep their state in ${stateDir}` : "interrupted: files done so far are in Box",
           "to continue, run the same command again (what Box holds is skipped):",
           `  ${commandLine(argv)}`,
         ];
       };
-      const code = await withClient(io, flags, { screen, stopView: () => view.stop(), hint }, async ({ client, signal, onRetry }) => {
+      const code = await withClient(io, flags, { screen, stopView: () => view.stop(), hint, ...fleet?.around }, async ({ client, signal, onRetry }) => {
         const threshold = chunkedThreshold(io, flags);
         const options: SyncOptions = {
           signal,
@@ -108,7 +118,9 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         };
         // The view's last frame goes out before anything else is printed, a fatal error included,
         // so a redraw can never overwrite it.
-        const summary = await client.syncFolder(localDir, folderId, options).finally(() => view.stop());
+        const { dryRun: _d, transfers: _t, stateDir: _s, ...queued } = options;
+        const running = fleet ? fleet.fleet().sync(client, localDir, folderId, queued) : client.syncFolder(localDir, folderId, options);
+        const summary = await running.finally(() => view.stop());
         if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summaryJson(summary)))}\n`);
         else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun, !!flags.delete)))}\n`);
         return summary.failed ? EXIT.partial : EXIT.ok;

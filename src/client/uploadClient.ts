@@ -3,9 +3,11 @@
  * node:crypto, state files), plus folder sync. It holds its pieces; it inherits nothing.
  */
 import type { BoxFile } from "../api/boxApi";
+import { BoxInputError } from "../core/errors";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
 import type { SyncOptions, SyncSummary } from "../sync/options";
+import type { SyncDeps } from "../sync/ports";
 import { syncFolder } from "../sync/syncFolder";
 import type { UploadOptions } from "../upload/options";
 import type { UploadSource } from "../upload/sources";
@@ -17,12 +19,31 @@ export type { BoxUploadClientOptions } from "./core";
 // are the client's own methods: the API layer's, set on each client in its constructor.
 export interface BoxUploadClient extends ClientSurface {}
 
+/** What running part of a sync elsewhere (a queue's producer or worker) takes from a client. */
+export interface SyncParts {
+  deps: SyncDeps;
+  /** Runs `run`; whatever it fails with leaves cleaned of the client's secrets. */
+  guarded<T>(run: () => Promise<T>): Promise<T>;
+}
+
+/** Each client's sync parts, kept out of its public shape. */
+const parts = new WeakMap<object, SyncParts>();
+
+/** The sync parts of `client`; not part of the public API (the queue's code takes a client through it). */
+export function syncPartsOf(client: unknown): SyncParts {
+  const found = typeof client === "object" && client !== null ? parts.get(client) : undefined;
+  if (!found) throw new BoxInputError("client", "must be a BoxUploadClient");
+  return found;
+}
+
 export class BoxUploadClient {
   readonly #core: ClientCore;
 
   constructor(options: BoxUploadClientOptions) {
     this.#core = new ClientCore(options, nodeApiPlatform, nodeUploadPlatform);
     Object.assign(this, this.#core.surface());
+    const core = this.#core;
+    parts.set(this, { deps: { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) }, guarded: (run) => core.guarded(run) });
   }
 
   /**
@@ -45,10 +66,10 @@ export class BoxUploadClient {
    * nothing can go on (bad options, the root unreadable or unlistable, an abort).
    */
   syncFolder(localDir: string, folderId: string, options?: SyncOptions): Promise<SyncSummary> {
-    const core = this.#core;
-    return core.guarded(() =>
+    const { deps, guarded } = syncPartsOf(this);
+    return guarded(() =>
       syncFolder(
-        { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) },
+        deps,
         localDir,
         checkItemId("folderId", folderId),
         this.#syncDefaults(options),

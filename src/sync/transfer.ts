@@ -20,12 +20,15 @@ import { conflictItem, type RemoteItem } from "./remote";
 import type { Tally } from "./tally";
 import type { FileJob } from "./walk";
 
+/** What a transfer reports to: the run's Tally, or (a file taken from a queue) a record of that one file. */
+export type TransferTally = Pick<Tally, "begin" | "toSend" | "sent" | "planned" | "done" | "failed">;
+
 export interface TransferContext {
   deps: SyncDeps;
   tree: LocalTree;
   rootId: string;
   s: SyncSettings;
-  tally: Tally;
+  tally: TransferTally;
   /** This file's signal (the run's, fanned out), and the call options carrying it. */
   signal: AbortSignal;
   call: CallOptions;

@@ -1,0 +1,129 @@
+/**
+ * The fleet from code (createFleet: a producer and a worker, each with its own client), what it
+ * keeps out of Redis (a client secret and the tokens issued for it, in a job, a state or an
+ * event), what it refuses before anything connects, and that a program which never names a queue
+ * never loads BullMQ or ioredis. Also the CLI's usage errors around --queue.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BoxInputError, BoxUploadClient, createFleet, type Fleet } from "../../src";
+import { DEFAULT_OAUTH_CLIENT, LocalBoxServer } from "../support/localBox/server";
+import { rejectionOf } from "../support/checks/rejection";
+import { runCli } from "../support/process/cli";
+import { inPlainNode } from "../support/process/jsonChild";
+import { bytesOf } from "../support/random";
+import { dumpRedis, startRedis, type LocalRedis } from "../support/redis";
+import { localFilesByPath, writeTree } from "../support/tree";
+
+jest.setTimeout(60_000);
+const THRESHOLD = 1_000_000;
+let dir: string;
+let redis: LocalRedis;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "fleet-lib-"));
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("a producer and a worker from code, on client credentials: the tree goes in, and no secret or token is ever in Redis", async () => {
+  const server = new LocalBoxServer({ minFileSize: THRESHOLD, partSizeFor: () => 256 * 1024, bytesPerSecond: 4_000_000 });
+  await server.start();
+  const fleets: Fleet[] = [];
+  const client = () =>
+    new BoxUploadClient({
+      token: { clientCredentials: { clientId: DEFAULT_OAUTH_CLIENT.clientId, clientSecret: DEFAULT_OAUTH_CLIENT.clientSecret, enterpriseId: "e1" } },
+      baseUrl: server.baseUrl,
+      apiBaseUrl: server.apiBaseUrl,
+      pacer: fleets.at(-1)!.pacer,
+    });
+  try {
+    const root = join(dir, "lib");
+    await writeTree(root, { "a.txt": bytesOf(100, 1), "d/b.txt": bytesOf(200, 2), "d/big.bin": bytesOf(3 * THRESHOLD, 3) });
+    const dest = server.addFolder("lib-dest");
+    fleets.push(createFleet({ redis: redis.url, prefix: "lib", stallTimeoutMs: 2000 }));
+    const workerClient = client();
+    const stop = new AbortController();
+    const events: string[] = [];
+    const working = fleets[0]!.work(workerClient, { transfers: 2, concurrency: 2, signal: stop.signal, onEvent: (e) => events.push(`${e.type} ${e.action} ${e.path}`) });
+
+    fleets.push(createFleet({ redis: redis.url, prefix: "lib" }));
+    const producerClient = client();
+    const dumps: string[] = [];
+    // Look into Redis while the big file's state is there.
+    const watching = (async () => {
+      for (let i = 0; i < 400 && dumps.length === 0; i++) {
+        if ((await redis.client.keys("lib:state:*")).some((k) => !k.endsWith(":lock"))) dumps.push(await dumpRedis(redis.client));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const summary = await fleets[1]!.sync(producerClient, root, dest.id, { chunkedThreshold: THRESHOLD });
+    await watching;
+    expect(summary).toMatchObject({ uploaded: 3, versioned: 0, skipped: 0, failed: 0, foldersCreated: 1, bytes: 300 + 3 * THRESHOLD });
+    const box = server.filesByPath(dest.id);
+    for (const [path, f] of await localFilesByPath(root)) expect(box.get(path)?.sha1).toBe(f.sha1);
+    expect(events.sort()).toEqual(["file upload a.txt", "file upload d/b.txt", "file upload d/big.bin"]);
+
+    stop.abort();
+    await working;
+    dumps.push(await dumpRedis(redis.client));
+    const tokens = new Set(server.received.map((r) => String(r.headers.authorization ?? "").replace(/^Bearer /, "")).filter(Boolean));
+    expect(tokens.size).toBeGreaterThanOrEqual(2);
+    expect(dumps[0]).toMatch(/lib:state:[0-9a-f]{40} \(string\): .*sessionId/);
+    for (const dump of dumps) {
+      expect(dump).not.toContain(DEFAULT_OAUTH_CLIENT.clientSecret);
+      for (const token of tokens) expect(dump).not.toContain(token);
+    }
+    await Promise.all([producerClient.close(), workerClient.close()]);
+  } finally {
+    await Promise.all(fleets.map((f) => f.close()));
+    await server.stop();
+  }
+});
+
+test("bad input is refused before anything connects; a dry run or a worker's own setting is not the producer's", async () => {
+  expect(() => createFleet({ redis: "http://127.0.0.1:6379" })).toThrow(BoxInputError);
+  expect(() => createFleet({ redis: "redis://127.0.0.1:6379/x" })).toThrow(/database number/);
+  expect(() => createFleet({ redis: redis.url, rateLimits: { uploadsPerMinute: -1 } })).toThrow(BoxInputError);
+  expect(() => createFleet({ redis: redis.url, stallTimeoutMs: 10 })).toThrow(BoxInputError);
+  const fleet = createFleet({ redis: redis.url, prefix: "input" });
+  const client = new BoxUploadClient({ token: "t", baseUrl: "http://127.0.0.1:9/api/2.0", pacer: fleet.pacer });
+  try {
+    for (const options of [{ dryRun: true }, { transfers: 4 }, { stateDir: dir }]) {
+      expect(await rejectionOf(fleet.sync(client, dir, "0", options as never))).toBeInstanceOf(BoxInputError);
+    }
+    expect(await rejectionOf(fleet.sync({} as never, dir, "0"))).toBeInstanceOf(BoxInputError);
+    expect(await redis.client.keys("input:*")).toEqual([]);
+  } finally {
+    await client.close();
+    await fleet.close();
+  }
+});
+
+test("a program that never names a queue loads neither BullMQ nor ioredis", async () => {
+  const loaded = await inPlainNode(
+    `const client = new lib.BoxUploadClient({ token: "t" }); await client.close();
+     return Object.keys(require.cache).filter((k) => /node_modules\\/(bullmq|ioredis)\\//.test(k)).length;`,
+    {},
+  );
+  expect(loaded).toBe(0);
+});
+
+test("the CLI: --queue with --dry-run or --transfers, and a worker without a queue, are usage errors (exit 2)", async () => {
+  const env = { BOX_ACCESS_TOKEN: "t", HOME: dir };
+  const dry = await runCli(["sync", dir, "0", "--queue", redis.url, "--dry-run"], env).done;
+  expect(dry.code).toBe(2);
+  expect(dry.stderr).toMatch(/--dry-run does not go with a queue/);
+  const transfers = await runCli(["sync", dir, "0", "--transfers", "4", "--json"], { ...env, BOX_SYNC_QUEUE: redis.url }).done;
+  expect(transfers.code).toBe(2);
+  expect(JSON.parse(transfers.stderr).error.message).toMatch(/--transfers does not go with a queue/);
+  const noQueue = await runCli(["worker"], env).done;
+  expect(noQueue.code).toBe(2);
+  expect(noQueue.stderr).toMatch(/worker needs a queue/);
+  const badUrl = await runCli(["worker", "--queue", "redis://:secret-pass@127.0.0.1:1/zz"], env).done;
+  expect(badUrl.code).toBe(2);
+  expect(badUrl.stderr).not.toContain("secret-pass");
+});

@@ -1,0 +1,84 @@
+/**
+ * A sync bigger than one machine: a producer walks the tree and queues one job per file in Redis
+ * (BullMQ), workers on any number of hosts take them, and all of them share one pacer kept in
+ * Redis, so together they stay under one Box user's limits. `createFleet` connects; give its
+ * `pacer` to the BoxUploadClient of each process, then `sync` (the producer) or `work` (a worker).
+ * Nothing here is loaded (nor BullMQ, nor ioredis) until a fleet is created.
+ */
+import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
+import { resolveLimits, type Pacer, type RateLimits } from "../api/pacer";
+import { syncPartsOf } from "../client/uploadClient";
+import type { BoxUploadClient } from "../client/uploadClient";
+import type { SyncSummary } from "../sync/options";
+import { runProducer, type FleetSyncOptions } from "./producer";
+import { createRedisPacer, type RedisPacer } from "./pacer";
+import { checkPrefix, checkQueueUrl, connect, fleetKeys, workerId } from "./redis";
+import { runWorker, type FleetWorkOptions } from "./worker";
+
+export { DEFAULT_MAX_QUEUED, type FleetSyncOptions } from "./producer";
+export type { FleetWorkOptions } from "./worker";
+
+/** How long a dead worker's files wait before another worker takes them over, by default. BullMQ's own default lock. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+export interface FleetOptions {
+  /** The queue: `redis://[user:password@]host:port/db`, or `rediss://` for TLS. */
+  redis: string;
+  /** Box's limits for the whole fleet (default: Box's, 240 uploads and 1,000 calls a minute). Give every member the same. */
+  rateLimits?: RateLimits | "off";
+  /** Bytes a second for the whole fleet together (default: no cap). */
+  bandwidthLimit?: number;
+  /**
+   * How long a worker's claim on a file lives without renewal, in ms (1,000..600,000; default
+   * {@link DEFAULT_STALL_TIMEOUT_MS}): a worker killed with -9 holds its files this long. Give every
+   * worker the same.
+   */
+  stallTimeoutMs?: number;
+  /** Key prefix in Redis (default `box-upload`): fleets sharing one database keep apart by it. */
+  prefix?: string;
+}
+
+export interface Fleet {
+  /** The queue's URL without its password, for messages. */
+  readonly queue: string;
+  /** The fleet's shared pacer: give it to the client (`new BoxUploadClient({ ..., pacer })`). */
+  readonly pacer: Pacer;
+  /**
+   * The producer: walks `localDir`, makes the Box folders, queues a job per file, and resolves
+   * with the summary once workers have settled every one (as `syncFolder` does). Workers must see
+   * `localDir` at the same absolute path.
+   */
+  sync(client: BoxUploadClient, localDir: string, folderId: string, options?: FleetSyncOptions): Promise<SyncSummary>;
+  /** A worker: takes jobs until `options.signal` aborts, then hands back what it holds and resolves. */
+  work(client: BoxUploadClient, options?: FleetWorkOptions): Promise<void>;
+  /** Closes the connections (after `sync` or `work` has ended). */
+  close(): Promise<void>;
+}
+
+export function createFleet(options: FleetOptions): Fleet {
+  const o = checkOptionsObject<FleetOptions>("options", options) as FleetOptions;
+  const { url, shown } = checkQueueUrl("options.redis", o.redis);
+  const keys = fleetKeys(checkPrefix(o.prefix));
+  const lockMs = o.stallTimeoutMs === undefined ? DEFAULT_STALL_TIMEOUT_MS : checkIntInRange("options.stallTimeoutMs", o.stallTimeoutMs, 1_000, 600_000);
+  // Checked before anything connects (the pacer below reads them again).
+  resolveLimits(o.rateLimits, o.bandwidthLimit);
+  const conns = connect(url);
+  const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, o.rateLimits, o.bandwidthLimit);
+  return {
+    queue: shown,
+    pacer: p,
+    // Async, so a bad argument rejects as every other failure does.
+    sync: async (client, localDir, folderId, syncOptions) => {
+      const { deps, guarded } = syncPartsOf(client);
+      return guarded(() => runProducer(conns, keys, deps, localDir, checkItemId("folderId", folderId), syncOptions ?? {}));
+    },
+    work: async (client, workOptions) => {
+      const { deps, guarded } = syncPartsOf(client);
+      return guarded(() => runWorker({ conns, keys, lockMs, owner: workerId() }, deps, workOptions));
+    },
+    close: async () => {
+      await p.close();
+      await conns.close();
+    },
+  };
+}

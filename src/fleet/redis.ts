@@ -1,0 +1,119 @@
+/**
+ * Redis for a fleet: the queue URL checked and shown without its password, the connections, and
+ * every key name in one place. BullMQ and ioredis are loaded on first use only (together about
+ * 0.5 s), so a process that never names a queue never loads them.
+ *
+ * Keys, all under one prefix (default `box-upload`):
+ *   <prefix>:sync:*               BullMQ's queue (jobs, lists, events stream)
+ *   <prefix>:pace:upload|call     a hash per kind of request: next slot, rate, pause, generation
+ *   <prefix>:pace:bytes           the next moment the bandwidth cap lets bytes go
+ *   <prefix>:pace:refused         pub/sub channel: a 429 was seen (every pacer re-plans)
+ *   <prefix>:state:<name>         resume state of one chunked file (name as the local state's)
+ *   <prefix>:state:<name>:lock    its owner while a worker drives it, expiring unless renewed
+ */
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type * as BullMQ from "bullmq";
+import type { Redis, RedisOptions } from "ioredis";
+import { BoxInputError } from "../core/errors";
+
+/** BullMQ's queue name under the prefix. */
+export const QUEUE_NAME = "sync";
+export const DEFAULT_PREFIX = "box-upload";
+/** Our own commands (pacer, state) fail after this long instead of waiting for Redis forever. */
+const COMMAND_TIMEOUT_MS = 10_000;
+
+export function loadBullmq(): typeof BullMQ {
+  // require(), not import: loaded only by a process that uses a queue.
+  return require("bullmq") as typeof BullMQ;
+}
+
+function loadRedis(): typeof Redis {
+  return (require("ioredis") as typeof import("ioredis")).Redis;
+}
+
+export interface FleetKeys {
+  prefix: string;
+  pace(kind: "upload" | "call"): string;
+  bytes: string;
+  refusedChannel: string;
+  state(name: string): string;
+  lock(name: string): string;
+}
+
+export function fleetKeys(prefix: string): FleetKeys {
+  return {
+    prefix,
+    pace: (kind) => `${prefix}:pace:${kind}`,
+    bytes: `${prefix}:pace:bytes`,
+    refusedChannel: `${prefix}:pace:refused`,
+    state: (name) => `${prefix}:state:${name}`,
+    lock: (name) => `${prefix}:state:${name}:lock`,
+  };
+}
+
+/** A queue URL checked before anything connects: redis:// or rediss:// (TLS), host, port, database. */
+export function checkQueueUrl(argument: string, value: unknown): { url: string; shown: string } {
+  if (typeof value !== "string" || value.length === 0) throw new BoxInputError(argument, "must be a redis:// or rediss:// URL");
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new BoxInputError(argument, "must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379/0");
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new BoxInputError(argument, `must be a redis:// or rediss:// URL, not ${u.protocol}//`);
+  if (!u.hostname) throw new BoxInputError(argument, "names no host");
+  const db = u.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d+$/.test(db)) throw new BoxInputError(argument, "the path must be a database number, like /0");
+  // Never the password: the shown form is for messages and logs.
+  return { url: value, shown: `${u.protocol}//${u.host}/${db || "0"}` };
+}
+
+export function checkPrefix(value: unknown): string {
+  if (value === undefined) return DEFAULT_PREFIX;
+  if (typeof value !== "string" || !/^[\w.-]{1,64}$/.test(value)) throw new BoxInputError("prefix", "must be 1-64 letters, digits, '.', '_' or '-'");
+  return value;
+}
+
+/** The connections of one process: BullMQ's (it waits for Redis as long as it takes), ours (bounded), and a subscriber. */
+export interface Connections {
+  /** For BullMQ's Queue and Worker (BullMQ requires retries without end on these). */
+  bull: Redis;
+  /** For our own short commands: pacer and resume state. */
+  commands: Redis;
+  /** Pub/sub: the pacer hears 429s seen anywhere in the fleet. */
+  subscriber: Redis;
+  /** A dedicated connection for a blocking reader (QueueEvents), closed by `close` like the rest. */
+  blocking(): Redis;
+  close(): Promise<void>;
+}
+
+export function connect(url: string): Connections {
+  const RedisClass = loadRedis();
+  const base: RedisOptions = { connectionName: "box-upload", lazyConnect: false };
+  const bull = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
+  const commands = new RedisClass(url, { ...base, maxRetriesPerRequest: 3, commandTimeout: COMMAND_TIMEOUT_MS });
+  const subscriber = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
+  const all = [bull, commands, subscriber];
+  // A connection error is retried by ioredis; unheard, it would be an uncaught 'error' event.
+  for (const c of all) c.on("error", () => undefined);
+  return {
+    bull,
+    commands,
+    subscriber,
+    blocking: () => {
+      const c = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
+      c.on("error", () => undefined);
+      all.push(c);
+      return c;
+    },
+    close: async () => {
+      await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
+/** Names a worker in lock values and messages: host, pid and a random part (never a secret). */
+export function workerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
