@@ -2,19 +2,22 @@
  * The fleet from code (createFleet: a producer and a worker, each with its own client), what it
  * keeps out of Redis (a client secret and the tokens issued for it, in a job, a state or an
  * event), what it refuses before anything connects, and that a program which never names a queue
- * never loads BullMQ or ioredis. Also the CLI's usage errors around --queue.
+ * never loads BullMQ or ioredis; a queued sync does what a local one does (a mirror's deletions
+ * once every job settled, the plan mode, the files' times, As-User). Also the CLI's usage errors
+ * around --queue.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoxInputError, BoxUploadClient, createFleet, type Fleet } from "../../src";
-import { DEFAULT_OAUTH_CLIENT, LocalBoxServer } from "../support/localBox/server";
+import { DEFAULT_OAUTH_CLIENT, DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
 import { rejectionOf } from "../support/checks/rejection";
 import { runCli } from "../support/process/cli";
 import { inPlainNode } from "../support/process/jsonChild";
 import { bytesOf } from "../support/random";
 import { dumpRedis, startRedis, type LocalRedis } from "../support/redis";
 import { localFilesByPath, writeTree } from "../support/tree";
+import { requestsTo } from "../support/serverLog";
 
 jest.setTimeout(60_000);
 const THRESHOLD = 1_000_000;
@@ -80,6 +83,48 @@ test("a producer and a worker from code, on client credentials: the tree goes in
     await Promise.all([producerClient.close(), workerClient.close()]);
   } finally {
     await Promise.all(fleets.map((f) => f.close()));
+    await server.stop();
+  }
+});
+
+test("a queued sync does what a local one does: --delete after every job, the plan mode, the files' times, As-User on every request", async () => {
+  const server = new LocalBoxServer({ minFileSize: THRESHOLD, partSizeFor: () => 256 * 1024, uploadPlan: { hits: "commit" } });
+  await server.start();
+  const fleet = createFleet({ redis: redis.url, prefix: "same" });
+  const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, pacer: fleet.pacer, asUser: "42" });
+  const stop = new AbortController();
+  const working = fleet.work(client, { transfers: 2, signal: stop.signal });
+  try {
+    const root = join(dir, "same");
+    const big = bytesOf(4 * THRESHOLD, 7);
+    await writeTree(root, { "small.txt": bytesOf(300, 5), "big.bin": big });
+    const old = new Date("2001-02-03T04:05:06Z");
+    for (const name of ["small.txt", "big.bin"]) await utimes(join(root, name), old, old);
+    const dest = server.addFolder("same-dest");
+    const held = server.addFile("big.bin", bytesOf(4 * THRESHOLD, 8), dest.id);
+    const gone = server.addFile("gone.txt", bytesOf(10, 9), dest.id);
+
+    const first = await fleet.sync(client, root, dest.id, { chunkedThreshold: THRESHOLD, deleteExtraneous: true, plan: "never" });
+    expect(first).toMatchObject({ uploaded: 1, versioned: 1, deleted: 1, failed: 0, bytesPlanned: 0 });
+    expect(server.state.trash.has(gone.id)).toBe(true);
+    expect(requestsTo(server, "planSession")).toHaveLength(0);
+    for (const name of ["small.txt", "big.bin"]) expect([...server.files.values()].find((f) => f.folderId === dest.id && f.name === name)!.contentModifiedAt).toBe("2001-02-03T04:05:06Z");
+
+    // One part changed: with the plan (the default), the worker sends that part and counts the rest as planned.
+    big[5] = big[5]! ^ 0xff;
+    await writeFile(join(root, "big.bin"), big);
+    const second = await fleet.sync(client, root, dest.id, { chunkedThreshold: THRESHOLD });
+    expect(second).toMatchObject({ versioned: 1, skipped: 1, failed: 0, bytesPlanned: big.length - 256 * 1024, bytes: 256 * 1024 });
+    expect(server.files.get(held.id)!.versions.at(-1)!.sha1).toBe((await localFilesByPath(root)).get("big.bin")!.sha1);
+
+    const fromClient = server.received.filter((r) => r.route !== "oauthToken");
+    expect(fromClient.length).toBeGreaterThan(10);
+    for (const r of fromClient) expect(r.headers["as-user"]).toBe("42");
+  } finally {
+    stop.abort();
+    await working;
+    await client.close();
+    await fleet.close();
     await server.stop();
   }
 });

@@ -18,7 +18,7 @@ import {
   type Fleet,
 } from "../index";
 import { EXIT } from "./exitCodes";
-import { countFlag } from "./flags";
+import { countFlag, userIdFlag } from "./flags";
 import { printable, type Io } from "./output";
 import { bandwidthFlag, rateFlag, type PacingFlags } from "./pacing";
 import { createScreen } from "./screen";
@@ -30,6 +30,7 @@ export interface QueueFlags {
 }
 
 interface WorkerFlags extends QueueFlags, PacingFlags {
+  asUser?: string;
   baseUrl?: string;
   apiBaseUrl?: string;
   verbose?: boolean;
@@ -80,6 +81,7 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
     .option("--stall-timeout <seconds>", `how long a dead worker's files wait before another takes them over; the same on every worker (default ${DEFAULT_STALL_TIMEOUT_MS / 1000})`, secondsFlag)
     .option("--base-url <url>", `upload host base URL (env BOX_UPLOAD_BASE_URL; default ${BOX_UPLOAD_BASE_URL})`)
     .option("--api-base-url <url>", `API host base URL (env BOX_API_BASE_URL; default ${BOX_API_BASE_URL})`)
+    .option("--as-user <user_id>", "act as this Box user (a managed user's ID); give the producer the same (env BOX_AS_USER)", userIdFlag)
     .option("--max-uploads-per-minute <n>", "the fleet's pace of file uploads, or off; the same on every member (env BOX_MAX_UPLOADS_PER_MINUTE; default 240, Box's limit)", rateFlag)
     .option("--max-calls-per-minute <n>", "the fleet's pace of other API calls, or off (env BOX_MAX_CALLS_PER_MINUTE; default 1000, Box's limit)", rateFlag)
     .option("--bwlimit <rate>", "cap the bytes the whole fleet sends a second: 4M, 512k, off (env BOX_BWLIMIT; default off)", bandwidthFlag)
