@@ -118,7 +118,8 @@ function clientSpecs(o: Options, server: Server, path: string): ClientSpec[] {
   const upload = join(__dirname, "bench", "uploadFile.js");
   const minimal = join(__dirname, "bench", "minimal.js");
   // The local server has no rate limits: ours runs unpaced, to measure what the client itself can do.
-  const ours = ["--base-url", server.baseUrl, "--file-id", server.fileId, "--path", path, "--rate-limits", "off"];
+  const target = ["--base-url", server.baseUrl, "--file-id", server.fileId, "--path", path];
+  const ours = [...target, "--rate-limits", "off"];
   const specs: ClientSpec[] = [
     { label: "ours (default)", kind: "ours", concurrency: DEFAULT_CONCURRENCY, isDefault: true, script: upload, args: ours },
   ];
@@ -135,7 +136,7 @@ function clientSpecs(o: Options, server: Server, path: string): ClientSpec[] {
     args: ["--base-url", server.baseUrl, "--path", path],
   });
   for (const c of o.concurrencies) {
-    specs.push({ label: "minimal reference", kind: "minimal", concurrency: c, isDefault: false, script: minimal, args: [...ours, "--concurrency", String(c)] });
+    specs.push({ label: "minimal reference", kind: "minimal", concurrency: c, isDefault: false, script: minimal, args: [...target, "--concurrency", String(c)] });
   }
   return specs;
 }
