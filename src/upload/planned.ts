@@ -50,10 +50,12 @@ export async function sendPlanned(st: UploadState, stored: Map<number, UploadPar
   /** A miss: read again into a budget slot, checked against its first read, sent. */
   const queue = (h: Hashed) =>
     pipe.spawn(async (own) => {
-      const slot = await run.budget.acquire(signal);
+      // Its own signal (fanned out from the pipeline's), not the pipeline's: misses queued for a
+      // slot would otherwise each hang a listener on one signal (Node warned at 11 on 1 GiB).
+      const slot = await run.budget.acquire(own);
       let settled = false;
       try {
-        const bytes = await untilAborted(reader.read(h.part, reader.zeroCopy ? undefined : slot.buffer(h.part.size)), signal);
+        const bytes = await untilAborted(reader.read(h.part, reader.zeroCopy ? undefined : slot.buffer(h.part.size)), own);
         if (sha1Hex(platform.sha1, bytes) !== h.sha1) throw new SourceChangedError(`part at offset ${h.part.offset} reads differently now; the source changed during the upload`);
         await st.acknowledge(h.part, await sendPart(st, h.part, bytes, h.sha1, own));
         settled = true;
