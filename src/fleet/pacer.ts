@@ -15,7 +15,7 @@ import type { Redis } from "ioredis";
 import { BoxNetworkError } from "../core/errors";
 import { sleep } from "../core/sleep";
 import { PACING, resolveLimits, type Pacer, type RateLimits, type RequestKind } from "../api/pacer";
-import type { FleetKeys } from "./redis";
+import { withScripts, type FleetKeys } from "./redis";
 
 /** Idle keys go away by themselves: a fleet that stopped leaves no pacing state behind for long. */
 const KEY_TTL_MS = 3_600_000;
@@ -55,21 +55,17 @@ local at = math.max(now, tonumber(redis.call('GET', KEYS[1])) or 0)
 redis.call('SET', KEYS[1], math.ceil(at + 1000 * tonumber(ARGV[2]) / tonumber(ARGV[1])), 'PX', ${KEY_TTL_MS})
 return at - now`;
 
-type Scripted = Redis & {
+interface Scripts {
   paceTake(key: string, ceiling: number, accepted: number, increase: number): Promise<[number, number]>;
   paceRefused(key: string, channel: string, ceiling: number, pauseMs: number, decrease: number, floor: number, kind: string): Promise<number>;
   paceTransmit(key: string, perSecond: number, bytes: number): Promise<number>;
-};
-
-function withScripts(redis: Redis): Scripted {
-  const r = redis as Scripted;
-  if (typeof r.paceTake !== "function") {
-    redis.defineCommand("paceTake", { numberOfKeys: 1, lua: TAKE });
-    redis.defineCommand("paceRefused", { numberOfKeys: 2, lua: REFUSED });
-    redis.defineCommand("paceTransmit", { numberOfKeys: 1, lua: TRANSMIT });
-  }
-  return r;
 }
+
+const SCRIPTS = {
+  paceTake: { numberOfKeys: 1, lua: TAKE },
+  paceRefused: { numberOfKeys: 2, lua: REFUSED },
+  paceTransmit: { numberOfKeys: 1, lua: TRANSMIT },
+};
 
 /** Redis failing under a request is a network failure of that request, said as such. */
 function redisFailure(err: unknown): BoxNetworkError {
@@ -83,7 +79,7 @@ class SharedGate {
   generation = 0;
 
   constructor(
-    private readonly redis: Scripted,
+    private readonly redis: Redis & Scripts,
     private readonly keys: FleetKeys,
     private readonly kind: RequestKind,
     private readonly ceiling: number,
@@ -138,7 +134,7 @@ const sliceFor = (perSecond: number) => Math.min(1024 * 1024, Math.max(64 * 1024
  */
 export function createRedisPacer(redis: Redis, subscriber: Redis, keys: FleetKeys, limits: RateLimits | "off" | undefined, bandwidthLimit: number | undefined): RedisPacer {
   const l = resolveLimits(limits, bandwidthLimit);
-  const scripted = withScripts(redis);
+  const scripted = withScripts<Scripts>(redis, SCRIPTS);
   const gate = (kind: RequestKind, perMinute: number | undefined) => (perMinute ? new SharedGate(scripted, keys, kind, perMinute * PACING.MARGIN) : undefined);
   const gates: Record<RequestKind, SharedGate | undefined> = { upload: gate("upload", l.upload), call: gate("call", l.call) };
   const onMessage = (channel: string, message: string) => {

@@ -32,6 +32,18 @@ function loadRedis(): typeof Redis {
   return (require("ioredis") as typeof import("ioredis")).Redis;
 }
 
+/**
+ * `redis` with each Lua script defined as a command of its own (ioredis sends it by SHA once
+ * loaded); defined once per connection, however many pacers and state stores share it.
+ */
+export function withScripts<T extends object>(redis: Redis, scripts: Record<string, { numberOfKeys: number; lua: string }>): Redis & T {
+  const commands = redis as unknown as Record<string, unknown>;
+  for (const [name, script] of Object.entries(scripts)) {
+    if (typeof commands[name] !== "function") redis.defineCommand(name, script);
+  }
+  return redis as Redis & T;
+}
+
 export interface FleetKeys {
   prefix: string;
   pace(kind: "upload" | "call"): string;

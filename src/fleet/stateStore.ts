@@ -16,7 +16,7 @@ import type { Redis } from "ioredis";
 import { BoxInputError, BoxNetworkError, BoxUploadError } from "../core/errors";
 import { sleep } from "../core/sleep";
 import type { ResumeState, StateStore } from "../upload/resume";
-import type { FleetKeys } from "./redis";
+import { withScripts, type FleetKeys } from "./redis";
 
 /** A resume state outlives its session by little: Box keeps an upload session 7 days. */
 const STATE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -37,23 +37,19 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-type Scripted = Redis & {
+interface Scripts {
   stateSave(lock: string, key: string, owner: string, lockMs: number, json: string, stateMs: number): Promise<number>;
   stateRemove(lock: string, key: string, owner: string): Promise<number>;
   stateRenew(lock: string, owner: string, lockMs: number): Promise<number>;
   stateRelease(lock: string, owner: string): Promise<number>;
-};
-
-function withScripts(redis: Redis): Scripted {
-  const r = redis as Scripted;
-  if (typeof r.stateSave !== "function") {
-    redis.defineCommand("stateSave", { numberOfKeys: 2, lua: SAVE });
-    redis.defineCommand("stateRemove", { numberOfKeys: 2, lua: REMOVE });
-    redis.defineCommand("stateRenew", { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand("stateRelease", { numberOfKeys: 1, lua: RELEASE });
-  }
-  return r;
 }
+
+const SCRIPTS = {
+  stateSave: { numberOfKeys: 2, lua: SAVE },
+  stateRemove: { numberOfKeys: 2, lua: REMOVE },
+  stateRenew: { numberOfKeys: 1, lua: RENEW },
+  stateRelease: { numberOfKeys: 1, lua: RELEASE },
+};
 
 /** This worker's claim on a file's resume state is gone: another worker took the file over. */
 export class StateLockLostError extends BoxUploadError {
@@ -71,7 +67,7 @@ export interface RedisStateOptions {
 
 export class RedisStateStore implements StateStore {
   readonly path: string;
-  private readonly redis: Scripted;
+  private readonly redis: Redis & Scripts;
   private readonly key: string;
   private readonly lockKey: string;
   /** Writes run one after another, as the file store's do. */
@@ -86,7 +82,7 @@ export class RedisStateStore implements StateStore {
     name: string,
     private readonly o: RedisStateOptions,
   ) {
-    this.redis = withScripts(redis);
+    this.redis = withScripts<Scripts>(redis, SCRIPTS);
     this.key = keys.state(name);
     this.lockKey = keys.lock(name);
     this.path = `redis key ${this.key}`;
