@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientCore } from "../../src/client/core";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../../src/platform/node";
+import type { SyncOptions, SyncSummary } from "../../src/sync/options";
+import type { LocalEntry, SyncApi } from "../../src/sync/ports";
 import { syncFolder } from "../../src/sync/syncFolder";
 import { startHarness, type Harness } from "../support/harness";
 import { DEFAULT_TOKEN } from "../support/localBox/server";
@@ -28,6 +30,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 afterEach(() => expect(h.proxy.violations).toEqual([]));
+
+/**
+ * A sync in this process whose local listing goes through `entries` (given the real one) and whose
+ * API through `api` (given the real one): how a test makes one side's listing fail.
+ */
+async function syncThrough(
+  root: string,
+  folderId: string,
+  options: SyncOptions,
+  entries: (real: (rel: string) => AsyncIterable<LocalEntry>, rel: string) => AsyncIterable<LocalEntry>,
+  api: (real: SyncApi) => SyncApi = (real) => real,
+): Promise<SyncSummary> {
+  const core = new ClientCore({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
+  const local = {
+    ...nodeSyncPlatform,
+    async openTree(path: string) {
+      const tree = await nodeSyncPlatform.openTree(path);
+      return { filePath: (p: string) => tree.filePath(p), entries: (rel: string) => entries((r) => tree.entries(r), rel) };
+    },
+  };
+  try {
+    return await syncFolder({ ...core.deps, api: api(core.deps.api), local, describe: (e) => String(e) }, root, folderId, options);
+  } finally {
+    await core.close();
+  }
+}
 
 /** A local tree and a Box folder that holds more than it: what may go, and what must stay. */
 async function setUp(name: string) {
@@ -100,30 +128,23 @@ test("a folder whose Box listing failed, or whose local listing failed, loses no
   h.server.addFolder("unreadable", dest.id);
   const lost = h.server.addFile("only-in-box.txt", bytesOf(3, 12), h.server.state.folderNamed(dest.id, "unreadable")!.id).id;
   await writeTree(root, { "unreadable/local.txt": bytesOf(4, 13) });
-  const core = new ClientCore({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
   // A run whose local tree cannot read unreadable/, and whose Box listing of sub/ fails.
-  const local = {
-    ...nodeSyncPlatform,
-    async openTree(path: string) {
-      const tree = await nodeSyncPlatform.openTree(path);
-      return {
-        filePath: (p: string) => tree.filePath(p),
-        entries(rel: string) {
-          if (rel === "unreadable") throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
-          return tree.entries(rel);
-        },
-      };
+  const summary = await syncThrough(
+    root,
+    dest.id,
+    { exclude: ["*.tmp"], deleteExtraneous: true, retry: { maxAttempts: 1 } },
+    (real, rel) => {
+      if (rel === "unreadable") throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+      return real(rel);
     },
-  };
-  const api = {
-    ...core.deps.api,
-    folderItems: (id: string, fields?: string[], call?: object) => {
-      if (id === sub.id) throw Object.assign(new Error("listing failed"), { status: 500 });
-      return core.deps.api.folderItems(id, fields, call);
-    },
-  };
-  const summary = await syncFolder({ ...core.deps, api, local, describe: (e) => String(e) }, root, dest.id, { exclude: ["*.tmp"], deleteExtraneous: true, retry: { maxAttempts: 1 } });
-  await core.close();
+    (real) => ({
+      ...real,
+      folderItems: (id, fields, call) => {
+        if (id === sub.id) throw Object.assign(new Error("listing failed"), { status: 500 });
+        return real.folderItems(id, fields, call);
+      },
+    }),
+  );
   expect(summary.failures.map((f) => f.path).sort()).toEqual(["sub", "unreadable"]);
   expect(inBox(ids.subExtra)).toBe(true);
   expect(inBox(lost)).toBe(true);
@@ -179,23 +200,11 @@ test("a local entry the tree lists but cannot read keeps its Box namesake, and i
   await writeTree(root, { "a.txt": bytesOf(10, 1) });
   const dest = h.server.addFolder("unreadable-entry");
   const kept = h.server.addFile("secret.txt", bytesOf(9, 2), dest.id).id;
-  const core = new ClientCore({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
   // What a folder without search permission lists: the name, but no kind (lstat refused).
-  const local = {
-    ...nodeSyncPlatform,
-    async openTree(path: string) {
-      const tree = await nodeSyncPlatform.openTree(path);
-      return {
-        filePath: (p: string) => tree.filePath(p),
-        async *entries(rel: string) {
-          yield* tree.entries(rel);
-          if (rel === "") yield { name: "secret.txt", kind: "unreadable" as const, size: 0, mtimeMs: 0, error: "EACCES" };
-        },
-      };
-    },
-  };
-  const summary = await syncFolder({ ...core.deps, local, describe: (e) => String(e) }, root, dest.id, { deleteExtraneous: true });
-  await core.close();
+  const summary = await syncThrough(root, dest.id, { deleteExtraneous: true }, async function* (real, rel) {
+    yield* real(rel);
+    if (rel === "") yield { name: "secret.txt", kind: "unreadable", size: 0, mtimeMs: 0, error: "EACCES" };
+  });
   expect(summary.failures).toEqual([{ path: "secret.txt", error: "cannot read it: EACCES" }]);
   expect(inBox(kept)).toBe(true);
 });
