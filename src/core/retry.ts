@@ -96,6 +96,16 @@ export function backoff(policy: RetryPolicy, attempt: number, err: unknown): num
   return asked === undefined ? jitter : Math.max(asked, jitter);
 }
 
+/**
+ * `withRetry` bound to a policy and a signal, for code that makes many calls under one (an upload's
+ * session calls, a sync's walk): `retried((signal) => api.call(..., { signal }))`, with another
+ * signal for one call where it has its own.
+ */
+export function retrying(policy: RetryPolicy, signal: AbortSignal | undefined) {
+  return <T>(task: (signal: AbortSignal) => Promise<T>, own: AbortSignal | undefined = signal): Promise<T> =>
+    withRetry(policy, (ctx) => task(ctx.signal), own ? { signal: own } : {});
+}
+
 export interface RetryContext {
   /** 1-based number of this try. */
   attempt: number;

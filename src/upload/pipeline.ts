@@ -1,46 +1,38 @@
 /**
- * What both part pipelines (parts.ts, planned.ts) run their requests in: one signal that ends at
- * the caller's abort or at the first failure, a per-request signal fanned out from it by one
- * listener (not one listener per request on a shared signal: Node warns past 10, and 64 parts may
- * be in flight), the tasks in flight, and the first error, which is the one reported.
+ * What a chunked upload's parts are sent in: one signal that ends at the caller's abort or at the
+ * first failure, fanned out to a signal per request (core/signalFan.ts), the tasks in flight, and
+ * the first error, which is the one reported.
  */
 import { UploadAbortedError } from "../core/errors";
-import { linkedSignal } from "../core/linkedSignal";
+import { SignalFan } from "../core/signalFan";
 
 export class Pipeline {
-  /** Ends at the caller's abort or the first failure. */
-  readonly signal: AbortSignal;
-  private readonly failed = new AbortController();
-  private readonly linked;
-  private readonly live = new Set<AbortController>();
+  private readonly fan: SignalFan;
   private readonly pending = new Set<Promise<void>>();
   private first: { error: unknown } | undefined;
 
   constructor(private readonly caller: AbortSignal | undefined) {
-    this.linked = linkedSignal([caller, this.failed.signal]);
-    this.signal = this.linked.signal;
-    this.signal.addEventListener("abort", () => this.live.forEach((c) => c.abort(this.signal.reason)), { once: true });
+    this.fan = new SignalFan([caller]);
   }
 
-  /** True once something failed or the caller aborted: start nothing more. */
-  get stopped(): boolean {
-    return this.first !== undefined || this.signal.aborted;
+  /** Ends at the caller's abort or the first failure. */
+  get signal(): AbortSignal {
+    return this.fan.signal;
   }
 
   /** Records the first failure and stops everything in flight. */
   fail(error: unknown): void {
     this.first ??= { error };
-    this.failed.abort(error);
+    this.fan.stop(error);
   }
 
   /** Runs `task` with a signal of its own; a failure stops the pipeline. */
   spawn(task: (signal: AbortSignal) => Promise<void>): void {
-    const own = new AbortController();
-    this.live.add(own);
+    const own = this.fan.task();
     const running: Promise<void> = task(own.signal)
       .catch((err: unknown) => this.fail(err))
       .finally(() => {
-        this.live.delete(own);
+        own.release();
         this.pending.delete(running);
       });
     this.pending.add(running);
@@ -49,7 +41,7 @@ export class Pipeline {
   /** Waits for everything in flight; then throws the caller's abort, or the first failure. */
   async settle(sessionId: string): Promise<void> {
     await Promise.all(this.pending);
-    this.linked.dispose();
+    this.fan.dispose();
     if (this.caller?.aborted) throw new UploadAbortedError(sessionId, { cause: this.caller.reason });
     if (this.first) throw this.first.error;
   }
