@@ -52,8 +52,8 @@ async function main(): Promise<number> {
     if (file.sha1?.toLowerCase() !== localSha1) failures.push(`committed sha1 ${file.sha1} differs from local ${localSha1}`);
     if (file.size !== undefined && file.size !== FILE_SIZE) failures.push(`committed size ${file.size} differs from ${FILE_SIZE}`);
 
-    const session = await client.createUploadSessionForExistingFile(fileId, { fileSize: FILE_SIZE });
-    await client.abortUploadSession(session.id ?? "");
+    const session = await client.api.createUploadSessionForExistingFile(fileId, { fileSize: FILE_SIZE });
+    await client.api.abortUploadSession(session.id ?? "");
 
     console.log("test:live summary");
     console.log(`  upload:  file ${file.id}, version ${file.file_version?.id ?? "?"}, ${FILE_SIZE} bytes in ${seconds.toFixed(1)} s`);

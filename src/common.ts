@@ -1,29 +1,9 @@
-/** The public names every runtime shares: operations' types, errors, options, constants. Each entry adds its own client. */
-export { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL } from "./api/origins";
-export type { SessionEndpoint } from "./api/origins";
-export type {
-  BoxClientOptions,
-  BoxOperations,
-  BoxFile,
-  ByteSource,
-  DirectCallOptions,
-  Folder,
-  FolderItem,
-  RequestEvent,
-  CallOptions,
-  CommitInput,
-  CommitResult,
-  PlanPart,
-  UploadSessionPlan,
-  ContentTimes,
-  Schemas,
-  SessionInput,
-  UploadPart,
-  UploadPartInput,
-  UploadParts,
-  UploadSession,
-} from "./api/boxApi";
-export type { AccessToken, ClientCredentialsAuth, RefreshTokenAuth, TokenOption, TokenProvider, TokenReason } from "./api/auth";
+/**
+ * The public names every runtime shares: the uploader's options and results, its errors, the
+ * client's options, constants, and the raw API's types in one namespace (`BoxApiTypes`). Each
+ * entry (index.ts for Node, browser.ts) adds its own client. Nothing low-level is here: part
+ * arithmetic, pacers' internals and the API layer's pieces stay inside.
+ */
 export {
   BoxApiError,
   BoxInputError,
@@ -39,8 +19,12 @@ export {
 export { CHUNKED_MIN_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, type PlanMode, type UploadOptions, type UploadProgress } from "./upload/options";
 export type { UploadSource } from "./upload/sources";
 export type { RetryEvent, RetryOptions } from "./core/retry";
+export type { BoxClientOptions, BoxFile, RequestEvent } from "./api/types";
+export type { AccessToken, ClientCredentialsAuth, RefreshTokenAuth, TokenOption, TokenProvider, TokenReason } from "./api/auth";
 export { BOX_CALLS_PER_MINUTE, BOX_UPLOADS_PER_MINUTE, type Pacer, type RateLimits, type RequestKind } from "./api/pacer";
-export { contentRange, planParts, type PartRange } from "./core/partPlan";
+export { BOX_API_BASE_URL, BOX_UPLOAD_BASE_URL } from "./api/origins";
 export { VERSION } from "./core/version";
-/** The request and response types of every path, as generated from the OpenAPI fragment (`client.api` is typed by them). */
-export type { paths as BoxPaths } from "../generated/box-chunked-uploads";
+/** `client.api`: every Box operation the client calls, and `openapi`, the typed openapi-fetch client. */
+export type { BoxApi } from "./client/shared";
+/** The raw API's inputs, answers and schemas (e.g. `BoxApiTypes.UploadSession`). */
+export type * as BoxApiTypes from "./api/publicTypes";

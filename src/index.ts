@@ -1,8 +1,18 @@
-/** The public API (Node entry). Everything a user needs, and nothing else. */
+/** The public API (Node entry): the client, its uploads and folder sync, the fleet, and what every runtime shares (common.ts). */
 export * from "./common";
 export { BoxUploadClient, type BoxUploadClientOptions } from "./client/uploadClient";
-export type { ClientSurface } from "./client/core";
-export { DEFAULT_TRANSFERS, MAX_TRANSFERS, type OnConflict, type SyncAction, type SyncEvent, type SyncOptions, type SyncProgress, type SyncSummary } from "./sync/options";
+export {
+  DEFAULT_TRANSFERS,
+  MAX_TRANSFERS,
+  type FileOutcome,
+  type OnConflict,
+  type SyncAction,
+  type SyncEvent,
+  type SyncOptions,
+  type SyncProgress,
+  type SyncSummary,
+} from "./sync/options";
+export type { SyncRun, SyncRoot, TransferOptions } from "./sync/run";
 export {
   createFleet,
   DEFAULT_MAX_QUEUED,

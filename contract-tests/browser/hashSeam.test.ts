@@ -5,7 +5,7 @@
  * zero bytes and fail its SHA-1 checks. Node's own platform has no such hasher (parts hash in line).
  */
 import { createHash } from "node:crypto";
-import { ClientCore } from "../../src/client/core";
+import { SharedClient } from "../../src/client/shared";
 import type { PartHasher } from "../../src/core/digest";
 import { nodeApiPlatform, nodeUploadPlatform } from "../../src/platform/node";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
@@ -52,7 +52,7 @@ describe("async part hashing seam", () => {
   afterAll(() => server.stop());
 
   const client = (log: { transferred: number; copied: number; notDetached: number }) =>
-    new ClientCore({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl }, nodeApiPlatform, { ...nodeUploadPlatform, partHasher: movingHasher(log) });
+    new SharedClient({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl }, nodeApiPlatform, { ...nodeUploadPlatform, partHasher: movingHasher(log) });
 
   const random = (n: number) => Uint8Array.from({ length: n }, () => (Math.random() * 256) | 0);
 

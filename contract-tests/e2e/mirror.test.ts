@@ -8,7 +8,7 @@
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClientCore } from "../../src/client/core";
+import { SharedClient } from "../../src/client/shared";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../../src/platform/node";
 import type { SyncOptions, SyncSummary } from "../../src/sync/options";
 import type { LocalEntry, SyncApi } from "../../src/sync/ports";
@@ -42,7 +42,7 @@ async function syncThrough(
   entries: (real: (rel: string) => AsyncIterable<LocalEntry>, rel: string) => AsyncIterable<LocalEntry>,
   api: (real: SyncApi) => SyncApi = (real) => real,
 ): Promise<SyncSummary> {
-  const core = new ClientCore({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
+  const core = new SharedClient({ token: DEFAULT_TOKEN, baseUrl: h.client.baseUrl, apiBaseUrl: h.client.apiBaseUrl }, nodeApiPlatform, nodeUploadPlatform);
   const local = {
     ...nodeSyncPlatform,
     async openTree(path: string) {
@@ -51,7 +51,7 @@ async function syncThrough(
     },
   };
   try {
-    return await syncFolder({ ...core.deps, api: api(core.deps.api), local, describe: (e) => String(e) }, root, folderId, options);
+    return await syncFolder({ ...core.deps, api: api(core.deps.api), local, describe: (e) => String(e), clean: (e) => e }, root, folderId, options);
   } finally {
     await core.close();
   }

@@ -52,7 +52,7 @@ test("a sync keeps every file's modification time in Box: direct and chunked, ne
   expect(oldSmall.contentCreatedAt).toBe(createdBefore.small);
   expect(oldBig.contentCreatedAt).toBe(createdBefore.big);
   // And Box answers them as the file's content times.
-  const read = await h.client.getFile(oldBig.id, ["content_modified_at"]);
+  const read = await h.client.api.getFile(oldBig.id, ["content_modified_at"]);
   expect(read.content_modified_at).toBe("2001-02-03T04:05:06Z");
 });
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { BoxApiError, BoxUploadClient, contentRange, planParts, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
+import { BoxApiError, BoxUploadClient, UploadAbortedError, type UploadProgress, type UploadSource } from "../../src";
+import { contentRange, planParts } from "../../src/core/partPlan";
 import { PART, startHarness, type Harness } from "../support/harness";
 import { DEFAULT_TOKEN } from "../support/localBox/server";
 import { bytesOf } from "../support/random";
@@ -245,7 +246,7 @@ describe("the plain operations", () => {
       const size = 2100 * 1024 + 7;
       const data = bytesOf(size, 3);
       const file = local.server.addFile("many.bin");
-      const session = await local.client.createUploadSessionForExistingFile(file.id, { fileSize: size });
+      const session = await local.client.api.createUploadSessionForExistingFile(file.id, { fileSize: size });
       expect(session.total_parts).toBe(2101);
       const parts = planParts(size, 1024, session.total_parts);
       // Upload in reverse order, eight at a time, so the listing has to sort.
@@ -253,14 +254,14 @@ describe("the plain operations", () => {
         await Promise.all(
           parts.slice(Math.max(0, i - 7), i + 1).map((p) => {
             const bytes = data.subarray(p.offset, p.offset + p.size);
-            return local.client.uploadPart(session.id!, bytes, { offset: p.offset, fileSize: size, sha1: sha1(bytes) });
+            return local.client.api.uploadPart(session.id!, bytes, { offset: p.offset, fileSize: size, sha1: sha1(bytes) });
           }),
         );
       }
-      const listed = await local.client.listAllUploadedParts(session.id!);
+      const listed = await local.client.api.listAllUploadedParts(session.id!);
       expect(listed.map((p) => p.offset)).toEqual(parts.map((p) => p.offset));
       expect(requestsTo(local.server, "listParts")).toHaveLength(3);
-      const result = await local.client.commitUploadSession(session.id!, { parts: listed, sha1: sha1(data) });
+      const result = await local.client.api.commitUploadSession(session.id!, { parts: listed, sha1: sha1(data) });
       expect(result.status === "committed" && result.file.sha1).toBe(sha1(data));
       expect(local.proxy.violations).toEqual([]);
     } finally {
@@ -273,7 +274,7 @@ describe("the validating proxy is not blind", () => {
   test("a request outside the fragment is reported", async () => {
     const local = await startHarness();
     try {
-      const { response } = await local.client.api.PUT("/files/upload_sessions/{upload_session_id}", {
+      const { response } = await local.client.api.openapi.PUT("/files/upload_sessions/{upload_session_id}", {
         params: { path: { upload_session_id: "ABC" }, header: { "content-range": "bytes 0-2/3" } as never },
         body: "abc",
         headers: { "content-type": "application/octet-stream" },

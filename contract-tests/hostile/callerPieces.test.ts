@@ -94,7 +94,7 @@ describe("header values", () => {
     test(`ifMatch ${JSON.stringify(ifMatch)} on commitUploadSession itself: BoxInputError before any request`, async () => {
       const box = await hostileBox();
       const parts = [{ part_id: "ABCD1234", offset: 0, size: PART, sha1: sha1(Buffer.alloc(PART)) }];
-      const { err } = await timedRejection(clientFor(box.baseUrl).commitUploadSession("ABCDEF", { parts, sha1: sha1(Buffer.alloc(PART)), ifMatch }));
+      const { err } = await timedRejection(clientFor(box.baseUrl).api.commitUploadSession("ABCDEF", { parts, sha1: sha1(Buffer.alloc(PART)), ifMatch }));
       expect(err.name).toBe("BoxInputError");
       expect(box.received).toHaveLength(0);
     });

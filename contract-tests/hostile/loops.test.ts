@@ -25,7 +25,7 @@ function endlessPage(ctx: RequestContext): Fault | undefined {
 describe("list parts paging", () => {
   test("the same page forever with a huge total_count: listAllUploadedParts stops with BoxProtocolError after a bounded number of pages", async () => {
     const box = await hostileBox({ before: endlessPage });
-    const { err } = await timedRejection(clientFor(box.baseUrl).listAllUploadedParts("ABCDEF"));
+    const { err } = await timedRejection(clientFor(box.baseUrl).api.listAllUploadedParts("ABCDEF"));
     expect(err.name).toBe("BoxProtocolError");
     expect(count(box, "listParts")).toBeLessThan(200);
   });
@@ -44,7 +44,7 @@ describe("list parts paging", () => {
   test("a page of more entries than the limit asked for is refused at once", async () => {
     const entries = Array.from({ length: 1500 }, (_, i) => ({ part_id: "AAAA0000", offset: i * PART, size: PART }));
     const box = await hostileBox({ before: (ctx) => (ctx.route === "listParts" ? jsonAnswer(200, { entries, total_count: 1500, limit: 1000, offset: 0 }) : undefined) });
-    const { err } = await timedRejection(clientFor(box.baseUrl).listAllUploadedParts("ABCDEF"));
+    const { err } = await timedRejection(clientFor(box.baseUrl).api.listAllUploadedParts("ABCDEF"));
     expect(err.name).toBe("BoxProtocolError");
     expect(count(box, "listParts")).toBe(1);
   });

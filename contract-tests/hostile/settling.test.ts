@@ -83,14 +83,14 @@ describe("list parts from a server that ignores offset and gives no total", () =
 
   test("the five parts it holds, after the page that adds nothing (two requests, not a hundred)", async () => {
     const box = await hostileBox({ before: (ctx) => (ctx.route === "listParts" ? fivePartsEveryTime() : undefined) });
-    const parts = await clientFor(box.baseUrl).listAllUploadedParts("ABCDEF");
+    const parts = await clientFor(box.baseUrl).api.listAllUploadedParts("ABCDEF");
     expect(parts.map((p) => p.offset)).toEqual([0, 1, 2, 3, 4].map((i) => i * PART));
     expect(count(box, "listParts")).toBe(2);
   });
 
   test("the caller's totalParts ends the listing as soon as that many are in hand (one request)", async () => {
     const box = await hostileBox({ before: (ctx) => (ctx.route === "listParts" ? fivePartsEveryTime() : undefined) });
-    await clientFor(box.baseUrl).listAllUploadedParts("ABCDEF", { totalParts: 5 });
+    await clientFor(box.baseUrl).api.listAllUploadedParts("ABCDEF", { totalParts: 5 });
     expect(count(box, "listParts")).toBe(1);
   });
 
@@ -102,7 +102,7 @@ describe("list parts from a server that ignores offset and gives no total", () =
         return jsonAnswer(200, { entries: Array.from({ length: 1000 }, (_, i) => ({ part_id: `P${from + i}`, offset: (from + i) * PART, size: PART })), limit: 1000 });
       },
     });
-    const parts = await clientFor(box.baseUrl).listAllUploadedParts("ABCDEF");
+    const parts = await clientFor(box.baseUrl).api.listAllUploadedParts("ABCDEF");
     expect(parts).toHaveLength(10_000);
     expect(count(box, "listParts")).toBe(10);
   });
@@ -127,6 +127,6 @@ describe("list parts from a server that ignores offset and gives no total", () =
 
 test("a 404 from list parts still ends as the BoxApiError it is", async () => {
   const box = await hostileBox();
-  const { err } = await timedRejection(clientFor(box.baseUrl).listAllUploadedParts("NOSUCHSESSION"));
+  const { err } = await timedRejection(clientFor(box.baseUrl).api.listAllUploadedParts("NOSUCHSESSION"));
   expect(err).toBeInstanceOf(BoxApiError);
 });

@@ -131,14 +131,14 @@ const script = (importLine: string) => `${importLine}
 const data = Buffer.alloc(700 * 1024, 7);
 const client = new BoxUploadClient({ token: process.env.TOKEN, baseUrl: process.env.BASE_URL, apiBaseUrl: process.env.API_BASE_URL });
 client.uploadNewFile("0", process.env.NAME, data).then(async (file) => {
-  console.log(JSON.stringify({ sha1: file.sha1, parts: planParts(data.length, 256 * 1024).length, isError: new BoxInputError("a", "b") instanceof TypeError }));
+  console.log(JSON.stringify({ sha1: file.sha1, chunkedMin: CHUNKED_MIN_SIZE, rawApi: typeof client.api.getFile, isError: new BoxInputError("a", "b") instanceof TypeError }));
   await client.close();
 });
 `;
 
 test.each([
-  ["esm.mjs", 'import { BoxUploadClient, BoxInputError, planParts } from "box-chunked-upload";'],
-  ["cjs.cjs", 'const { BoxUploadClient, BoxInputError, planParts } = require("box-chunked-upload");'],
+  ["esm.mjs", 'import { BoxUploadClient, BoxInputError, CHUNKED_MIN_SIZE } from "box-chunked-upload";'],
+  ["cjs.cjs", 'const { BoxUploadClient, BoxInputError, CHUNKED_MIN_SIZE } = require("box-chunked-upload");'],
 ])("%s imports the package and uploads a file", async (name, importLine) => {
   const project = join(dir, "app");
   await writeFile(join(project, name), script(importLine));
@@ -149,7 +149,7 @@ test.each([
     env: { ...process.env, TOKEN: DEFAULT_TOKEN, BASE_URL: server.baseUrl, API_BASE_URL: server.apiBaseUrl, NAME: `from-${name}` },
   });
   const expected = require("node:crypto").createHash("sha1").update(Buffer.alloc(700 * 1024, 7)).digest("hex");
-  expect(JSON.parse(out)).toEqual({ sha1: expected, parts: 3, isError: true });
+  expect(JSON.parse(out)).toEqual({ sha1: expected, chunkedMin: 20_000_000, rawApi: "function", isError: true });
   expect([...server.files.values()].find((f) => f.name === `from-${name}`)!.versions[0]!.sha1).toBe(expected);
 });
 
@@ -169,7 +169,7 @@ test("the browser condition resolves to one ESM bundle with the Node entry's nam
   expect(browserNames.filter((n) => !nodeNames.includes(n))).toEqual([]);
   // Folder sync walks folders on disk, and a fleet's queue is in Redis: Node only. Every other name is in both entries.
   expect(nodeNames.filter((n) => !browserNames.includes(n) && !/TRANSFERS|sync|fleet|MAX_QUEUED|STALL_TIMEOUT/i.test(n))).toEqual([]);
-  expect(browserNames).toEqual(expect.arrayContaining(["BoxUploadClient", "BoxUploadError", "planParts", "VERSION"]));
+  expect(browserNames).toEqual(expect.arrayContaining(["BoxUploadClient", "BoxUploadError", "BoxApiError", "VERSION"]));
   expect(run(["--conditions=browser", "-p", 'require.resolve("box-chunked-upload")'])).toMatch(/dist[\\/]browser[\\/]index\.js$/);
   const installed = join(project, "node_modules", "box-chunked-upload", "dist", "browser");
   // The bundler's own list of every module in the graph (written by scripts/build.mjs), and the output itself.

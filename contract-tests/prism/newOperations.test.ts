@@ -30,15 +30,15 @@ function clientAnswering(code?: number): BoxUploadClient {
 
 describe("DELETE /files/{file_id} (to the trash, API host)", () => {
   test("204 through the client, with If-Match", async () => {
-    await expect(clientAnswering(204).deleteFile("12345", { ifMatch: "1" })).resolves.toBeUndefined();
+    await expect(clientAnswering(204).api.deleteFile("12345", { ifMatch: "1" })).resolves.toBeUndefined();
   });
   test.each([401, 404, 405, 412])("%i is a BoxApiError with Box's fields", async (code) => {
-    const e = await rejectionOf(clientAnswering(code).deleteFile("12345", { ifMatch: "1" }), BoxApiError);
+    const e = await rejectionOf(clientAnswering(code).api.deleteFile("12345", { ifMatch: "1" }), BoxApiError);
     expect(e).toMatchObject({ status: code, method: "DELETE", code: expect.any(String), requestId: expect.any(String) });
   });
   test("bad input is refused before anything is sent", async () => {
-    await rejectionOf(clientAnswering().deleteFile("../1"), BoxInputError);
-    await rejectionOf(clientAnswering().deleteFile("1", { ifMatch: "a\r\nb" }), BoxInputError);
+    await rejectionOf(clientAnswering().api.deleteFile("../1"), BoxInputError);
+    await rejectionOf(clientAnswering().api.deleteFile("1", { ifMatch: "a\r\nb" }), BoxInputError);
   });
   test("Prism takes the documented request and answers 204 without a body", async () => {
     const { response } = await raw.DELETE("/files/{file_id}", { params: { path: { file_id: "12345" }, header: { "if-match": "1" } } });
@@ -49,11 +49,11 @@ describe("DELETE /files/{file_id} (to the trash, API host)", () => {
 
 describe("DELETE /folders/{folder_id} (to the trash, with what it holds when recursive)", () => {
   test("204 through the client, recursive, with If-Match; the root folder is refused before sending", async () => {
-    await expect(clientAnswering(204).deleteFolder("12345", { recursive: true, ifMatch: "1" })).resolves.toBeUndefined();
-    await rejectionOf(clientAnswering(204).deleteFolder("0", { recursive: true }), BoxInputError);
+    await expect(clientAnswering(204).api.deleteFolder("12345", { recursive: true, ifMatch: "1" })).resolves.toBeUndefined();
+    await rejectionOf(clientAnswering(204).api.deleteFolder("0", { recursive: true }), BoxInputError);
   });
   test.each([400, 403, 404, 409, 412, 503])("%i is a BoxApiError with Box's fields", async (code) => {
-    const e = await rejectionOf(clientAnswering(code).deleteFolder("12345", { recursive: true }), BoxApiError);
+    const e = await rejectionOf(clientAnswering(code).api.deleteFolder("12345", { recursive: true }), BoxApiError);
     expect(e).toMatchObject({ status: code, method: "DELETE", code: expect.any(String) });
   });
   test("Prism takes recursive=true and If-Match, and refuses a recursive that is not a boolean", async () => {
@@ -70,7 +70,7 @@ describe("DELETE /folders/{folder_id} (to the trash, with what it holds when rec
 describe("POST /files/upload_sessions/{id}/commit with attributes", () => {
   test("content times in the commit body validate, through the client and as a plain call", async () => {
     const part = { part_id: "6F2D3486", offset: 0, size: 8388608, sha1: SHA1 };
-    const r = await clientAnswering(201).commitUploadSession(SESSION, { parts: [part], sha1: SHA1, times: { contentModifiedAt: "2001-02-03T04:05:06Z", contentCreatedAt: "2000-01-01T00:00:00Z" } });
+    const r = await clientAnswering(201).api.commitUploadSession(SESSION, { parts: [part], sha1: SHA1, times: { contentModifiedAt: "2001-02-03T04:05:06Z", contentCreatedAt: "2000-01-01T00:00:00Z" } });
     expect(r.status).toBe("committed");
     const { response } = await raw.POST("/files/upload_sessions/{upload_session_id}/commit", {
       params: { path: { upload_session_id: SESSION }, header: { digest: "sha=E0tlmR7VIfz+RyS31+GrjehRhdw=" } },
@@ -79,7 +79,7 @@ describe("POST /files/upload_sessions/{id}/commit with attributes", () => {
     expect(response.status).toBe(201);
     expect(violations(response)).toBe("");
     // A time that is not one is refused by the client before sending.
-    await rejectionOf(clientAnswering(201).commitUploadSession(SESSION, { parts: [part], sha1: SHA1, times: { contentModifiedAt: "yesterday" } }), BoxInputError);
+    await rejectionOf(clientAnswering(201).api.commitUploadSession(SESSION, { parts: [part], sha1: SHA1, times: { contentModifiedAt: "yesterday" } }), BoxInputError);
   });
 });
 
@@ -92,14 +92,14 @@ describe("POST /files/upload_sessions/{id}/plan (Box's upload plan)", () => {
   ];
 
   test("200 through the client: hits with a part_id, misses, for the parts asked about", async () => {
-    const plan = await clientAnswering(200).planUploadSession(SESSION, asked);
+    const plan = await clientAnswering(200).api.planUploadSession(SESSION, asked);
     expect(plan).toEqual({ upload_session_id: SESSION, hits: [{ ...asked[0], part_id: "6F2D3486" }], misses: [asked[1]] });
   });
   test("an answer about parts that were not asked about is a BoxProtocolError; bad input never leaves", async () => {
     const { BoxProtocolError } = await import("../../src");
-    await rejectionOf(clientAnswering(200).planUploadSession(SESSION, [asked[1]!]), BoxProtocolError);
-    await rejectionOf(clientAnswering().planUploadSession(SESSION, []), BoxInputError);
-    await rejectionOf(clientAnswering().planUploadSession(SESSION, [{ offset: 0, size: 1, sha512: "abc" }]), BoxInputError);
+    await rejectionOf(clientAnswering(200).api.planUploadSession(SESSION, [asked[1]!]), BoxProtocolError);
+    await rejectionOf(clientAnswering().api.planUploadSession(SESSION, []), BoxInputError);
+    await rejectionOf(clientAnswering().api.planUploadSession(SESSION, [{ offset: 0, size: 1, sha512: "abc" }]), BoxInputError);
   });
   test("Prism takes the documented request, and refuses one without parts", async () => {
     const ok = await raw.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: SESSION } }, body: { parts: asked } });

@@ -33,28 +33,28 @@ const part = { part_id: "6F2D3486", offset: 0, size: 8388608, sha1: SHA1 };
 const operations: Record<string, { errors: number[]; call: (c: BoxUploadClient) => Promise<unknown> }> = {
   createUploadSessionForExistingFile: {
     errors: [409, 500],
-    call: (c) => c.createUploadSessionForExistingFile("12345", { fileSize: 104857600, fileName: "Project.mov" }),
+    call: (c) => c.api.createUploadSessionForExistingFile("12345", { fileSize: 104857600, fileName: "Project.mov" }),
   },
   createUploadSession: {
     errors: [400, 403, 404, 409, 500],
-    call: (c) => c.createUploadSession("0", { fileSize: 104857600, fileName: "Project.mov" }),
+    call: (c) => c.api.createUploadSession("0", { fileSize: 104857600, fileName: "Project.mov" }),
   },
-  getUploadSession: { errors: [500], call: (c) => c.getUploadSession(SESSION) },
+  getUploadSession: { errors: [500], call: (c) => c.api.getUploadSession(SESSION) },
   uploadPart: {
     errors: [409, 412, 416, 500],
-    call: (c) => c.uploadPart(SESSION, new Uint8Array(1024).fill(7), { offset: 0, fileSize: 104857600, sha1: SHA1 }),
+    call: (c) => c.api.uploadPart(SESSION, new Uint8Array(1024).fill(7), { offset: 0, fileSize: 104857600, sha1: SHA1 }),
   },
-  listUploadedParts: { errors: [500], call: (c) => c.listUploadedParts(SESSION, { offset: 0, limit: 100 }) },
+  listUploadedParts: { errors: [500], call: (c) => c.api.listUploadedParts(SESSION, { offset: 0, limit: 100 }) },
   commitUploadSession: {
     errors: [409, 412, 500],
-    call: (c) => c.commitUploadSession(SESSION, { parts: [part], sha1: SHA1, ifMatch: "1" }),
+    call: (c) => c.api.commitUploadSession(SESSION, { parts: [part], sha1: SHA1, ifMatch: "1" }),
   },
-  abortUploadSession: { errors: [500], call: (c) => c.abortUploadSession(SESSION) },
+  abortUploadSession: { errors: [500], call: (c) => c.api.abortUploadSession(SESSION) },
 };
 
 describe("success answers are typed results", () => {
   test("createUploadSessionForExistingFile -> 201 UploadSession", async () => {
-    const s = await clientAnswering(201).createUploadSessionForExistingFile("12345", { fileSize: 104857600 });
+    const s = await clientAnswering(201).api.createUploadSessionForExistingFile("12345", { fileSize: 104857600 });
     expect(s.type).toBe("upload_session");
     expect(typeof s.id).toBe("string");
     expect(s.part_size).toBeGreaterThan(0);
@@ -63,30 +63,30 @@ describe("success answers are typed results", () => {
   });
 
   test("createUploadSession (new file) -> 201 UploadSession", async () => {
-    const s = await clientAnswering(201).createUploadSession("0", { fileSize: 104857600, fileName: "Project.mov" });
+    const s = await clientAnswering(201).api.createUploadSession("0", { fileSize: 104857600, fileName: "Project.mov" });
     expect(s.type).toBe("upload_session");
     expect(s.session_endpoints?.commit).toMatch(/\/commit$/);
   });
 
   test("getUploadSession -> 200 UploadSession", async () => {
-    const s = await clientAnswering(200).getUploadSession(SESSION);
+    const s = await clientAnswering(200).api.getUploadSession(SESSION);
     expect(s.type).toBe("upload_session");
     expect(typeof s.num_parts_processed).toBe("number");
   });
 
   test("uploadPart -> 200 UploadedPart, unwrapped to its part", async () => {
-    const p = await clientAnswering(200).uploadPart(SESSION, new Uint8Array(1024), { offset: 0, fileSize: 104857600, sha1: SHA1 });
+    const p = await clientAnswering(200).api.uploadPart(SESSION, new Uint8Array(1024), { offset: 0, fileSize: 104857600, sha1: SHA1 });
     expect(p).toEqual(expect.objectContaining({ part_id: expect.any(String), offset: expect.any(Number), size: expect.any(Number), sha1: expect.stringMatching(/^[0-9a-f]{40}$/) }));
   });
 
   test("listUploadedParts -> 200 UploadParts", async () => {
-    const page = await clientAnswering(200).listUploadedParts(SESSION, { limit: 100 });
+    const page = await clientAnswering(200).api.listUploadedParts(SESSION, { limit: 100 });
     expect(Array.isArray(page.entries)).toBe(true);
     expect(page.entries![0]).toEqual(expect.objectContaining({ part_id: expect.any(String), offset: expect.any(Number) }));
   });
 
   test("commitUploadSession -> 201 committed with the file", async () => {
-    const r = await clientAnswering(201).commitUploadSession(SESSION, { parts: [part], sha1: SHA1 });
+    const r = await clientAnswering(201).api.commitUploadSession(SESSION, { parts: [part], sha1: SHA1 });
     expect(r.status).toBe("committed");
     if (r.status !== "committed") return;
     expect(r.file.type).toBe("file");
@@ -95,12 +95,12 @@ describe("success answers are typed results", () => {
   });
 
   test("commitUploadSession -> 202 is 'processing' with Retry-After, not an empty result", async () => {
-    const r = await clientAnswering(202).commitUploadSession(SESSION, { parts: [part], sha1: SHA1 });
+    const r = await clientAnswering(202).api.commitUploadSession(SESSION, { parts: [part], sha1: SHA1 });
     expect(r).toEqual({ status: "processing", retryAfterMs: 5000 });
   });
 
   test("abortUploadSession -> 204, resolves with nothing", async () => {
-    await expect(clientAnswering(204).abortUploadSession(SESSION)).resolves.toBeUndefined();
+    await expect(clientAnswering(204).api.abortUploadSession(SESSION)).resolves.toBeUndefined();
   });
 });
 
@@ -123,12 +123,12 @@ describe("the built-in transport (no custom fetch)", () => {
   test("creates a session, uploads a part and commits against Prism", async () => {
     const client = new BoxUploadClient({ token: TOKEN, baseUrl: process.env.PRISM_URL! });
     try {
-      const s = await client.createUploadSessionForExistingFile("12345", { fileSize: 104857600 });
-      const p = await client.uploadPart(s.id!, new Uint8Array(4096).fill(1), { offset: 0, fileSize: 104857600, sha1: SHA1 });
+      const s = await client.api.createUploadSessionForExistingFile("12345", { fileSize: 104857600 });
+      const p = await client.api.uploadPart(s.id!, new Uint8Array(4096).fill(1), { offset: 0, fileSize: 104857600, sha1: SHA1 });
       expect(p.part_id).toEqual(expect.any(String));
-      const r = await client.commitUploadSession(s.id!, { parts: [p], sha1: SHA1 });
+      const r = await client.api.commitUploadSession(s.id!, { parts: [p], sha1: SHA1 });
       expect(r.status).toBe("committed");
-      await expect(client.abortUploadSession(s.id!)).resolves.toBeUndefined();
+      await expect(client.api.abortUploadSession(s.id!)).resolves.toBeUndefined();
     } finally {
       await client.close();
     }
@@ -138,7 +138,7 @@ describe("the built-in transport (no custom fetch)", () => {
 describe("Prism validates requests against the fragment", () => {
   test("a request that breaks the spec is rejected with 422", async () => {
     // Bypass our own checks through the raw openapi-fetch client: file_size is required.
-    const { response } = await clientAnswering().api.POST("/files/{file_id}/upload_sessions", {
+    const { response } = await clientAnswering().api.openapi.POST("/files/{file_id}/upload_sessions", {
       params: { path: { file_id: "12345" } },
       body: { file_name: "x.bin" } as never,
     });
@@ -146,7 +146,7 @@ describe("Prism validates requests against the fragment", () => {
   });
 
   test("a part upload without its Digest header is rejected with 422", async () => {
-    const { response } = await clientAnswering().api.PUT("/files/upload_sessions/{upload_session_id}", {
+    const { response } = await clientAnswering().api.openapi.PUT("/files/upload_sessions/{upload_session_id}", {
       params: { path: { upload_session_id: SESSION }, header: { "content-range": "bytes 0-1023/104857600" } as never },
       body: "x".repeat(1024),
       headers: { "content-type": "application/octet-stream" },
@@ -156,7 +156,7 @@ describe("Prism validates requests against the fragment", () => {
   });
 
   test("the same calls made correctly are accepted (so the 422s above are about the broken parts)", async () => {
-    const { response } = await clientAnswering().api.POST("/files/{file_id}/upload_sessions", {
+    const { response } = await clientAnswering().api.openapi.POST("/files/{file_id}/upload_sessions", {
       params: { path: { file_id: "12345" } },
       body: { file_size: 104857600, file_name: "x.bin" },
     });

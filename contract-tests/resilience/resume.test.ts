@@ -5,7 +5,8 @@
 import { mkdtemp, readFile, rm, stat, writeFile, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoxUploadClient, planParts, SourceChangedError } from "../../src";
+import { BoxUploadClient, SourceChangedError } from "../../src";
+import { planParts } from "../../src/core/partPlan";
 import { PART } from "../support/harness";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
 import { bytesOf } from "../support/random";

@@ -54,7 +54,7 @@ describe("response bodies are capped when read", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/2.0`, uploadDefaults: { chunkedThreshold: 1 } });
     try {
-      return await rejectionOf(client.getUploadSession("ABC"));
+      return await rejectionOf(client.api.getUploadSession("ABC"));
     } finally {
       await client.close();
       server.closeAllConnections();

@@ -27,34 +27,34 @@ async function refused(call: () => Promise<unknown>, argument: RegExp): Promise<
 }
 
 test.each(badIds)("file id %p", (id) =>
-  refused(() => client.createUploadSessionForExistingFile(id as string, { fileSize: 1 }), /fileId/));
+  refused(() => client.api.createUploadSessionForExistingFile(id as string, { fileSize: 1 }), /fileId/));
 test.each(badIds)("folder id %p", (id) =>
-  refused(() => client.createUploadSession(id as string, { fileSize: 1, fileName: "a" }), /folderId/));
+  refused(() => client.api.createUploadSession(id as string, { fileSize: 1, fileName: "a" }), /folderId/));
 test.each(badSizes)("file size %p", (size) =>
-  refused(() => client.createUploadSessionForExistingFile("1", { fileSize: size as number }), /fileSize/));
+  refused(() => client.api.createUploadSessionForExistingFile("1", { fileSize: size as number }), /fileSize/));
 test.each(badNames)("file name %p", (name) =>
-  refused(() => client.createUploadSessionForExistingFile("1", { fileSize: 1, fileName: name as string }), /fileName/));
-test("a new file needs a name", () => refused(() => client.createUploadSession("0", { fileSize: 1 } as never), /fileName/));
-test.each(["", "../x", "a/b", "a?b", 7])("session id %p", (id) => refused(() => client.getUploadSession(id as string), /sessionId/));
+  refused(() => client.api.createUploadSessionForExistingFile("1", { fileSize: 1, fileName: name as string }), /fileName/));
+test("a new file needs a name", () => refused(() => client.api.createUploadSession("0", { fileSize: 1 } as never), /fileName/));
+test.each(["", "../x", "a/b", "a?b", 7])("session id %p", (id) => refused(() => client.api.getUploadSession(id as string), /sessionId/));
 
 test("part uploads check bytes, offset, size and sha1", async () => {
-  await refused(() => client.uploadPart("S1", new Uint8Array(0), { offset: 0, fileSize: 1, sha1: SHA1 }), /bytes/);
-  await refused(() => client.uploadPart("S1", "abc" as never, { offset: 0, fileSize: 3, sha1: SHA1 }), /bytes/);
-  await refused(() => client.uploadPart("S1", new Uint8Array(4), { offset: -1, fileSize: 4, sha1: SHA1 }), /offset/);
-  await refused(() => client.uploadPart("S1", new Uint8Array(4), { offset: 2, fileSize: 4, sha1: SHA1 }), /bytes/);
-  await refused(() => client.uploadPart("S1", new Uint8Array(4), { offset: 0, fileSize: 4, sha1: "ABC" }), /sha1/);
+  await refused(() => client.api.uploadPart("S1", new Uint8Array(0), { offset: 0, fileSize: 1, sha1: SHA1 }), /bytes/);
+  await refused(() => client.api.uploadPart("S1", "abc" as never, { offset: 0, fileSize: 3, sha1: SHA1 }), /bytes/);
+  await refused(() => client.api.uploadPart("S1", new Uint8Array(4), { offset: -1, fileSize: 4, sha1: SHA1 }), /offset/);
+  await refused(() => client.api.uploadPart("S1", new Uint8Array(4), { offset: 2, fileSize: 4, sha1: SHA1 }), /bytes/);
+  await refused(() => client.api.uploadPart("S1", new Uint8Array(4), { offset: 0, fileSize: 4, sha1: "ABC" }), /sha1/);
 });
 
 test("commit checks parts, digest and preconditions", async () => {
-  await refused(() => client.commitUploadSession("S1", { parts: [], sha1: SHA1 }), /parts/);
-  await refused(() => client.commitUploadSession("S1", { parts: [{}], sha1: "x" }), /sha1/);
-  await refused(() => client.commitUploadSession("S1", { parts: [{}], sha1: SHA1, ifMatch: "" }), /ifMatch/);
+  await refused(() => client.api.commitUploadSession("S1", { parts: [], sha1: SHA1 }), /parts/);
+  await refused(() => client.api.commitUploadSession("S1", { parts: [{}], sha1: "x" }), /sha1/);
+  await refused(() => client.api.commitUploadSession("S1", { parts: [{}], sha1: SHA1, ifMatch: "" }), /ifMatch/);
 });
 
 test("list parts checks its page", async () => {
-  await refused(() => client.listUploadedParts("S1", { limit: 0 }), /limit/);
-  await refused(() => client.listUploadedParts("S1", { limit: 1001 }), /limit/);
-  await refused(() => client.listUploadedParts("S1", { offset: -5 }), /offset/);
+  await refused(() => client.api.listUploadedParts("S1", { limit: 0 }), /limit/);
+  await refused(() => client.api.listUploadedParts("S1", { limit: 1001 }), /limit/);
+  await refused(() => client.api.listUploadedParts("S1", { offset: -5 }), /offset/);
 });
 
 test("plain http is refused except on loopback; credentials in URLs are refused", () => {
@@ -67,10 +67,10 @@ test("plain http is refused except on loopback; credentials in URLs are refused"
 });
 
 test("the token is never sent to an origin other than the configured one", async () => {
-  await rejectionOf(client.getUploadSession("S1", { baseUrl: "https://evil.example/api/2.0" }), BoxInputError);
+  await rejectionOf(client.api.getUploadSession("S1", { baseUrl: "https://evil.example/api/2.0" }), BoxInputError);
   // Straight through openapi-fetch, bypassing our methods: the middleware still refuses.
   const raw = await rejectionOf(
-    client.api.GET("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: "S1" } }, baseUrl: "https://evil.example" }),
+    client.api.openapi.GET("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: "S1" } }, baseUrl: "https://evil.example" }),
     BoxProtocolError,
   );
   expect(String(raw)).not.toContain("t0k3n-secret");
@@ -84,9 +84,9 @@ test("Box's own upload hosts are trusted only when the base URL is Box's", async
     return new Response(JSON.stringify({ type: "error", status: 404, code: "not_found" }), { status: 404, headers: { "content-type": "application/json" } });
   };
   const boxClient = new BoxUploadClient({ token: "t0k3n", fetch });
-  await rejectionOf(boxClient.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxApiError);
+  await rejectionOf(boxClient.api.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxApiError);
   expect(seen).toEqual(["https://upload.app.box.com/api/2.0/files/upload_sessions/X Bearer t0k3n"]);
-  await rejectionOf(client.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxInputError);
+  await rejectionOf(client.api.getUploadSession("X", { baseUrl: "https://upload.app.box.com/api/2.0" }), BoxInputError);
 });
 
 test("the user agent names this package's version", () => {

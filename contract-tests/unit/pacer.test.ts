@@ -66,7 +66,7 @@ test("a request that times out waiting for its turn never left: it is marked so,
   let sent = 0;
   const stuck = { take: () => new Promise<void>(() => undefined), refused() {}, accepted() {}, transmit: async () => {}, sliceBytes: undefined };
   const client = new BoxUploadClient({ token: "t0k3n", baseUrl: "http://127.0.0.1:9/api/2.0", pacer: stuck, fetch: async () => (sent++, new Response("{}")) });
-  const err = await client.getUploadSession("S1", { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
+  const err = await client.api.getUploadSession("S1", { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
   expect(sent).toBe(0);
   expect(wasNotSent(err)).toBe(true);
   expect(mayHaveSucceeded(err)).toBe(false);

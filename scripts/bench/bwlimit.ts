@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     // A fresh Box folder for each sync run, so that every run sends every byte.
     const client = new BoxUploadClient({ token: server.token, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl });
     const folders: string[] = [];
-    for (let i = 0; i < Number(values.runs); i++) folders.push((await client.createFolder("0", `sync run ${i}`)).id);
+    for (let i = 0; i < Number(values.runs); i++) folders.push((await client.api.createFolder("0", `sync run ${i}`)).id);
     await client.close();
     const env = { PATH: process.env.PATH, BOX_ACCESS_TOKEN: server.token, BOX_UPLOAD_BASE_URL: server.baseUrl, BOX_API_BASE_URL: server.apiBaseUrl, HOME: work };
     const time = (args: string[]) => {

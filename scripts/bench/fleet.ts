@@ -64,7 +64,7 @@ async function withServer<T>(args: string[], body: (server: Server) => Promise<T
 async function run(redis: LocalRedis, server: Server, tree: string, n: number, o: { transfers: string; concurrency: string; limits: string[] }, label: string, files: number, bytes: number): Promise<Row> {
   const env = { BOX_ACCESS_TOKEN: server.token, BOX_UPLOAD_BASE_URL: server.baseUrl, BOX_API_BASE_URL: server.apiBaseUrl, BOX_SYNC_QUEUE: redis.url, BOX_CHUNKED_THRESHOLD: String(20_000_000) };
   const box = new BoxUploadClient({ token: server.token, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl });
-  const folder = (await box.createFolder("0", `${label} ${n} ${Date.now()}`)).id;
+  const folder = (await box.api.createFolder("0", `${label} ${n} ${Date.now()}`)).id;
   await box.close();
   const workers = Array.from({ length: n }, () => spawnNode([CLI, "worker", "--quiet", "--transfers", o.transfers, "--concurrency", o.concurrency, ...o.limits], { env, cleanEnv: true, cleanupSignal: "SIGKILL" }));
   const stopAll = registerCleanup(() => workers.forEach((w) => w.child.kill("SIGKILL")));
@@ -107,7 +107,7 @@ async function memoryPerQueued(redis: LocalRedis, server: Server, dir: string, c
   }
   const fleet = createFleet({ redis: redis.url, rateLimits: "off" });
   const client = new BoxUploadClient({ token: server.token, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, pacer: fleet.pacer });
-  const folder = (await client.createFolder("0", `queued ${Date.now()}`)).id;
+  const folder = (await client.api.createFolder("0", `queued ${Date.now()}`)).id;
   const before = await info(redis, "used_memory");
   const stop = new AbortController();
   const producing = fleet.sync(client, spec, folder, { signal: stop.signal, maxQueued: count }).catch(() => undefined);

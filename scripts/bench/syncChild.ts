@@ -41,7 +41,7 @@ async function main(): Promise<SyncChildResult> {
     ...(values["rate-limits"] === "off" ? { rateLimits: "off" as const } : {}),
   });
   try {
-    const folderId = values.folder ?? (await client.createFolder("0", values["folder-name"]!)).id;
+    const folderId = values.folder ?? (await client.api.createFolder("0", values["folder-name"]!)).id;
     let summary: SyncSummary | undefined;
     const result = await measure(async () => {
       summary = await client.syncFolder(values.dir!, folderId, {

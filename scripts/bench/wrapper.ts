@@ -80,7 +80,7 @@ async function measureCalls(server: Server, calls: number, reps: number, warmup:
   // Unpaced: 1,000 session creations one after another measure the client, not Box's limits.
   const client = new BoxUploadClient({ token: server.token, baseUrl: server.baseUrl, userAgent: USER_AGENT, rateLimits: "off" });
   try {
-    const sides: Call[] = [() => client.createUploadSessionForExistingFile(server.fileId, { fileSize: FILE_SIZE }), plainFetch(server)];
+    const sides: Call[] = [() => client.api.createUploadSessionForExistingFile(server.fileId, { fileSize: FILE_SIZE }), plainFetch(server)];
     for (const side of sides) await perCall(side, warmup);
     const runs: { us: number; cpuUs: number }[][] = sides.map(() => []);
     for (let r = 0; r < reps; r++) {

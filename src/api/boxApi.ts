@@ -25,12 +25,12 @@ export type { ApiCaller } from "./caller";
 /** Every Box operation the client calls, one method each. */
 export type BoxOperations = ChunkedSessions & UploadPlans & DirectUploads & FileOperations & FolderOperations;
 
-export interface BoxApi {
+export interface ComposedApi {
   caller: ApiCaller;
   operations: BoxOperations;
 }
 
-export function createBoxApi(options: BoxClientOptions, platform: ApiPlatform): BoxApi {
+export function createBoxApi(options: BoxClientOptions, platform: ApiPlatform): ComposedApi {
   if (options === null || typeof options !== "object") throw new BoxInputError("options", "must be an object with at least a token");
   const secrets = new Secrets();
   // The token endpoint is an operation like the others, so it needs the caller, which needs the

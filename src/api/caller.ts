@@ -16,7 +16,8 @@ import { classify, toApiError } from "./apiError";
 import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
-import { createPacer, kindOf, type Pacer } from "./pacer";
+import type { Operation } from "./operations";
+import { createPacer, type Pacer } from "./pacer";
 import { requestEvent } from "./requestLog";
 import type { Secrets } from "./secrets";
 import { parseRetryAfter } from "../core/retryAfter";
@@ -123,11 +124,11 @@ export class ApiCaller {
    * the caller's abort or the request deadline, and every failure leaves as one of our errors,
    * cleaned of our secrets.
    */
-  async send<T>(label: string, options: CallOptions, call: (init: CallInit) => Promise<Answer<T>>): Promise<T> {
+  async send<T>(operation: Operation, options: CallOptions, call: (init: CallInit) => Promise<Answer<T>>): Promise<T> {
+    const { label, kind } = operation;
     if (options.baseUrl !== undefined && !this.origins.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
-    const kind = kindOf(label);
     // The wait for a turn is not the request's: its deadline starts when it may go. Cleanup after
     // an abort goes at once (it must not wait for a turn either).
     if (!options.noTokenWait) {

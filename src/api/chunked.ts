@@ -5,6 +5,7 @@ import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { parseRetryAfter } from "../core/retryAfter";
 import { checkByteCount, checkHeaderValue, checkIntInRange, checkItemId, checkSessionId, checkSha1Hex } from "../core/validate";
 import type { ApiCaller } from "./caller";
+import { OPERATIONS } from "./operations";
 import { sessionBody, timeAttributes } from "./inputs";
 import { counted, sliced } from "./transport";
 import type {
@@ -33,7 +34,7 @@ export function chunkedSessions(caller: ApiCaller) {
   async function createUploadSessionForExistingFile(fileId: string, input: SessionInput, options: CallOptions = {}): Promise<UploadSession> {
     checkItemId("fileId", fileId);
     const body = sessionBody(input);
-    return caller.send("POST /files/{file_id}/upload_sessions", options, (init) =>
+    return caller.send(OPERATIONS.createUploadSessionForExistingFile, options, (init) =>
       api.POST("/files/{file_id}/upload_sessions", { params: { path: { file_id: fileId } }, body, ...init }),
     );
   }
@@ -43,7 +44,7 @@ export function chunkedSessions(caller: ApiCaller) {
     checkItemId("folderId", folderId);
     if (input?.fileName === undefined) throw new BoxInputError("fileName", "is required for a new file");
     const { file_size, file_name } = sessionBody(input);
-    return caller.send("POST /files/upload_sessions", options, (init) =>
+    return caller.send(OPERATIONS.createUploadSession, options, (init) =>
       api.POST("/files/upload_sessions", { body: { folder_id: folderId, file_size, file_name: file_name! }, ...init }),
     );
   }
@@ -51,7 +52,7 @@ export function chunkedSessions(caller: ApiCaller) {
   /** `GET /files/upload_sessions/{id}`. */
   async function getUploadSession(sessionId: string, options: CallOptions = {}): Promise<UploadSession> {
     checkSessionId("sessionId", sessionId);
-    return caller.send("GET /files/upload_sessions/{id}", options, (init) =>
+    return caller.send(OPERATIONS.getUploadSession, options, (init) =>
       api.GET("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: sessionId } }, ...init }),
     );
   }
@@ -66,7 +67,7 @@ export function chunkedSessions(caller: ApiCaller) {
     checkSha1Hex("sha1", input.sha1);
     // Followed on the wire, or held to a bandwidth cap: sent as slices (views, no copies).
     const streamed = options.onBodySent !== undefined || caller.bodies.sliced;
-    const uploaded = await caller.send("PUT /files/upload_sessions/{id}", options, (init) =>
+    const uploaded = await caller.send(OPERATIONS.uploadPart, options, (init) =>
       api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
           path: { upload_session_id: sessionId },
@@ -91,7 +92,7 @@ export function chunkedSessions(caller: ApiCaller) {
     const query: { offset?: number; limit?: number } = {};
     if (page.offset !== undefined) query.offset = checkByteCount("offset", page.offset, 0);
     if (page.limit !== undefined) query.limit = checkIntInRange("limit", page.limit, 1, PAGE);
-    return caller.send("GET /files/upload_sessions/{id}/parts", options, (init) =>
+    return caller.send(OPERATIONS.listUploadedParts, options, (init) =>
       api.GET("/files/upload_sessions/{upload_session_id}/parts", { params: { path: { upload_session_id: sessionId }, query }, ...init }),
     );
   }
@@ -140,7 +141,7 @@ export function chunkedSessions(caller: ApiCaller) {
     const attributes = timeAttributes(input.times);
     let status = 0;
     let retryAfter: string | null = null;
-    const text = await caller.send("POST /files/upload_sessions/{id}/commit", options, async (init) => {
+    const text = await caller.send(OPERATIONS.commitUploadSession, options, async (init) => {
       const result = await api.POST("/files/upload_sessions/{upload_session_id}/commit", {
         params: { path: { upload_session_id: sessionId }, header },
         body: { parts, ...(attributes ? { attributes } : {}) },
@@ -166,7 +167,7 @@ export function chunkedSessions(caller: ApiCaller) {
   /** `DELETE /files/upload_sessions/{id}`: drops the session and its parts. */
   async function abortUploadSession(sessionId: string, options: CallOptions = {}): Promise<void> {
     checkSessionId("sessionId", sessionId);
-    await caller.send("DELETE /files/upload_sessions/{id}", options, (init) =>
+    await caller.send(OPERATIONS.abortUploadSession, options, (init) =>
       api.DELETE("/files/upload_sessions/{upload_session_id}", { params: { path: { upload_session_id: sessionId } }, ...init }),
     );
   }

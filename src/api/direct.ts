@@ -7,6 +7,7 @@
 import { BoxProtocolError } from "../core/errors";
 import { checkByteCount, checkFileName, checkHeaderValue, checkItemId, checkSha1Hex } from "../core/validate";
 import type { ApiCaller } from "./caller";
+import { OPERATIONS } from "./operations";
 import { multipartUpload, type ByteSource, type MultipartBody } from "./multipart";
 import { counted } from "./transport";
 import { timeAttributes } from "./inputs";
@@ -39,7 +40,7 @@ export function directUploads(caller: ApiCaller) {
     checkSha1Hex("sha1", sha1);
     checkByteCount("source.size", source?.size, 0);
     const body = multipartUpload({ name: fileName, parent: { id: folderId }, ...timeAttributes(options.times) }, fileName, source);
-    const files = await caller.send("POST /files/content", options, (init) =>
+    const files = await caller.send(OPERATIONS.uploadFile, options, (init) =>
       api.POST("/files/content", {
         params: { header: { "content-md5": sha1 } },
         headers: { "content-type": body.contentType },
@@ -49,7 +50,7 @@ export function directUploads(caller: ApiCaller) {
         ...init,
       }),
     );
-    return firstFile(files, "POST /files/content");
+    return firstFile(files, OPERATIONS.uploadFile.label);
   }
 
   /** `POST /files/{file_id}/content`: a new version in one request, optionally renamed or guarded by etag. */
@@ -68,7 +69,7 @@ export function directUploads(caller: ApiCaller) {
     // A version keeps the file's creation time: only its modification time goes.
     const { content_modified_at } = timeAttributes(input.times) ?? {};
     const body = multipartUpload({ ...(name ? { name } : {}), ...(content_modified_at ? { content_modified_at } : {}) }, name ?? "file", source);
-    const files = await caller.send("POST /files/{file_id}/content", options, (init) =>
+    const files = await caller.send(OPERATIONS.uploadFileVersion, options, (init) =>
       api.POST("/files/{file_id}/content", {
         params: { path: { file_id: fileId }, header: { "content-md5": sha1, ...(ifMatch ? { "if-match": ifMatch } : {}) } },
         headers: { "content-type": body.contentType },
@@ -78,7 +79,7 @@ export function directUploads(caller: ApiCaller) {
         ...init,
       }),
     );
-    return firstFile(files, "POST /files/{file_id}/content");
+    return firstFile(files, OPERATIONS.uploadFileVersion.label);
   }
 
   /**
@@ -89,7 +90,7 @@ export function directUploads(caller: ApiCaller) {
     const name = checkFileName("name", input?.name);
     const folderId = checkItemId("folderId", input.folderId);
     const size = checkByteCount("size", input.size, 0);
-    await caller.send("OPTIONS /files/content", caller.onApiHost(options), (init) =>
+    await caller.send(OPERATIONS.preflightUpload, caller.onApiHost(options), (init) =>
       api.OPTIONS("/files/content", { body: { name, size, parent: { id: folderId } }, ...init }),
     );
   }

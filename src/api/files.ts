@@ -2,6 +2,7 @@
 import { BoxProtocolError } from "../core/errors";
 import { checkHeaderValue, checkItemId } from "../core/validate";
 import type { ApiCaller } from "./caller";
+import { OPERATIONS } from "./operations";
 import { checkFields } from "./inputs";
 import type { BoxFile, CallOptions } from "./types";
 
@@ -10,7 +11,7 @@ export function fileOperations(caller: ApiCaller) {
   async function getFile(fileId: string, fields: string[] = [], options: CallOptions = {}): Promise<BoxFile> {
     checkItemId("fileId", fileId);
     checkFields(fields);
-    const file = await caller.send("GET /files/{file_id}", caller.onApiHost(options), (init) =>
+    const file = await caller.send(OPERATIONS.getFile, caller.onApiHost(options), (init) =>
       caller.api.GET("/files/{file_id}", {
         params: { path: { file_id: fileId }, ...(fields.length ? { query: { fields: fields.join(",") as never } } : {}) },
         ...init,
@@ -27,7 +28,7 @@ export function fileOperations(caller: ApiCaller) {
   async function deleteFile(fileId: string, input: { ifMatch?: string } = {}, options: CallOptions = {}): Promise<void> {
     checkItemId("fileId", fileId);
     const ifMatch = checkHeaderValue("ifMatch", input?.ifMatch);
-    await caller.send("DELETE /files/{file_id}", caller.onApiHost(options), (init) =>
+    await caller.send(OPERATIONS.deleteFile, caller.onApiHost(options), (init) =>
       caller.api.DELETE("/files/{file_id}", { params: { path: { file_id: fileId }, ...(ifMatch ? { header: { "if-match": ifMatch } } : {}) }, ...init }),
     );
   }

@@ -6,6 +6,7 @@
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { checkFileName, checkHeaderValue, checkIntInRange, checkItemId } from "../core/validate";
 import type { ApiCaller } from "./caller";
+import { OPERATIONS } from "./operations";
 import { checkFields } from "./inputs";
 import type { CallOptions, Schemas } from "./types";
 
@@ -26,7 +27,7 @@ export function folderOperations(caller: ApiCaller) {
     const fields = checkFields(page.fields ?? []);
     const limit = page.limit === undefined ? 1000 : checkIntInRange("limit", page.limit, 1, 1000);
     if (page.marker !== undefined && (typeof page.marker !== "string" || page.marker.length === 0)) throw new BoxInputError("marker", "must be a non-empty string");
-    const items = await caller.send("GET /folders/{folder_id}/items", caller.onApiHost(options), (init) =>
+    const items = await caller.send(OPERATIONS.listFolderItems, caller.onApiHost(options), (init) =>
       caller.api.GET("/folders/{folder_id}/items", {
         params: {
           path: { folder_id: folderId },
@@ -60,7 +61,7 @@ export function folderOperations(caller: ApiCaller) {
   async function createFolder(parentId: string, name: string, options: CallOptions = {}): Promise<Folder> {
     checkItemId("parentId", parentId);
     checkFileName("name", name);
-    const folder = await caller.send("POST /folders", caller.onApiHost(options), (init) =>
+    const folder = await caller.send(OPERATIONS.createFolder, caller.onApiHost(options), (init) =>
       caller.api.POST("/folders", { body: { name, parent: { id: parentId } }, ...init }),
     );
     if (!folder || typeof folder !== "object" || typeof folder.id !== "string") throw new BoxProtocolError("POST /folders answered without the folder");
@@ -77,7 +78,7 @@ export function folderOperations(caller: ApiCaller) {
     if (folderId === "0") throw new BoxInputError("folderId", "is the root folder, which is never deleted");
     if (input?.recursive !== undefined && typeof input.recursive !== "boolean") throw new BoxInputError("recursive", "must be a boolean");
     const ifMatch = checkHeaderValue("ifMatch", input.ifMatch);
-    await caller.send("DELETE /folders/{folder_id}", caller.onApiHost(options), (init) =>
+    await caller.send(OPERATIONS.deleteFolder, caller.onApiHost(options), (init) =>
       caller.api.DELETE("/folders/{folder_id}", {
         params: { path: { folder_id: folderId }, ...(input.recursive ? { query: { recursive: true } } : {}), ...(ifMatch ? { header: { "if-match": ifMatch } } : {}) },
         ...init,

@@ -17,11 +17,8 @@
 import { BoxInputError } from "../core/errors";
 import { sleep } from "../core/sleep";
 
+/** What Box counts a request as: a file upload (its own, smaller budget) or any other API call. Each operation says which (operations.ts). */
 export type RequestKind = "upload" | "call";
-
-/** What Box counts as a file upload (its own, smaller budget), by operation; everything else is an API call. */
-const UPLOADS = new Set(["POST /files/content", "POST /files/{file_id}/content", "POST /files/upload_sessions", "POST /files/{file_id}/upload_sessions"]);
-export const kindOf = (operation: string): RequestKind => (UPLOADS.has(operation) ? "upload" : "call");
 
 export interface Pacer {
   /** Resolves when one request of `kind` may be sent; rejects with the signal's reason on abort. */

@@ -6,6 +6,7 @@
 import { BoxInputError, BoxProtocolError } from "../core/errors";
 import { checkByteCount, checkSessionId } from "../core/validate";
 import type { ApiCaller } from "./caller";
+import { OPERATIONS } from "./operations";
 import type { CallOptions, PlanPart, UploadSessionPlan } from "./types";
 
 export function uploadPlans(caller: ApiCaller) {
@@ -22,7 +23,7 @@ export function uploadPlans(caller: ApiCaller) {
       checkByteCount("parts[].size", p.size);
       if (typeof p.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(p.sha512)) throw new BoxInputError("parts[].sha512", "must be 128 lowercase hex digits");
     }
-    const plan = await caller.send("POST /files/upload_sessions/{id}/plan", options, (init) =>
+    const plan = await caller.send(OPERATIONS.planUploadSession, options, (init) =>
       caller.api.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: sessionId } }, body: { parts }, ...init }),
     );
     const asked = new Set(parts.map((p) => `${p.offset}:${p.size}:${p.sha512}`));

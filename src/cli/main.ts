@@ -20,7 +20,7 @@ import { chunkedThreshold, planMode, sharedFlags, type SharedFlags } from "./fla
 import { printable, type Io } from "./output";
 import { createProgressView } from "./progressView";
 import { createScreen } from "./screen";
-import { commandLine, shellWord, withClient } from "./session";
+import { commandLine, shellWord, withClient } from "./command";
 import { registerSync } from "./sync";
 import { registerWorker } from "./worker";
 

@@ -12,7 +12,7 @@ import { EXIT } from "./exitCodes";
 import { chunkedThreshold, countFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
-import { commandLine, withClient } from "./session";
+import { commandLine, withClient } from "./command";
 import { createTreeView } from "./treeView";
 import { fleetAround, QUEUE_HELP, queueUrl, type QueueFlags } from "./worker";
 
@@ -38,27 +38,27 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** The --json object: the summary in snake_case, and the plan in a dry run. */
-export function summaryJson(s: SyncSummary): Record<string, unknown> {
+export function summaryJson(summary: SyncSummary): Record<string, unknown> {
   return {
-    uploaded: s.uploaded,
-    versioned: s.versioned,
-    skipped: s.skipped,
-    failed: s.failed,
-    folders_created: s.foldersCreated,
-    deleted: s.deleted,
-    bytes_planned: s.bytesPlanned,
-    bytes: s.bytes,
-    seconds: s.seconds,
-    failures: s.failures,
-    ...(s.plan ? { plan: s.plan } : {}),
+    uploaded: summary.uploaded,
+    versioned: summary.versioned,
+    skipped: summary.skipped,
+    failed: summary.failed,
+    folders_created: summary.foldersCreated,
+    deleted: summary.deleted,
+    bytes_planned: summary.bytesPlanned,
+    bytes: summary.bytes,
+    seconds: summary.seconds,
+    failures: summary.failures,
+    ...(summary.plan ? { plan: summary.plan } : {}),
   };
 }
 
-function summaryLine(s: SyncSummary, dryRun: boolean, mirror: boolean): string {
+function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boolean): string {
   const verb = dryRun ? "would sync" : "synced";
   return (
-    `${verb}: ${s.uploaded} uploaded, ${s.versioned} versioned, ${s.skipped} skipped, ${s.failed} failed, ` +
-    `${s.foldersCreated} folders created${mirror ? `, ${s.deleted} trashed` : ""}; ${(s.bytes / 1e6).toFixed(1)} MB in ${s.seconds.toFixed(1)} s`
+    `${verb}: ${summary.uploaded} uploaded, ${summary.versioned} versioned, ${summary.skipped} skipped, ${summary.failed} failed, ` +
+    `${summary.foldersCreated} folders created${mirror ? `, ${summary.deleted} trashed` : ""}; ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s`
   );
 }
 

@@ -22,7 +22,7 @@ import { countFlag, userIdFlag } from "./flags";
 import { printable, type Io } from "./output";
 import { bandwidthFlag, rateFlag, type PacingFlags } from "./pacing";
 import { createScreen } from "./screen";
-import { withClient, type Around } from "./session";
+import { withClient, type Around } from "./command";
 import { eventLine } from "./treeView";
 
 export interface QueueFlags {

@@ -10,7 +10,7 @@ import { browserApiPlatform, browserUploadPlatform, loadSha1, Sha1Worker, wasmSh
 import type { UploadOptions } from "../upload/options";
 import { identify, type UploadTarget } from "../upload/resume";
 import { openSource, type UploadSource } from "../upload/sources";
-import { ClientCore, type BoxUploadClientOptions as BaseOptions, type ClientSurface } from "./core";
+import { SharedClient, type BoxApi, type BoxUploadClientOptions as BaseOptions } from "./shared";
 
 export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefaults"> {
   uploadDefaults?: BrowserUploadOptions;
@@ -30,47 +30,51 @@ export interface BoxUploadClientOptions extends Omit<BaseOptions, "uploadDefault
  */
 export type BrowserUploadOptions = Omit<UploadOptions, "resume"> & { resume?: boolean | { key: string } | { path: string } };
 
-// Box's operations are the client's own methods, as in Node (see uploadClient.ts).
-export interface BoxUploadClient extends ClientSurface {}
-
 export class BoxUploadClient {
-  readonly #core: ClientCore;
+  readonly #shared: SharedClient;
   readonly #worker: Sha1Worker | undefined;
   readonly #disposeWorker: () => void;
+  /** The raw API, as in Node: every Box operation this client calls, and `api.openapi` for the rest. */
+  readonly api: BoxApi;
+  /** The upload host's base URL, and the API host's. */
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
 
   constructor(options: BoxUploadClientOptions) {
     const spawner = workerSpawner(options?.sha1Worker);
     const worker = spawner ? new Sha1Worker(spawner.spawn) : undefined;
-    this.#core = new ClientCore(options as BaseOptions, browserApiPlatform, browserUploadPlatform(worker));
-    Object.assign(this, this.#core.surface());
+    this.#shared = new SharedClient(options as BaseOptions, browserApiPlatform, browserUploadPlatform(worker));
+    this.api = this.#shared.rawApi();
+    this.baseUrl = this.#shared.baseUrl;
+    this.apiBaseUrl = this.#shared.apiBaseUrl;
     this.#worker = worker;
     this.#disposeWorker = spawner?.dispose ?? (() => {});
   }
 
   uploadNewVersion(fileId: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
-    return this.#core.guarded(async () => this.#core.uploadNewVersion(fileId, source, await this.#prepared({ kind: "version", fileId }, source, options)));
+    return this.#shared.guarded(async () => this.#shared.uploadNewVersion(fileId, source, await this.#prepared({ kind: "version", fileId }, source, options)));
   }
 
   uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: BrowserUploadOptions): Promise<BoxFile> {
-    return this.#core.guarded(async () => this.#core.uploadNewFile(folderId, fileName, source, await this.#prepared({ kind: "new", folderId, fileName }, source, options)));
+    return this.#shared.guarded(async () => this.#shared.uploadNewFile(folderId, fileName, source, await this.#prepared({ kind: "new", folderId, fileName }, source, options)));
   }
 
   /** `text` with every secret this client has used replaced by [redacted]. */
   redact(text: string): string {
-    return this.#core.redact(text);
+    return this.#shared.redact(text);
   }
 
   /** Stops the SHA-1 worker; uploads still running fail. */
   async close(): Promise<void> {
     this.#worker?.terminate();
     this.#disposeWorker();
-    await this.#core.close();
+    await this.#shared.close();
   }
 
   /** Loads the hasher, and turns the browser's `resume` into the store key the uploader takes. */
   async #prepared(target: UploadTarget, source: UploadSource, raw: BrowserUploadOptions | undefined): Promise<UploadOptions | undefined> {
     await loadSha1();
-    const options = this.#core.withDefaults(raw as UploadOptions | undefined) as BrowserUploadOptions | undefined;
+    const options = this.#shared.withDefaults(raw as UploadOptions | undefined) as BrowserUploadOptions | undefined;
     if (options === null || typeof options !== "object" || options.resume === undefined) return options as UploadOptions | undefined;
     const { resume, ...rest } = options;
     if (resume === false) return rest as UploadOptions;

@@ -1,49 +1,41 @@
 /**
- * The Node client: the shared body (core.ts) with Node's pieces (node:http, files on disk,
- * node:crypto, state files), plus folder sync. It holds its pieces; it inherits nothing.
+ * The Node client: what every runtime's client holds (shared.ts) with Node's pieces (node:http,
+ * files on disk, node:crypto, state files), plus folder sync. It holds its pieces; it inherits
+ * nothing.
  */
 import type { BoxFile } from "../api/boxApi";
-import { BoxInputError } from "../core/errors";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
-import type { SyncOptions, SyncSummary } from "../sync/options";
+import { syncSettings, type SyncOptions, type SyncSummary } from "../sync/options";
 import type { SyncDeps } from "../sync/ports";
+import { SyncRun } from "../sync/run";
 import { syncFolder } from "../sync/syncFolder";
 import type { UploadOptions } from "../upload/options";
 import type { UploadSource } from "../upload/sources";
-import { ClientCore, type BoxUploadClientOptions, type ClientSurface } from "./core";
+import { SharedClient, type BoxApi, type BoxUploadClientOptions } from "./shared";
 
-export type { BoxUploadClientOptions } from "./core";
-
-// Box's operations (createUploadSession, uploadPart, commitUploadSession, getFile, createFolder, …)
-// are the client's own methods: the API layer's, set on each client in its constructor.
-export interface BoxUploadClient extends ClientSurface {}
-
-/** What running part of a sync elsewhere (a queue's producer or worker) takes from a client. */
-export interface SyncParts {
-  deps: SyncDeps;
-  /** Runs `run`; whatever it fails with leaves cleaned of the client's secrets. */
-  guarded<T>(run: () => Promise<T>): Promise<T>;
-}
-
-/** Each client's sync parts, kept out of its public shape. */
-const parts = new WeakMap<object, SyncParts>();
-
-/** The sync parts of `client`; not part of the public API (the queue's code takes a client through it). */
-export function syncPartsOf(client: unknown): SyncParts {
-  const found = typeof client === "object" && client !== null ? parts.get(client) : undefined;
-  if (!found) throw new BoxInputError("client", "must be a BoxUploadClient");
-  return found;
-}
+export type { BoxUploadClientOptions } from "./shared";
 
 export class BoxUploadClient {
-  readonly #core: ClientCore;
+  readonly #shared: SharedClient;
+  readonly #sync: SyncDeps;
+  /**
+   * The raw API: every Box operation this client calls (`createUploadSession`, `uploadPart`,
+   * `commitUploadSession`, `getFile`, `folderItems`, …), one method each, with this client's
+   * token, pacing and deadlines; and `api.openapi`, the typed openapi-fetch client, for the rest.
+   */
+  readonly api: BoxApi;
+  /** The upload host's base URL, and the API host's. */
+  readonly baseUrl: string;
+  readonly apiBaseUrl: string;
 
   constructor(options: BoxUploadClientOptions) {
-    this.#core = new ClientCore(options, nodeApiPlatform, nodeUploadPlatform);
-    Object.assign(this, this.#core.surface());
-    const core = this.#core;
-    parts.set(this, { deps: { ...core.deps, local: nodeSyncPlatform, describe: (err) => core.describe(err) }, guarded: (run) => core.guarded(run) });
+    const shared = new SharedClient(options, nodeApiPlatform, nodeUploadPlatform);
+    this.#shared = shared;
+    this.#sync = { ...shared.deps, local: nodeSyncPlatform, describe: (err) => shared.describe(err), clean: (err) => shared.clean(err) };
+    this.api = shared.rawApi();
+    this.baseUrl = shared.baseUrl;
+    this.apiBaseUrl = shared.apiBaseUrl;
   }
 
   /**
@@ -51,12 +43,12 @@ export class BoxUploadClient {
    * committed file. See {@link UploadOptions} for progress, abort, resume and retries.
    */
   uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.#core.uploadNewVersion(fileId, source, options);
+    return this.#shared.uploadNewVersion(fileId, source, options);
   }
 
   /** Uploads `source` as a new file named `fileName` in folder `folderId`; returns the committed file. */
   uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.#core.uploadNewFile(folderId, fileName, source, options);
+    return this.#shared.uploadNewFile(folderId, fileName, source, options);
   }
 
   /**
@@ -66,30 +58,32 @@ export class BoxUploadClient {
    * nothing can go on (bad options, the root unreadable or unlistable, an abort).
    */
   syncFolder(localDir: string, folderId: string, options?: SyncOptions): Promise<SyncSummary> {
-    const { deps, guarded } = syncPartsOf(this);
-    return guarded(() =>
-      syncFolder(
-        deps,
-        localDir,
-        checkItemId("folderId", folderId),
-        this.#syncDefaults(options),
-      ),
-    );
+    return this.#shared.guarded(() => syncFolder(this.#sync, localDir, checkItemId("folderId", folderId), this.#syncDefaults(options)));
+  }
+
+  /**
+   * A sync run over this client, its options checked and resolved once: the machinery
+   * `syncFolder` runs on (the walk, one file's transfer, deletions, the summary), for code that
+   * takes a sync's files from elsewhere or sends them elsewhere (a fleet's producer and workers).
+   * Most callers want `syncFolder`.
+   */
+  syncRun(options?: SyncOptions): SyncRun {
+    return new SyncRun(this.#sync, syncSettings(this.#syncDefaults(options)));
   }
 
   /** `text` with every secret this client has used replaced by [redacted] (for printing server text). */
   redact(text: string): string {
-    return this.#core.redact(text);
+    return this.#shared.redact(text);
   }
 
   /** Closes idle keep-alive connections; call when done so the process can exit at once. */
   close(): Promise<void> {
-    return this.#core.close();
+    return this.#shared.close();
   }
 
   /** The client's upload defaults that also make sense for a tree (threshold, concurrency, retries). */
   #syncDefaults(options: SyncOptions | undefined): SyncOptions | undefined {
-    const d = this.#core.withDefaults(undefined) ?? {};
+    const d = this.#shared.withDefaults(undefined) ?? {};
     const base: SyncOptions = {
       ...(d.chunkedThreshold !== undefined ? { chunkedThreshold: d.chunkedThreshold } : {}),
       ...(d.concurrency !== undefined ? { concurrency: d.concurrency } : {}),

@@ -9,6 +9,8 @@ import { linkedSignal, type LinkedSignal } from "./linkedSignal";
 
 export interface TaskSignal {
   readonly signal: AbortSignal;
+  /** Ends this task alone (the others go on). */
+  abort(reason: unknown): void;
   /** The task is over: its signal is no longer aborted with the others. */
   release(): void;
 }
@@ -40,7 +42,7 @@ export class SignalFan {
     const own = new AbortController();
     if (this.signal.aborted) own.abort(this.signal.reason);
     else this.live.add(own);
-    return { signal: own.signal, release: () => void this.live.delete(own) };
+    return { signal: own.signal, abort: (reason) => own.abort(reason), release: () => void this.live.delete(own) };
   }
 
   /** Lets go of the parents (the signal stays as it is). */

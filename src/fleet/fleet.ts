@@ -5,18 +5,40 @@
  * `pacer` to the BoxUploadClient of each process, then `sync` (the producer) or `work` (a worker).
  * Nothing here is loaded (nor BullMQ, nor ioredis) until a fleet is created.
  */
-import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
 import { resolveLimits, type Pacer, type RateLimits } from "../api/pacer";
-import { syncPartsOf } from "../client/uploadClient";
 import type { BoxUploadClient } from "../client/uploadClient";
-import type { SyncSummary } from "../sync/options";
-import { runProducer, type FleetSyncOptions } from "./producer";
+import { BoxInputError } from "../core/errors";
+import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
+import type { SyncOptions, SyncSummary } from "../sync/options";
+import { DEFAULT_MAX_QUEUED, runProducer } from "./producer";
 import { createRedisPacer, type RedisPacer } from "./pacer";
 import { checkPrefix, checkQueueUrl, connect, fleetKeys, workerId } from "./redis";
 import { runWorker, type FleetWorkOptions } from "./worker";
 
-export { DEFAULT_MAX_QUEUED, type FleetSyncOptions } from "./producer";
+export { DEFAULT_MAX_QUEUED } from "./producer";
 export type { FleetWorkOptions } from "./worker";
+
+export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concurrency" | "stateDir"> & {
+  /** This run's jobs in the queue at once, 1..100,000. Default {@link DEFAULT_MAX_QUEUED}. */
+  maxQueued?: number;
+};
+
+/** What only a local run has: with a queue, the workers have their own (and the state is in Redis). */
+const LOCAL_ONLY = ["dryRun", "transfers", "concurrency", "stateDir"] as const;
+
+function checkClient(client: unknown): asserts client is BoxUploadClient {
+  if (typeof (client as BoxUploadClient | null)?.syncRun !== "function") throw new BoxInputError("client", "must be a BoxUploadClient");
+}
+
+/** The producer's options checked: the queue's own, and the sync run's. */
+function producerOptions(raw: unknown): { maxQueued: number; run: SyncOptions } {
+  const given = checkOptionsObject<FleetSyncOptions & SyncOptions>("options", raw);
+  for (const name of LOCAL_ONLY) {
+    if (given[name] !== undefined) throw new BoxInputError(`options.${name}`, name === "dryRun" ? "a dry run is made in one process: leave out the queue" : "is each worker's own: give it to the workers");
+  }
+  const { maxQueued, ...run } = given;
+  return { maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000), run };
+}
 
 /** How long a dead worker's files wait before another worker takes them over, by default. BullMQ's own default lock. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -56,25 +78,30 @@ export interface Fleet {
 }
 
 export function createFleet(options: FleetOptions): Fleet {
-  const o = checkOptionsObject<FleetOptions>("options", options) as FleetOptions;
-  const { url, shown } = checkQueueUrl("options.redis", o.redis);
-  const keys = fleetKeys(checkPrefix(o.prefix));
-  const lockMs = o.stallTimeoutMs === undefined ? DEFAULT_STALL_TIMEOUT_MS : checkIntInRange("options.stallTimeoutMs", o.stallTimeoutMs, 1_000, 600_000);
+  const given = checkOptionsObject<FleetOptions>("options", options) as FleetOptions;
+  const { url, shown } = checkQueueUrl("options.redis", given.redis);
+  const keys = fleetKeys(checkPrefix(given.prefix));
+  const lockMs = given.stallTimeoutMs === undefined ? DEFAULT_STALL_TIMEOUT_MS : checkIntInRange("options.stallTimeoutMs", given.stallTimeoutMs, 1_000, 600_000);
   // Checked before anything connects (the pacer below reads them again).
-  resolveLimits(o.rateLimits, o.bandwidthLimit);
+  resolveLimits(given.rateLimits, given.bandwidthLimit);
   const conns = connect(url);
-  const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, o.rateLimits, o.bandwidthLimit);
+  const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, given.rateLimits, given.bandwidthLimit);
   return {
     queue: shown,
     pacer: p,
     // Async, so a bad argument rejects as every other failure does.
     sync: async (client, localDir, folderId, syncOptions) => {
-      const { deps, guarded } = syncPartsOf(client);
-      return guarded(() => runProducer(conns, keys, deps, localDir, checkItemId("folderId", folderId), syncOptions ?? {}));
+      checkClient(client);
+      const { maxQueued, run } = producerOptions(syncOptions ?? {});
+      const id = checkItemId("folderId", folderId);
+      return runProducer(conns, keys, client.syncRun(run), localDir, id, maxQueued);
     },
     work: async (client, workOptions) => {
-      const { deps, guarded } = syncPartsOf(client);
-      return guarded(() => runWorker({ conns, keys, lockMs, owner: workerId() }, deps, workOptions));
+      checkClient(client);
+      const given = checkOptionsObject<FleetWorkOptions>("options", workOptions ?? {}) as FleetWorkOptions;
+      // The worker's own settings, decided once: its files in flight, its budget, its retries.
+      const run = client.syncRun({ transfers: given.transfers, concurrency: given.concurrency, retry: given.retry, signal: given.signal });
+      return runWorker({ conns, keys, lockMs, owner: workerId() }, client.api, run, given);
     },
     close: async () => {
       await p.close();

@@ -9,14 +9,22 @@
  */
 import { createHash } from "node:crypto";
 import { BoxProtocolError } from "../core/errors";
-import type { OnConflict, SyncAction } from "../sync/options";
+import type { FileOutcome, OnConflict, SyncSettings } from "../sync/options";
 import type { RemoteItem } from "../sync/remote";
 import type { FileJob } from "../sync/walk";
 import type { PlanMode } from "../upload/options";
 
-export interface FleetJobData {
+/** The settings of the producer's run that go with each of its files (the rest are each worker's own). */
+export interface JobSettings {
+  onConflict: OnConflict;
+  chunkedThreshold: number;
+  commitWaitMs: number;
+  plan: PlanMode;
+}
+
+export interface FleetJobData extends JobSettings {
   /** Format of this record, so a worker of another version refuses rather than misreads it. */
-  v: 1;
+  v: 2;
   /** The local root, absolute: every worker must see the tree at this same path. */
   root: string;
   /** The Box folder synced into (the resume state's name is derived from it). */
@@ -27,16 +35,7 @@ export interface FleetJobData {
   size: number;
   mtimeMs: number;
   remote: RemoteItem | undefined;
-  onConflict: OnConflict;
-  chunkedThreshold: number;
-  commitWaitMs: number;
-  plan: PlanMode;
 }
-
-/** A job's outcome, as the worker returns it and the producer counts it. */
-export type FleetResult =
-  | { action: Exclude<SyncAction, "create-folder" | "delete" | "fail">; size: number; sentBytes: number; plannedBytes?: number; message?: string }
-  | { action: "fail"; size: number; error: string };
 
 /** Progress a worker reports while a file is in flight. */
 export interface FleetProgress {
@@ -50,9 +49,20 @@ export const sha1Hex = (text: string): string => createHash("sha1").update(text)
 /** The job id: the target and the path, as the resume state's name is. */
 export const jobIdFor = (rootId: string, path: string): string => sha1Hex(`${rootId}\n${path}`);
 
-export function jobData(root: string, rootId: string, job: FileJob, s: { onConflict: OnConflict; chunkedThreshold: number; commitWaitMs: number; plan: PlanMode }): FleetJobData {
+/** The producer's run settings that travel with each job. */
+export function jobSettingsOf(settings: SyncSettings): JobSettings {
+  const { onConflict, run } = settings;
+  return { onConflict, chunkedThreshold: run.chunkedThreshold, commitWaitMs: run.commitWaitMs, plan: run.plan };
+}
+
+/** A worker's settings for one job: its own (budget, retries, transfers) with the job's (as the producer's run had them). */
+export function settingsForJob(worker: SyncSettings, d: JobSettings): SyncSettings {
+  return { ...worker, onConflict: d.onConflict, run: { ...worker.run, chunkedThreshold: d.chunkedThreshold, commitWaitMs: d.commitWaitMs, plan: d.plan } };
+}
+
+export function jobData(root: string, rootId: string, job: FileJob, s: JobSettings): FleetJobData {
   return {
-    v: 1,
+    v: 2,
     root,
     rootId,
     path: job.path,
@@ -77,7 +87,7 @@ export function checkJobData(raw: unknown): FleetJobData {
   const ok =
     d !== null &&
     typeof d === "object" &&
-    d.v === 1 &&
+    d.v === 2 &&
     text(d.root) &&
     text(d.rootId) &&
     text(d.path) &&
@@ -96,4 +106,13 @@ export function checkJobData(raw: unknown): FleetJobData {
 
 export function fileJobOf(d: FleetJobData): FileJob {
   return { path: d.path, name: d.name, folderId: d.folderId, size: d.size, mtimeMs: d.mtimeMs, remote: d.remote };
+}
+
+/** A job's outcome as a worker returned it, checked (it came over the network, from a worker of any version). */
+export function readOutcome(raw: unknown): FileOutcome {
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const done = ["upload", "version", "skip"].includes(r.action as string) && count(r.bytesSent) && count(r.bytesPlanned);
+  const failed = r.action === "fail" && typeof r.error === "string";
+  if (count(r.size) && (done || failed)) return r as unknown as FileOutcome;
+  return { action: "fail", size: count(r.size) ? (r.size as number) : 0, error: "a worker answered with an outcome this producer cannot read (another version?)" };
 }

@@ -14,7 +14,7 @@
  */
 import type { CallOptions, FolderItem } from "../api/boxApi";
 import { BoxApiError } from "../core/errors";
-import { withRetry } from "../core/retry";
+import { retrying } from "../core/retry";
 import type { Globs } from "./globs";
 import type { SyncSettings } from "./options";
 import type { SyncApi } from "./ports";
@@ -37,14 +37,14 @@ export class Mirror {
 
   constructor(
     private readonly api: SyncApi,
-    private readonly s: SyncSettings,
+    private readonly settings: SyncSettings,
     private readonly rules: Globs,
     private readonly tally: Tally,
     private readonly describe: (err: unknown) => string,
   ) {}
 
   private retried<T>(signal: AbortSignal, task: (call: CallOptions) => Promise<T>): Promise<T> {
-    return withRetry(this.s.run.retry, (r) => task({ signal: r.signal }), { signal });
+    return retrying(this.settings.run.retry, signal)((own) => task({ signal: own }));
   }
 
   /** One folder, listed whole on both sides: its Box items no local entry names (`present`) are doomed, unless kept. */
@@ -98,7 +98,7 @@ export class Mirror {
 
   /** After the walk and the transfers: deletes what was doomed, or nothing when it is more than `maxDelete`. */
   async finish(signal: AbortSignal): Promise<void> {
-    const max = this.s.maxDelete;
+    const max = this.settings.maxDelete;
     if (max !== undefined && this.count > max) {
       this.tally.failed(".", `would delete ${this.count} items from Box, more than --max-delete ${max}: nothing was deleted`);
       return;
@@ -111,7 +111,7 @@ export class Mirror {
   }
 
   private async trash(d: Doomed, signal: AbortSignal): Promise<void> {
-    if (this.s.dryRun) return this.tally.deleted(d.path, d.item.type, d.items);
+    if (this.settings.dryRun) return this.tally.deleted(d.path, d.item.type, d.items);
     try {
       const ifMatch = d.item.etag ? { ifMatch: d.item.etag } : {};
       let tries = 0;

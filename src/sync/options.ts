@@ -17,6 +17,24 @@ export type OnConflict = "version" | "skip" | "fail";
 
 export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "delete" | "fail";
 
+/**
+ * How one file of a sync settled: what was done, and what it cost. `bytesSent` is file bytes this
+ * run sent for it; `bytesPlanned` what Box held already by the upload plan (never sent); a resumed
+ * session's earlier parts are neither. `id`, `versionId` and `sha1` name the Box file it is now.
+ */
+export type FileOutcome =
+  | {
+      action: "upload" | "version" | "skip";
+      size: number;
+      bytesSent: number;
+      bytesPlanned: number;
+      message?: string;
+      id?: string;
+      versionId?: string;
+      sha1?: string;
+    }
+  | { action: "fail"; size: number; error: string };
+
 export interface SyncEvent {
   /**
    * `folder` a Box folder was created (or would be, in a dry run); `file` a file was settled with
@@ -135,26 +153,26 @@ function callback<T>(argument: string, value: unknown): T | undefined {
 }
 
 export function syncSettings(raw: unknown): SyncSettings {
-  const o = checkOptionsObject<SyncOptions>("options", raw);
-  const onConflict = o.onConflict ?? "version";
+  const given = checkOptionsObject<SyncOptions>("options", raw);
+  const onConflict = given.onConflict ?? "version";
   if (!["version", "skip", "fail"].includes(onConflict)) throw new BoxInputError("options.onConflict", 'must be "version", "skip" or "fail"');
-  if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
-  if (o.deleteExtraneous !== undefined && typeof o.deleteExtraneous !== "boolean") throw new BoxInputError("options.deleteExtraneous", "must be a boolean");
-  if (o.maxDelete !== undefined && !o.deleteExtraneous) throw new BoxInputError("options.maxDelete", "applies with deleteExtraneous only");
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
-  if (o.stateDir !== undefined && (typeof o.stateDir !== "string" || o.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
+  if (given.dryRun !== undefined && typeof given.dryRun !== "boolean") throw new BoxInputError("options.dryRun", "must be a boolean");
+  if (given.deleteExtraneous !== undefined && typeof given.deleteExtraneous !== "boolean") throw new BoxInputError("options.deleteExtraneous", "must be a boolean");
+  if (given.maxDelete !== undefined && !given.deleteExtraneous) throw new BoxInputError("options.maxDelete", "applies with deleteExtraneous only");
+  if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) throw new BoxInputError("options.signal", "must be an AbortSignal");
+  if (given.stateDir !== undefined && (typeof given.stateDir !== "string" || given.stateDir.length === 0)) throw new BoxInputError("options.stateDir", "must be a non-empty path");
   return {
     onConflict,
-    include: globs("options.include", o.include),
-    exclude: globs("options.exclude", o.exclude),
-    dryRun: o.dryRun ?? false,
-    deleteExtraneous: o.deleteExtraneous ?? false,
-    maxDelete: o.maxDelete === undefined ? undefined : checkIntInRange("options.maxDelete", o.maxDelete, 0, Number.MAX_SAFE_INTEGER),
-    transfers: o.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", o.transfers, 1, MAX_TRANSFERS),
-    run: runSettings(o),
-    signal: o.signal,
-    stateDir: o.stateDir,
-    onEvent: callback<(e: SyncEvent) => void>("options.onEvent", o.onEvent) ?? (() => undefined),
-    onProgress: callback<(p: SyncProgress) => void>("options.onProgress", o.onProgress),
+    include: globs("options.include", given.include),
+    exclude: globs("options.exclude", given.exclude),
+    dryRun: given.dryRun ?? false,
+    deleteExtraneous: given.deleteExtraneous ?? false,
+    maxDelete: given.maxDelete === undefined ? undefined : checkIntInRange("options.maxDelete", given.maxDelete, 0, Number.MAX_SAFE_INTEGER),
+    transfers: given.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", given.transfers, 1, MAX_TRANSFERS),
+    run: runSettings(given),
+    signal: given.signal,
+    stateDir: given.stateDir,
+    onEvent: callback<(e: SyncEvent) => void>("options.onEvent", given.onEvent) ?? (() => undefined),
+    onProgress: callback<(p: SyncProgress) => void>("options.onProgress", given.onProgress),
   };
 }

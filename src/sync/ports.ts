@@ -40,4 +40,6 @@ export interface SyncDeps {
   local: SyncPlatform;
   /** One line for a failure in the summary, cleaned of secrets like every error that leaves the library. */
   describe: (err: unknown) => string;
+  /** An error cleaned of secrets, as every error that leaves the library is. */
+  clean: (err: unknown) => unknown;
 }

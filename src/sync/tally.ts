@@ -3,7 +3,7 @@
  * live views (files in flight, bytes sent). Nothing here grows with the tree except the failure
  * list (and, in a dry run, the plan the caller asked for).
  */
-import type { SyncAction, SyncEvent, SyncProgress, SyncSettings, SyncSummary } from "./options";
+import type { FileOutcome, SyncEvent, SyncProgress, SyncSettings, SyncSummary } from "./options";
 
 export class Tally {
   readonly summary: SyncSummary;
@@ -15,8 +15,8 @@ export class Tally {
   private bytesSentDone = 0;
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
-  constructor(private readonly s: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(s.dryRun ? { plan: [] } : {}) };
+  constructor(private readonly settings: SyncSettings) {
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -61,19 +61,17 @@ export class Tally {
     }
   }
 
-  /** Bytes of a file Box held already by its upload plan. */
-  planned(bytes: number): void {
-    this.summary.bytesPlanned += bytes;
-  }
-
-  /** A file settled: uploaded, versioned or skipped (`sentBytes` is what this run sent of it). */
-  done(path: string, action: Exclude<SyncAction, "create-folder" | "delete" | "fail">, size: number, sentBytes: number, message?: string): void {
+  /** A file settled: uploaded, versioned, skipped or failed. */
+  settled(path: string, outcome: FileOutcome): void {
+    if (outcome.action === "fail") return this.failed(path, outcome.error, outcome.size);
+    const { action, size, message } = outcome;
     if (action === "upload") this.summary.uploaded++;
     else if (action === "version") this.summary.versioned++;
     else this.summary.skipped++;
-    this.summary.bytes += sentBytes;
+    this.summary.bytes += outcome.bytesSent;
+    this.summary.bytesPlanned += outcome.bytesPlanned;
     this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
-    this.settle(path, sentBytes);
+    this.settle(path, outcome.bytesSent);
     this.emit({ type: "file", path, action, size, ...(message ? { message } : {}) });
   }
 
@@ -107,18 +105,18 @@ export class Tally {
   /** The caller's callbacks: one that throws must not change a count nor stop the sync (like a logger). */
   private emit(event: SyncEvent): void {
     try {
-      this.s.onEvent(event);
+      this.settings.onEvent(event);
     } catch {
       /* ignored */
     }
   }
 
   private progress(): void {
-    if (!this.s.onProgress) return;
+    if (!this.settings.onProgress) return;
     let sending = 0;
     for (const f of this.inFlight.values()) sending += f.bytesSent;
     try {
-      this.s.onProgress({
+      this.settings.onProgress({
         filesSeen: this.filesSeen,
         walkDone: this.walkDone,
         filesDone: this.filesDone,

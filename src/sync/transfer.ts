@@ -3,9 +3,9 @@
  * SHA-1: skipped, no byte sent), then a new file or a new version through the same upload path a
  * single upload takes (upload/run.ts), sharing the run's settings and budget. The file is opened
  * once, hashed at most once, and its resume record (chunked files only, one per root and path)
- * claimed and checked once. A failure is this file's alone: it is recorded and the walk goes on.
+ * claimed and checked once. A failure is this file's alone: it is the outcome, and the run goes on.
  */
-import type { CallOptions } from "../api/boxApi";
+import type { BoxFile, CallOptions } from "../api/boxApi";
 import { sha1Hex } from "../core/digest";
 import { BoxProtocolError } from "../core/errors";
 import { sha1Of, SLICE } from "../upload/direct";
@@ -14,28 +14,30 @@ import { contentTimes } from "../upload/options";
 import { examineResume, identify, type StateStore, type UploadTarget } from "../upload/resume";
 import { uploadJob } from "../upload/run";
 import type { PartReader } from "../upload/sources";
-import type { SyncSettings } from "./options";
+import type { FileOutcome, SyncSettings } from "./options";
 import type { LocalTree, SyncDeps } from "./ports";
 import { conflictItem, type RemoteItem } from "./remote";
-import type { Tally } from "./tally";
 import type { FileJob } from "./walk";
 
-/** What a transfer reports to: the run's Tally, or (a file taken from a queue) a record of that one file. */
-export type TransferTally = Pick<Tally, "begin" | "toSend" | "sent" | "planned" | "done" | "failed">;
+/** What a transfer says while it runs: a run's Tally, or (a file taken from a queue) that one job's progress. */
+export interface FileProgress {
+  /** The file needs sending: counted once in the bytes to send. */
+  toSend(path: string, size: number): void;
+  /** File bytes this run has handed to the network for it so far. */
+  sent(path: string, bytesSent: number): void;
+}
 
 export interface TransferContext {
   deps: SyncDeps;
   tree: LocalTree;
   rootId: string;
-  s: SyncSettings;
-  tally: TransferTally;
-  /** This file's signal (the run's, fanned out), and the call options carrying it. */
+  settings: SyncSettings;
+  progress: FileProgress;
+  /** This file's signal (the run's, fanned out). */
   signal: AbortSignal;
-  call: CallOptions;
   /** The resume record of a file by name (claimed by the caller); undefined when the run keeps none. */
   states: ((name: string) => Promise<StateStore>) | undefined;
 }
-
 /** One local file, opened at first need and hashed at most once. */
 class LocalFile {
   private opened: Promise<PartReader> | undefined;
@@ -78,7 +80,7 @@ async function sameAsBox(ctx: TransferContext, file: LocalFile, remote: RemoteIt
   const size = file.job.size;
   if (remote.size !== undefined && remote.size !== size) return false;
   if (remote.sha1 === undefined) {
-    const listed = await ctx.deps.api.getFile(remote.id, ["sha1", "size", "etag"], ctx.call);
+    const listed = await ctx.deps.api.getFile(remote.id, ["sha1", "size", "etag"], { signal: ctx.signal });
     if (typeof listed.sha1 !== "string") throw new BoxProtocolError(`Box gave no SHA-1 for file ${remote.id}; cannot tell whether it differs`);
     remote = { ...remote, sha1: listed.sha1, ...(typeof listed.size === "number" ? { size: listed.size } : {}) };
     if (remote.size !== undefined && remote.size !== size) return false;
@@ -97,7 +99,7 @@ function stateName(ctx: TransferContext, path: string): string {
  * starts afresh: a session left behind never commits and expires on its own (Box: 7 days).
  */
 async function claimResume(ctx: TransferContext, file: LocalFile, reader: PartReader, target: UploadTarget): Promise<ResumeSlot | undefined> {
-  if (!ctx.states || reader.size < ctx.s.run.chunkedThreshold) return undefined;
+  if (!ctx.states || reader.size < ctx.settings.run.chunkedThreshold) return undefined;
   const store = await ctx.states(stateName(ctx, file.job.path));
   await store.acquire();
   try {
@@ -114,33 +116,37 @@ async function claimResume(ctx: TransferContext, file: LocalFile, reader: PartRe
 
 /** Drops a file's resume record when it needs no upload (Box already holds it). */
 async function dropResume(ctx: TransferContext, file: LocalFile): Promise<void> {
-  if (!ctx.states || file.job.size < ctx.s.run.chunkedThreshold) return;
+  if (!ctx.states || file.job.size < ctx.settings.run.chunkedThreshold) return;
   const store = await ctx.states(stateName(ctx, file.job.path));
   await store.acquire();
   await store.remove().finally(() => store.release());
 }
 
-async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget, remote: RemoteItem | undefined): Promise<void> {
-  const { s, tally } = ctx;
+/** What an upload made of the file, for the outcome. */
+const made = (file: BoxFile) => ({ ...(file.id ? { id: file.id } : {}), ...(file.file_version?.id ? { versionId: file.file_version.id } : {}), ...(file.sha1 ? { sha1: file.sha1 } : {}) });
+
+async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget, remote: RemoteItem | undefined): Promise<FileOutcome> {
+  const { settings, progress } = ctx;
   const { path, size } = file.job;
   const action = target.kind === "new" ? "upload" : "version";
-  tally.toSend(path, size);
-  if (s.dryRun) return tally.done(path, action, size, 0);
+  progress.toSend(path, size);
+  if (settings.dryRun) return { action, size, bytesSent: 0, bytesPlanned: 0, ...(remote ? { id: remote.id } : {}) };
   const reader = await file.reader();
   const resume = await claimResume(ctx, file, reader, target);
   let resumed = 0;
   let planned = 0;
+  let uploaded: BoxFile;
   try {
-    await uploadJob(ctx.deps, {
+    uploaded = await uploadJob(ctx.deps, {
       target,
       source: reader,
-      run: s.run,
+      run: settings.run,
       signal: ctx.signal,
       onProgress: (p) => {
         resumed = p.bytesResumed;
         planned = p.bytesPlanned;
         // What this run sent: not what a resumed session or the plan found in Box already.
-        tally.sent(path, Math.max(0, p.bytesSent - p.bytesResumed - p.bytesPlanned));
+        progress.sent(path, Math.max(0, p.bytesSent - p.bytesResumed - p.bytesPlanned));
       },
       fileName: undefined,
       // Box's copy as listed: if someone changes it meanwhile, the commit is refused (412), not overwritten.
@@ -155,16 +161,15 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
   } finally {
     await resume?.store.release();
   }
-  tally.planned(planned);
-  tally.done(path, action, reader.size, Math.max(0, reader.size - resumed - planned));
+  return { action, size: reader.size, bytesSent: Math.max(0, reader.size - resumed - planned), bytesPlanned: planned, ...made(uploaded) };
 }
 
 /** Settles one file against Box's item `remote` (or its absence), per `onConflict`. */
-async function settle(ctx: TransferContext, file: LocalFile, remote: RemoteItem | undefined, afterConflict: boolean): Promise<void> {
-  const { s, tally } = ctx;
-  const { path, size, folderId, name } = file.job;
+async function settle(ctx: TransferContext, file: LocalFile, remote: RemoteItem | undefined, afterConflict: boolean): Promise<FileOutcome> {
+  const { settings } = ctx;
+  const { size, folderId, name } = file.job;
   if (remote && remote.type !== "file") {
-    return tally.failed(path, `Box holds a ${remote.type.replace("_", " ")} named "${remote.name}" where this file goes`, size);
+    return { action: "fail", size, error: `Box holds a ${remote.type.replace("_", " ")} named "${remote.name}" where this file goes` };
   }
   if (!remote) {
     if (folderId === undefined) return send(ctx, file, { kind: "new", folderId: "0", fileName: name }, undefined); // dry run only
@@ -177,23 +182,24 @@ async function settle(ctx: TransferContext, file: LocalFile, remote: RemoteItem 
       return settle(ctx, file, taken, true);
     }
   }
+  const same = { size, bytesSent: 0, bytesPlanned: 0, id: remote.id, ...(remote.sha1 ? { sha1: remote.sha1 } : {}) };
   if (await sameAsBox(ctx, file, remote)) {
     await dropResume(ctx, file);
-    return tally.done(path, "skip", size, 0);
+    return { action: "skip", ...same };
   }
-  if (s.onConflict === "skip") return tally.done(path, "skip", size, 0, "differs from Box's copy; left as it is (onConflict skip)");
-  if (s.onConflict === "fail") return tally.failed(path, "differs from the file of this name in Box (onConflict fail)", size);
+  if (settings.onConflict === "skip") return { action: "skip", ...same, message: "differs from Box's copy; left as it is (onConflict skip)" };
+  if (settings.onConflict === "fail") return { action: "fail", size, error: "differs from the file of this name in Box (onConflict fail)" };
   return send(ctx, file, { kind: "version", fileId: remote.id }, remote);
 }
 
-export async function transfer(ctx: TransferContext, job: FileJob): Promise<void> {
-  ctx.tally.begin(job.path, job.size);
+/** One file, to its outcome; a failure of its own is its outcome, an abort is thrown. */
+export async function transfer(ctx: TransferContext, job: FileJob): Promise<FileOutcome> {
   const file = new LocalFile(ctx, job);
   try {
-    await settle(ctx, file, job.remote, false);
+    return await settle(ctx, file, job.remote, false);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    ctx.tally.failed(job.path, ctx.deps.describe(err), job.size);
+    return { action: "fail", size: job.size, error: ctx.deps.describe(err) };
   } finally {
     await file.close();
   }

@@ -4,8 +4,7 @@
  * SHA-1s), the sub-folders of the folders on the way down, and the jobs in flight; never the tree.
  * Box folders are made as the walk reaches them, so a file's folder exists before its job does.
  */
-import type { CallOptions } from "../api/boxApi";
-import { withRetry } from "../core/retry";
+import { retrying } from "../core/retry";
 import { checkFileName } from "../core/validate";
 import { globs } from "./globs";
 import type { Mirror } from "./mirror";
@@ -35,27 +34,26 @@ export interface WalkContext {
   api: SyncApi;
   tree: LocalTree;
   rootId: string;
-  s: SyncSettings;
+  settings: SyncSettings;
   tally: Tally;
-  /** The run's signal (the caller's, or a fatal failure's), and the call options carrying it. */
+  /** The run's signal (the caller's, or a fatal failure's). */
   signal: AbortSignal;
-  call: CallOptions;
   describe: (err: unknown) => string;
   /** With `deleteExtraneous`: told each folder listed whole on both sides. */
   mirror: Mirror | undefined;
 }
 
 export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
-  const { api, tree, s, tally } = ctx;
-  const rules = globs(s.include, s.exclude);
-  const retried = <T>(task: (call: CallOptions) => Promise<T>) => withRetry(s.run.retry, (r) => task({ ...ctx.call, signal: r.signal }), { signal: ctx.signal });
+  const { api, tree, settings, tally } = ctx;
+  const rules = globs(settings.include, settings.exclude);
+  const retried = retrying(settings.run.retry, ctx.signal);
   const stack: PendingFolder[] = [{ path: "", folderId: ctx.rootId }];
 
   while (stack.length) {
     const dir = stack.pop()!;
     let remote: Map<string, RemoteItem>;
     try {
-      remote = dir.folderId === undefined ? new Map() : await retried((call) => folderIndex(api, dir.folderId!, call));
+      remote = dir.folderId === undefined ? new Map() : await retried((signal) => folderIndex(api, dir.folderId!, { signal }));
     } catch (err) {
       // The root folder itself: nothing can be synced. An abort is the run's end, not this folder's failure.
       if (dir.path === "" || ctx.signal.aborted) throw err;
@@ -119,19 +117,19 @@ async function enterFolder(
   ctx: WalkContext,
   sub: { path: string; name: string; remote: RemoteItem | undefined },
   parentId: string | undefined,
-  retried: <T>(task: (call: CallOptions) => Promise<T>) => Promise<T>,
+  retried: ReturnType<typeof retrying>,
 ): Promise<PendingFolder | undefined> {
   if (sub.remote && sub.remote.type !== "folder") {
     ctx.tally.failed(sub.path, `Box holds a ${sub.remote.type.replace("_", " ")} named "${sub.remote.name}" where this folder goes; its contents are left out`);
     return undefined;
   }
   if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
-  if (ctx.s.dryRun || parentId === undefined) {
+  if (ctx.settings.dryRun || parentId === undefined) {
     ctx.tally.folderCreated(sub.path);
     return { path: sub.path, folderId: undefined };
   }
   try {
-    const made = await retried((call) => ensureFolder(ctx.api, parentId, sub.name, call));
+    const made = await retried((signal) => ensureFolder(ctx.api, parentId, sub.name, { signal }));
     if (made.created) ctx.tally.folderCreated(sub.path);
     return { path: sub.path, folderId: made.id };
   } catch (err) {

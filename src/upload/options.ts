@@ -102,14 +102,14 @@ export interface RunSettings {
 export type RunOptions = Pick<UploadOptions, "chunkedThreshold" | "concurrency" | "retry" | "commitWaitMs" | "plan">;
 
 /** Resolves a run's shared settings once: checked, defaults applied, the one budget made. */
-export function runSettings(o: RunOptions): RunSettings {
-  const concurrency = o.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", o.concurrency, 1, MAX_CONCURRENCY);
-  if (o.plan !== undefined && !["auto", "always", "never"].includes(o.plan)) throw new BoxInputError("options.plan", 'must be "auto", "always" or "never"');
+export function runSettings(given: RunOptions): RunSettings {
+  const concurrency = given.concurrency === undefined ? DEFAULT_CONCURRENCY : checkIntInRange("options.concurrency", given.concurrency, 1, MAX_CONCURRENCY);
+  if (given.plan !== undefined && !["auto", "always", "never"].includes(given.plan)) throw new BoxInputError("options.plan", 'must be "auto", "always" or "never"');
   return {
-    plan: o.plan ?? "auto",
-    chunkedThreshold: o.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", o.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
-    retry: retryPolicy(o.retry),
-    commitWaitMs: o.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", o.commitWaitMs, 0),
+    plan: given.plan ?? "auto",
+    chunkedThreshold: given.chunkedThreshold === undefined ? CHUNKED_MIN_SIZE : checkIntInRange("options.chunkedThreshold", given.chunkedThreshold, 1, Number.MAX_SAFE_INTEGER),
+    retry: retryPolicy(given.retry),
+    commitWaitMs: given.commitWaitMs === undefined ? 15 * 60_000 : checkByteCount("options.commitWaitMs", given.commitWaitMs, 0),
     budget: new PartBudget(concurrency),
   };
 }
@@ -158,34 +158,34 @@ export function contentTimes(given: ContentTimes, fileTimes: { modifiedMs: numbe
 }
 
 export function checkUploadOptions(raw: unknown, target: UploadTarget): CheckedUpload {
-  const o = checkOptionsObject<UploadOptions>("options", raw);
-  if (target.kind === "new" && o.fileName !== undefined) {
+  const given = checkOptionsObject<UploadOptions>("options", raw);
+  if (target.kind === "new" && given.fileName !== undefined) {
     throw new BoxInputError("options.fileName", "is for new versions; a new file takes its name as an argument");
   }
-  if (target.kind === "version" && o.contentCreatedAt !== undefined) {
+  if (target.kind === "version" && given.contentCreatedAt !== undefined) {
     throw new BoxInputError("options.contentCreatedAt", "applies to new files only (a version keeps the file's creation time)");
   }
-  if (target.kind === "new" && o.ifMatch !== undefined) {
+  if (target.kind === "new" && given.ifMatch !== undefined) {
     throw new BoxInputError("options.ifMatch", "applies to new versions of existing files only");
   }
-  if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
+  if (given.onProgress !== undefined && typeof given.onProgress !== "function") {
     throw new BoxInputError("options.onProgress", "must be a function");
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+  if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) {
     throw new BoxInputError("options.signal", "must be an AbortSignal");
   }
-  const resume = o.resume === undefined ? undefined : checkOptionsObject<{ path: string }>("options.resume", o.resume);
+  const resume = given.resume === undefined ? undefined : checkOptionsObject<{ path: string }>("options.resume", given.resume);
   return {
-    run: runSettings(o),
-    size: o.size === undefined ? undefined : checkByteCount("options.size", o.size, 0),
-    fileName: o.fileName === undefined ? undefined : checkFileName("options.fileName", o.fileName),
-    ifMatch: checkHeaderValue("options.ifMatch", o.ifMatch),
-    signal: o.signal,
-    onProgress: o.onProgress,
+    run: runSettings(given),
+    size: given.size === undefined ? undefined : checkByteCount("options.size", given.size, 0),
+    fileName: given.fileName === undefined ? undefined : checkFileName("options.fileName", given.fileName),
+    ifMatch: checkHeaderValue("options.ifMatch", given.ifMatch),
+    signal: given.signal,
+    onProgress: given.onProgress,
     resumePath: resume?.path as string | undefined,
     times: {
-      ...(o.contentModifiedAt !== undefined ? { contentModifiedAt: timeOption("options.contentModifiedAt", o.contentModifiedAt)! } : {}),
-      ...(o.contentCreatedAt !== undefined ? { contentCreatedAt: timeOption("options.contentCreatedAt", o.contentCreatedAt)! } : {}),
+      ...(given.contentModifiedAt !== undefined ? { contentModifiedAt: timeOption("options.contentModifiedAt", given.contentModifiedAt)! } : {}),
+      ...(given.contentCreatedAt !== undefined ? { contentCreatedAt: timeOption("options.contentCreatedAt", given.contentCreatedAt)! } : {}),
     },
   };
 }

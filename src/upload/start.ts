@@ -13,17 +13,17 @@ import { uploadJob } from "./run";
 import { openSource, type UploadSource } from "./sources";
 
 export async function startUpload(deps: UploadDeps, target: UploadTarget, source: UploadSource, options: unknown): Promise<BoxFile> {
-  const o = checkUploadOptions(options, target);
-  if (o.signal?.aborted) throw new UploadAbortedError(undefined, { cause: o.signal.reason });
-  const store = o.resumePath === undefined ? undefined : deps.platform.stateStore(o.resumePath);
+  const checked = checkUploadOptions(options, target);
+  if (checked.signal?.aborted) throw new UploadAbortedError(undefined, { cause: checked.signal.reason });
+  const store = checked.resumePath === undefined ? undefined : deps.platform.stateStore(checked.resumePath);
   // A path in a missing folder, or a state another process is using, fails here, before a session is opened.
   await store?.acquire();
   try {
-    const reader = await openSource(source, o.size, deps.platform.openFile);
+    const reader = await openSource(source, checked.size, deps.platform.openFile);
     try {
       let resume: ResumeSlot | undefined;
       // Only a chunked upload has anything to resume; a direct one just holds the claim while it runs.
-      if (store && reader.size >= o.run.chunkedThreshold) {
+      if (store && reader.size >= checked.run.chunkedThreshold) {
         const found = await examineResume(store, reader, target, deps.platform.sha1);
         if (found.refusal) throw found.refusal;
         resume = { store, identity: found.identity, previous: found.previous };
@@ -31,15 +31,15 @@ export async function startUpload(deps: UploadDeps, target: UploadTarget, source
       return await uploadJob(deps, {
         target,
         source: reader,
-        run: o.run,
-        signal: o.signal,
-        onProgress: o.onProgress,
-        fileName: o.fileName,
-        ifMatch: o.ifMatch,
+        run: checked.run,
+        signal: checked.signal,
+        onProgress: checked.onProgress,
+        fileName: checked.fileName,
+        ifMatch: checked.ifMatch,
         preflight: true,
         resume,
         sha1: undefined,
-        times: contentTimes(o.times, reader.fileTimes, target),
+        times: contentTimes(checked.times, reader.fileTimes, target),
       });
     } finally {
       // Closing is cleanup: it must not turn a committed upload into a failure, nor wait on a

@@ -1,8 +1,8 @@
 /**
- * The client facade's body, the same in every runtime, held (not inherited) by each runtime's
- * `BoxUploadClient`: the API layer put together (boxApi.ts), the runtime's upload pieces, the
- * upload defaults, and the one-call uploads built on them. Every failure that leaves through here
- * is cleaned of the client's secrets and of control characters.
+ * What every runtime's `BoxUploadClient` holds (not inherits): the API layer put together
+ * (boxApi.ts), the runtime's upload pieces, the upload defaults, and the one-call uploads built
+ * on them. Every failure that leaves through here is cleaned of the client's secrets and of
+ * control characters.
  */
 import type { Client } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
@@ -18,16 +18,16 @@ export interface BoxUploadClientOptions extends BoxClientOptions {
   uploadDefaults?: UploadOptions;
 }
 
-/** What every runtime's client shows besides its own methods: Box's operations, the raw typed client, its two hosts. */
-export interface ClientSurface extends BoxOperations {
-  /** The typed openapi-fetch client, with auth, for any call this client does not wrap. */
-  readonly api: Client<paths>;
-  /** The upload host's base URL, and the API host's. */
-  readonly baseUrl: string;
-  readonly apiBaseUrl: string;
-}
+/**
+ * The raw API, in one place (`client.api`): every Box operation this client calls, one method
+ * each, with its arguments checked, its token, pacing and deadline; and `openapi`, the typed
+ * openapi-fetch client (with the token) for any call of the fragment this client does not wrap.
+ */
+export type BoxApi = BoxOperations & {
+  readonly openapi: Client<paths>;
+};
 
-export class ClientCore {
+export class SharedClient {
   readonly caller: ApiCaller;
   /** Every Box operation, one method each: the facade shows them as its own. */
   readonly operations: BoxOperations;
@@ -43,9 +43,16 @@ export class ClientCore {
     this.defaults = checkOptionsObject<UploadOptions>("uploadDefaults", options.uploadDefaults) as UploadOptions;
   }
 
-  /** The surface a facade takes on as its own (Object.assign in its constructor). */
-  surface(): ClientSurface {
-    return { ...this.operations, api: this.caller.api, baseUrl: this.caller.origins.baseUrl, apiBaseUrl: this.caller.origins.apiBaseUrl };
+  /** `client.api`: the operations, and the openapi-fetch client. */
+  rawApi(): BoxApi {
+    return Object.freeze({ ...this.operations, openapi: this.caller.api });
+  }
+
+  get baseUrl(): string {
+    return this.caller.origins.baseUrl;
+  }
+  get apiBaseUrl(): string {
+    return this.caller.origins.apiBaseUrl;
   }
 
   /** The client's upload defaults under a call's own options. */
@@ -83,6 +90,11 @@ export class ClientCore {
   /** `text` with every secret this client has used replaced by [redacted], control characters escaped. */
   redact(text: string): string {
     return this.caller.secrets.clean(String(text));
+  }
+
+  /** `err` cleaned of our secrets and control characters, as every error that leaves the library is. */
+  clean(err: unknown): unknown {
+    return this.caller.secrets.cleanError(err);
   }
 
   /** One line for a failure in a summary, cleaned like every error that leaves the library. */
