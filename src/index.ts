@@ -16,9 +16,11 @@ export type { SyncRun, SyncRoot, TransferOptions } from "./sync/run";
 export {
   createFleet,
   DEFAULT_MAX_QUEUED,
+  DEFAULT_REDIS_WAIT_MS,
   DEFAULT_STALL_TIMEOUT_MS,
   type Fleet,
   type FleetOptions,
   type FleetSyncOptions,
   type FleetWorkOptions,
+  type RedisStatus,
 } from "./fleet/fleet";

@@ -16,7 +16,7 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -27,15 +27,20 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server and resolves once it answers PING (within 10 s, else it is killed and this rejects). */
-export async function startRedis(): Promise<LocalRedis> {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts redis-server and resolves once it answers PING (within 10 s, else it is killed and this
+ * rejects): on a free port, or on `port` (a restart where the last one was); with `password`, it
+ * requires it.
+ */
+export async function startRedis(options: { port?: number; password?: string } = {}): Promise<LocalRedis> {
+  const port = options.port ?? (await freePort());
+  const auth = options.password ? ["--requirepass", options.password] : [];
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes", ...auth], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const url = `redis://127.0.0.1:${port}/0`;
+  const url = options.password ? `redis://:${options.password}@127.0.0.1:${port}/0` : `redis://127.0.0.1:${port}/0`;
   const client = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => 100 });
   client.on("error", () => undefined);
   const stop = async () => {

@@ -16,6 +16,7 @@ import {
   MAX_CONCURRENCY,
   MAX_TRANSFERS,
   type Fleet,
+  type RedisStatus,
 } from "../index";
 import { EXIT } from "./exitCodes";
 import { countFlag, userIdFlag } from "./flags";
@@ -42,9 +43,29 @@ interface WorkerFlags extends QueueFlags, PacingFlags {
 
 export const QUEUE_HELP = "a Redis URL (env BOX_SYNC_QUEUE): redis://host:port/db, rediss:// for TLS; a password only through the variable";
 
-/** The queue a command uses: the flag, else BOX_SYNC_QUEUE. */
+/**
+ * The queue a command uses: the flag, else BOX_SYNC_QUEUE. A password goes only through the
+ * variable: in a flag it would land in shell history, `ps` and the hint after Ctrl-C.
+ */
 export function queueUrl(io: Io, flags: QueueFlags): string | undefined {
+  if (flags.queue !== undefined) {
+    let password = "";
+    try {
+      password = new URL(flags.queue).password;
+    } catch {
+      /* not a URL: the fleet's own check says so */
+    }
+    if (password) throw new InvalidArgumentError("--queue: a password goes in BOX_SYNC_QUEUE, never in a flag (shell history, ps); set BOX_SYNC_QUEUE=redis://:PASSWORD@host:port/db and leave out --queue");
+  }
   return flags.queue ?? (io.env.BOX_SYNC_QUEUE || undefined);
+}
+
+/** The line for a change of Redis's state: an outage when it starts (and, for a worker, each attempt), its end. */
+export function redisLine(status: RedisStatus, shown: string, eachAttempt: boolean): string | undefined {
+  if (status.state === "up") return status.downMs > 0 ? `queue: Redis at ${shown} answers again (after ${Math.round(status.downMs / 1000)} s)` : undefined;
+  if (status.attempt > 1 && !eachAttempt) return undefined;
+  const next = `trying again in ${status.retryInMs >= 1000 ? `${Math.round(status.retryInMs / 1000)} s` : `${status.retryInMs} ms`}`;
+  return status.attempt === 1 ? `queue: cannot reach Redis at ${shown} (${status.error}); ${next}` : `queue: Redis at ${shown} still unreachable (${status.error}), attempt ${status.attempt}; ${next}`;
 }
 
 /**
@@ -65,7 +86,7 @@ export function fleetAround(url: string, stallTimeoutMs?: number): { around: Pic
   };
 }
 
-function secondsFlag(value: string): number {
+export function secondsFlag(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 600) throw new InvalidArgumentError("must be a whole number of seconds from 1 to 600");
   return n;
@@ -89,7 +110,13 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
     .option("--quiet", "print nothing but failures and errors")
     .action(async (flags: WorkerFlags) => {
       const screen = createScreen(io.stderr, false);
-      const url = queueUrl(io, flags);
+      let url: string | undefined;
+      try {
+        url = queueUrl(io, flags);
+      } catch (err) {
+        io.stderr.write(`box-upload: ${(err as Error).message}\n`);
+        return setCode(EXIT.usage);
+      }
       if (!url) {
         io.stderr.write("box-upload: worker needs a queue: --queue redis://host:port/db or BOX_SYNC_QUEUE\n");
         return setCode(EXIT.usage);
@@ -98,6 +125,11 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
       let errorSaid = 0;
       const code = await withClient(io, flags, { screen, stopView: () => undefined, ...around }, async ({ client, signal, onRetry }) => {
         const f = fleet();
+        // A service: one short line per attempt to reach Redis while it does not answer, one when it does.
+        const quiet = f.onRedis((status) => {
+          const line = redisLine(status, f.queue, true);
+          if (line && (!flags.quiet || status.state === "down")) screen.say(line);
+        });
         await f.work(client, {
           signal,
           ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
@@ -109,13 +141,14 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
           onEvent: (e) => {
             if (!flags.quiet || e.type === "failed") screen.say(client.redact(eventLine(e)));
           },
-          // Redis going away makes every connection complain: once in a while is enough.
+          // What an outage does to BullMQ's connections is said by the lines above; anything else,
+          // once in a while.
           onError: (err) => {
             if (Date.now() - errorSaid < 10_000) return;
             errorSaid = Date.now();
             screen.say(printable(client.redact(`queue: ${err instanceof Error ? err.message : String(err)}`)));
           },
-        });
+        }).finally(quiet);
         if (!flags.quiet) screen.say("worker: stopped; files in flight were handed back to the queue");
         return EXIT.ok;
       });

@@ -8,19 +8,28 @@
 import { resolveLimits, type Pacer, type RateLimits } from "../api/pacer";
 import type { BoxUploadClient } from "../client/uploadClient";
 import { BoxInputError } from "../core/errors";
+import { sleep } from "../core/sleep";
 import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
 import type { SyncOptions, SyncSummary } from "../sync/options";
-import { DEFAULT_MAX_QUEUED, runProducer } from "./producer";
+import type { RedisStatus } from "./health";
+import { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS, runProducer } from "./producer";
 import { createRedisPacer, type RedisPacer } from "./pacer";
 import { checkPrefix, checkQueueUrl, connect, fleetKeys, workerId } from "./redis";
 import { runWorker, type FleetWorkOptions } from "./worker";
 
-export { DEFAULT_MAX_QUEUED } from "./producer";
+export { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS } from "./producer";
+export type { RedisStatus } from "./health";
 export type { FleetWorkOptions } from "./worker";
 
 export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concurrency" | "stateDir"> & {
   /** This run's jobs in the queue at once, 1..100,000. Default {@link DEFAULT_MAX_QUEUED}. */
   maxQueued?: number;
+  /**
+   * How long the producer waits for Redis, at the start or in an outage, before it gives up with a
+   * BoxNetworkError `EREDIS` (1,000..3,600,000 ms; default {@link DEFAULT_REDIS_WAIT_MS}). A worker
+   * waits as long as it runs.
+   */
+  redisWaitMs?: number;
 };
 
 /** What only a local run has: with a queue, the workers have their own (and the state is in Redis). */
@@ -31,13 +40,19 @@ function checkClient(client: unknown): asserts client is BoxUploadClient {
 }
 
 /** The producer's options checked: the queue's own, and the sync run's. */
-function producerOptions(raw: unknown): { maxQueued: number; run: SyncOptions } {
+function producerOptions(raw: unknown): { limits: { maxQueued: number; redisWaitMs: number }; run: SyncOptions } {
   const given = checkOptionsObject<FleetSyncOptions & SyncOptions>("options", raw);
   for (const name of LOCAL_ONLY) {
     if (given[name] !== undefined) throw new BoxInputError(`options.${name}`, name === "dryRun" ? "a dry run is made in one process: leave out the queue" : "is each worker's own: give it to the workers");
   }
-  const { maxQueued, ...run } = given;
-  return { maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000), run };
+  const { maxQueued, redisWaitMs, ...run } = given;
+  return {
+    limits: {
+      maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000),
+      redisWaitMs: redisWaitMs === undefined ? DEFAULT_REDIS_WAIT_MS : checkIntInRange("options.redisWaitMs", redisWaitMs, 1_000, 3_600_000),
+    },
+    run,
+  };
 }
 
 /** How long a dead worker's files wait before another worker takes them over, by default. BullMQ's own default lock. */
@@ -73,7 +88,12 @@ export interface Fleet {
   sync(client: BoxUploadClient, localDir: string, folderId: string, options?: FleetSyncOptions): Promise<SyncSummary>;
   /** A worker: takes jobs until `options.signal` aborts, then hands back what it holds and resolves. */
   work(client: BoxUploadClient, options?: FleetWorkOptions): Promise<void>;
-  /** Closes the connections (after `sync` or `work` has ended). */
+  /**
+   * Tells `listener` when Redis stops answering (once per attempt to reach it) and when it answers
+   * again; returns a function that stops telling. For a line when an outage starts and ends.
+   */
+  onRedis(listener: (status: RedisStatus) => void): () => void;
+  /** Closes the connections (after `sync` or `work` has ended); bounded when Redis does not answer. */
   close(): Promise<void>;
 }
 
@@ -84,17 +104,17 @@ export function createFleet(options: FleetOptions): Fleet {
   const lockMs = given.stallTimeoutMs === undefined ? DEFAULT_STALL_TIMEOUT_MS : checkIntInRange("options.stallTimeoutMs", given.stallTimeoutMs, 1_000, 600_000);
   // Checked before anything connects (the pacer below reads them again).
   resolveLimits(given.rateLimits, given.bandwidthLimit);
-  const conns = connect(url);
-  const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, given.rateLimits, given.bandwidthLimit);
+  const conns = connect(url, shown);
+  const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, given.rateLimits, given.bandwidthLimit, conns.health);
   return {
     queue: shown,
     pacer: p,
     // Async, so a bad argument rejects as every other failure does.
     sync: async (client, localDir, folderId, syncOptions) => {
       checkClient(client);
-      const { maxQueued, run } = producerOptions(syncOptions ?? {});
+      const { limits, run } = producerOptions(syncOptions ?? {});
       const id = checkItemId("folderId", folderId);
-      return runProducer(conns, keys, client.syncRun(run), localDir, id, maxQueued);
+      return runProducer(conns, keys, client.syncRun(run), localDir, id, limits);
     },
     work: async (client, workOptions) => {
       checkClient(client);
@@ -103,8 +123,9 @@ export function createFleet(options: FleetOptions): Fleet {
       const run = client.syncRun({ transfers: given.transfers, concurrency: given.concurrency, retry: given.retry, signal: given.signal });
       return runWorker({ conns, keys, lockMs, owner: workerId() }, client.api, run, given);
     },
+    onRedis: (listener) => conns.health.onChange(listener),
     close: async () => {
-      await p.close();
+      await Promise.race([p.close(), sleep(1000)]);
       await conns.close();
     },
   };

@@ -12,9 +12,9 @@
  * already waiting for a slot on other hosts plan again instead of going out into the pause.
  */
 import type { Redis } from "ioredis";
-import { BoxNetworkError } from "../core/errors";
 import { sleep } from "../core/sleep";
 import { PACING, resolveLimits, type Pacer, type RateLimits, type RequestKind } from "../api/pacer";
+import { RedisHealth } from "./health";
 import { withScripts, type FleetKeys } from "./redis";
 
 /** Idle keys go away by themselves: a fleet that stopped leaves no pacing state behind for long. */
@@ -67,11 +67,6 @@ const SCRIPTS = {
   paceTransmit: { numberOfKeys: 1, lua: TRANSMIT },
 };
 
-/** Redis failing under a request is a network failure of that request, said as such. */
-function redisFailure(err: unknown): BoxNetworkError {
-  return new BoxNetworkError("EREDIS", `queue: Redis did not answer the pacer (${(err as Error)?.message ?? err})`, { cause: err });
-}
-
 /** One kind's share of the fleet's schedule, as this process sees it. */
 class SharedGate {
   private accepted = 0;
@@ -80,6 +75,7 @@ class SharedGate {
 
   constructor(
     private readonly redis: Redis & Scripts,
+    private readonly health: RedisHealth,
     private readonly keys: FleetKeys,
     private readonly kind: RequestKind,
     private readonly ceiling: number,
@@ -90,9 +86,7 @@ class SharedGate {
       signal?.throwIfAborted();
       const accepted = this.accepted;
       this.accepted = 0;
-      const [wait, generation] = await this.redis.paceTake(this.keys.pace(this.kind), this.ceiling, accepted, PACING.INCREASE).catch((err: unknown) => {
-        throw redisFailure(err);
-      });
+      const [wait, generation] = await this.health.riding(signal, "the pacer", () => this.redis.paceTake(this.keys.pace(this.kind), this.ceiling, accepted, PACING.INCREASE));
       this.generation = Math.max(this.generation, generation);
       if (wait <= 0) return;
       await sleep(wait, signal);
@@ -132,10 +126,17 @@ const sliceFor = (perSecond: number) => Math.min(1024 * 1024, Math.max(64 * 1024
  * elsewhere. Every member of a fleet should be given the same limits: they are the fleet's, not
  * each host's.
  */
-export function createRedisPacer(redis: Redis, subscriber: Redis, keys: FleetKeys, limits: RateLimits | "off" | undefined, bandwidthLimit: number | undefined): RedisPacer {
+export function createRedisPacer(
+  redis: Redis,
+  subscriber: Redis,
+  keys: FleetKeys,
+  limits: RateLimits | "off" | undefined,
+  bandwidthLimit: number | undefined,
+  health: RedisHealth = new RedisHealth(redis, "redis"),
+): RedisPacer {
   const l = resolveLimits(limits, bandwidthLimit);
   const scripted = withScripts<Scripts>(redis, SCRIPTS);
-  const gate = (kind: RequestKind, perMinute: number | undefined) => (perMinute ? new SharedGate(scripted, keys, kind, perMinute * PACING.MARGIN) : undefined);
+  const gate = (kind: RequestKind, perMinute: number | undefined) => (perMinute ? new SharedGate(scripted, health, keys, kind, perMinute * PACING.MARGIN) : undefined);
   const gates: Record<RequestKind, SharedGate | undefined> = { upload: gate("upload", l.upload), call: gate("call", l.call) };
   const onMessage = (channel: string, message: string) => {
     if (channel !== keys.refusedChannel) return;
@@ -154,12 +155,11 @@ export function createRedisPacer(redis: Redis, subscriber: Redis, keys: FleetKey
     accepted: (kind) => gates[kind]?.noteAccepted(),
     transmit: async (bytes, signal) => {
       if (!perSecond) return;
-      const wait = await scripted.paceTransmit(keys.bytes, perSecond, bytes).catch((err: unknown) => {
-        throw redisFailure(err);
-      });
+      const wait = await health.riding(signal, "the pacer", () => scripted.paceTransmit(keys.bytes, perSecond, bytes));
       if (wait > 0) await sleep(wait, signal);
     },
     sliceBytes: perSecond ? sliceFor(perSecond) : undefined,
+    bytesPerSecond: perSecond,
     close: async () => {
       subscriber.off("message", onMessage);
       await subscriber.unsubscribe(keys.refusedChannel).catch(() => undefined);

@@ -13,7 +13,7 @@
 import { resolve } from "node:path";
 import type { JobType, Queue, QueueEvents } from "bullmq";
 import { linkedSignal } from "../core/linkedSignal";
-import { sleep } from "../core/sleep";
+import { sleep, untilAborted } from "../core/sleep";
 import type { FileOutcome, SyncSummary } from "../sync/options";
 import type { SyncRun } from "../sync/run";
 import type { Tally } from "../sync/tally";
@@ -27,6 +27,8 @@ import { loadBullmq, QUEUE_NAME, type Connections, type FleetKeys } from "./redi
 export const DEFAULT_MAX_QUEUED = 2_000;
 /** With jobs outstanding and no word of any of them for this long, the producer looks for them. */
 const QUIET_MS = 15_000;
+/** Taking back what is queued, at the end, gets this long. */
+const CLOSE_WAIT_MS = 5_000;
 
 interface Pending {
   data: FleetJobData;
@@ -34,11 +36,27 @@ interface Pending {
   toSend: boolean;
 }
 
-export async function runProducer(conns: Connections, keys: FleetKeys, run: SyncRun, localDir: string, folderId: string, maxQueued: number): Promise<SyncSummary> {
+/** How long a producer waits for Redis (at the start, or in an outage) before it gives up, by default. */
+export const DEFAULT_REDIS_WAIT_MS = 30_000;
+
+export async function runProducer(
+  conns: Connections,
+  keys: FleetKeys,
+  run: SyncRun,
+  localDir: string,
+  folderId: string,
+  limits: { maxQueued: number; redisWaitMs: number },
+): Promise<SyncSummary> {
   const root = resolve(localDir);
+  const { health } = conns;
+  // A job, not a service: Redis out of reach for longer than redisWaitMs ends the run (EREDIS).
+  const watchdog = setInterval(() => {
+    if (!health.isUp && Date.now() - health.downSince >= limits.redisWaitMs) run.fail(health.unreachable(Date.now() - health.downSince));
+  }, 250);
   try {
     const tree = await run.openTree(root);
-    const queued = await QueuedFiles.open(conns, keys, run.tally, maxQueued);
+    await health.waitUp(run.signal, limits.redisWaitMs);
+    const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal);
     try {
       const settings = jobSettingsOf(run.settings);
       await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), signal));
@@ -50,6 +68,8 @@ export async function runProducer(conns: Connections, keys: FleetKeys, run: Sync
     }
   } catch (error) {
     run.fail(error);
+  } finally {
+    clearInterval(watchdog);
   }
   return run.finish();
 }
@@ -81,17 +101,21 @@ class QueuedFiles {
     this.lookAgain = setInterval(() => this.look(), 1000);
   }
 
-  static async open(conns: Connections, keys: FleetKeys, tally: Tally, maxQueued: number): Promise<QueuedFiles> {
+  static async open(conns: Connections, keys: FleetKeys, tally: Tally, maxQueued: number, signal: AbortSignal): Promise<QueuedFiles> {
     const { Queue, QueueEvents } = loadBullmq();
-    const queue = new Queue(QUEUE_NAME, { connection: conns.bull, prefix: keys.prefix });
     // Read the events from the last one before our first job, so none of ours is missed.
-    const last = await conns.commands.xrevrange(eventsKey(keys), "+", "-", "COUNT", 1).catch(async (err: unknown) => {
-      await queue.close().catch(() => undefined);
-      throw err;
-    });
+    const last = await conns.health.riding(signal, "the events stream", () => conns.commands.xrevrange(eventsKey(keys), "+", "-", "COUNT", 1));
+    const queue = new Queue(QUEUE_NAME, { connection: conns.bull, prefix: keys.prefix });
+    // Heard, so BullMQ does not print what an outage does to it: the health watcher says it once.
+    queue.on("error", () => undefined);
     const events = new QueueEvents(QUEUE_NAME, { connection: conns.blocking(), prefix: keys.prefix, lastEventId: last[0]?.[0] ?? "0-0" });
     const queued = new QueuedFiles(conns, keys, tally, maxQueued, queue, events);
-    await events.waitUntilReady();
+    try {
+      await untilAborted(events.waitUntilReady(), signal);
+    } catch (err) {
+      await queued.close();
+      throw err;
+    }
     return queued;
   }
 
@@ -107,11 +131,20 @@ class QueuedFiles {
     while (this.pending.size) await this.untilChange(signal);
   }
 
-  /** Takes back what is still queued, stops listening, and clears the events stream when no run has jobs left. */
+  /**
+   * Takes back what is still queued, stops listening, and clears the events stream when no run has
+   * jobs left; bounded, so a Redis that does not answer cannot hold a producer that was stopped.
+   */
   async close(): Promise<void> {
     clearInterval(this.lookAgain);
+    await Promise.race([this.release(), sleep(CLOSE_WAIT_MS)]);
+    void this.events.close().catch(() => undefined);
+    void this.queue.close().catch(() => undefined);
+  }
+
+  private async release(): Promise<void> {
+    if (!this.conns.health.isUp) return;
     await Promise.all([...this.pending.keys()].map((id) => this.queue.remove(id).catch(() => 0)));
-    await this.events.close().catch(() => undefined);
     try {
       const counts = await this.queue.getJobCounts(...(["waiting", "active", "delayed", "prioritized", "paused", "waiting-children"] as JobType[]));
       // The stream names job ids and outcomes: it goes with the last job of any run.
@@ -119,7 +152,6 @@ class QueuedFiles {
     } catch {
       /* best effort: the stream is capped anyway */
     }
-    await this.queue.close().catch(() => undefined);
   }
 
   private add(id: string, data: FleetJobData) {

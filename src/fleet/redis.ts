@@ -16,6 +16,8 @@ import { randomUUID } from "node:crypto";
 import type * as BullMQ from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import { BoxInputError } from "../core/errors";
+import { sleep } from "../core/sleep";
+import { reconnectDelay, RedisHealth } from "./health";
 
 /** BullMQ's queue name under the prefix. */
 export const QUEUE_NAME = "sync";
@@ -95,32 +97,53 @@ export interface Connections {
   commands: Redis;
   /** Pub/sub: the pacer hears 429s seen anywhere in the fleet. */
   subscriber: Redis;
+  /** Whether Redis answers, as `commands` sees it. */
+  health: RedisHealth;
   /** A dedicated connection for a blocking reader (QueueEvents), closed by `close` like the rest. */
   blocking(): Redis;
+  /** Closes every connection: politely when Redis answers, at once when it does not (bounded either way). */
   close(): Promise<void>;
 }
 
-export function connect(url: string): Connections {
+/** A polite QUIT gets this long before the connection is simply dropped. */
+const QUIT_WAIT_MS = 2_000;
+
+export function connect(url: string, shown: string): Connections {
   const RedisClass = loadRedis();
-  const base: RedisOptions = { connectionName: "box-upload", lazyConnect: false };
-  const bull = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
-  const commands = new RedisClass(url, { ...base, maxRetriesPerRequest: 3, commandTimeout: COMMAND_TIMEOUT_MS });
-  const subscriber = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
-  const all = [bull, commands, subscriber];
-  // A connection error is retried by ioredis; unheard, it would be an uncaught 'error' event.
-  for (const c of all) c.on("error", () => undefined);
+  const base: RedisOptions = {
+    connectionName: "box-upload",
+    lazyConnect: false,
+    // Our backoff (0.5 s doubling to 30 s), not ioredis's 50 ms steps: an unreachable Redis is
+    // tried a few times a minute, not forty times a second.
+    retryStrategy: (times: number) => reconnectDelay(times),
+  };
+  const all: Redis[] = [];
+  const make = (options: RedisOptions) => {
+    const c = new RedisClass(url, { ...base, ...options });
+    // Every connection's errors are heard: unheard, ioredis prints a stack trace per attempt. What
+    // an outage means is said once, by the health watcher below.
+    c.on("error", () => undefined);
+    all.push(c);
+    return c;
+  };
+  const bull = make({ maxRetriesPerRequest: null });
+  const commands = make({ maxRetriesPerRequest: 3, commandTimeout: COMMAND_TIMEOUT_MS });
+  const subscriber = make({ maxRetriesPerRequest: null });
   return {
     bull,
     commands,
     subscriber,
-    blocking: () => {
-      const c = new RedisClass(url, { ...base, maxRetriesPerRequest: null });
-      c.on("error", () => undefined);
-      all.push(c);
-      return c;
-    },
+    health: new RedisHealth(commands, shown),
+    blocking: () => make({ maxRetriesPerRequest: null }),
     close: async () => {
-      await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all(
+        all.map(async (c) => {
+          if (c.status !== "ready") return c.disconnect();
+          const quit = c.quit().catch(() => undefined);
+          const late = await Promise.race([quit.then(() => false), sleep(QUIT_WAIT_MS).then(() => true)]);
+          if (late) c.disconnect();
+        }),
+      );
     },
   };
 }

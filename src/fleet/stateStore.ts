@@ -16,6 +16,7 @@ import type { Redis } from "ioredis";
 import { BoxInputError, BoxNetworkError, BoxUploadError } from "../core/errors";
 import { sleep } from "../core/sleep";
 import type { ResumeState, StateStore } from "../upload/resume";
+import type { RedisHealth } from "./health";
 import { withScripts, type FleetKeys } from "./redis";
 
 /** A resume state outlives its session by little: Box keeps an upload session 7 days. */
@@ -63,6 +64,10 @@ export interface RedisStateOptions {
   lockMs: number;
   /** Called once if the lock is found lost, so the upload can stop at once (the save would refuse anyway). */
   onLost?: (err: StateLockLostError) => void;
+  /** Whether Redis answers: reads and writes that meet an outage wait for it (ended by `signal`) instead of failing. */
+  health?: RedisHealth;
+  /** The upload's signal: ends a wait for Redis. */
+  signal?: AbortSignal;
 }
 
 export class RedisStateStore implements StateStore {
@@ -95,9 +100,7 @@ export class RedisStateStore implements StateStore {
   async acquire(): Promise<void> {
     const deadline = Date.now() + this.o.lockMs + 2_000;
     for (;;) {
-      const ok = await this.redis.set(this.lockKey, this.o.owner, "PX", this.o.lockMs, "NX").catch((err: unknown) => {
-        throw this.failure("cannot claim it", err);
-      });
+      const ok = await this.ride("cannot claim it", () => this.redis.set(this.lockKey, this.o.owner, "PX", this.o.lockMs, "NX"));
       if (ok === "OK") break;
       if (Date.now() >= deadline) {
         const holder = await this.redis.get(this.lockKey).catch(() => undefined);
@@ -140,9 +143,7 @@ export class RedisStateStore implements StateStore {
   }
 
   async load(): Promise<unknown> {
-    const text = await this.redis.get(this.key).catch((err: unknown) => {
-      throw this.failure("cannot read it", err);
-    });
+    const text = await this.ride("cannot read it", () => this.redis.get(this.key));
     if (text === null) return undefined;
     try {
       return JSON.parse(text);
@@ -154,14 +155,14 @@ export class RedisStateStore implements StateStore {
   save(state: ResumeState): Promise<void> {
     const text = JSON.stringify({ ...state, updatedAt: new Date().toISOString() });
     return this.fenced(async () => {
-      const ok = await this.redis.stateSave(this.lockKey, this.key, this.o.owner, this.o.lockMs, text, STATE_TTL_MS);
+      const ok = await this.ride("cannot write it", () => this.redis.stateSave(this.lockKey, this.key, this.o.owner, this.o.lockMs, text, STATE_TTL_MS));
       if (ok !== 1) throw this.markLost();
     });
   }
 
   remove(): Promise<void> {
     return this.fenced(async () => {
-      const ok = await this.redis.stateRemove(this.lockKey, this.key, this.o.owner);
+      const ok = await this.ride("cannot remove it", () => this.redis.stateRemove(this.lockKey, this.key, this.o.owner));
       if (ok !== 1) throw this.markLost();
     });
   }
@@ -178,6 +179,14 @@ export class RedisStateStore implements StateStore {
     const done = this.queue.then(run);
     this.queue = done.catch(() => undefined);
     return done;
+  }
+
+  /** One command; in an outage, tried again once Redis answers (with a health watcher), else a typed failure. */
+  private ride<T>(what: string, step: () => Promise<T>): Promise<T> {
+    const run = this.o.health ? this.o.health.riding(this.o.signal, `${this.path} (${what})`, step) : step();
+    return run.catch((err: unknown) => {
+      throw err instanceof BoxUploadError || (this.o.signal?.aborted && err === this.o.signal.reason) ? err : this.failure(what, err);
+    });
   }
 
   private failure(what: string, err: unknown): BoxNetworkError {

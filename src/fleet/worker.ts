@@ -12,11 +12,13 @@
 import type { Job } from "bullmq";
 import type { RetryOptions } from "../core/retry";
 import { BoxApiError, BoxInputError } from "../core/errors";
+import { sleep } from "../core/sleep";
 import type { FileOutcome, SyncEvent } from "../sync/options";
 import type { LocalTree, SyncApi } from "../sync/ports";
 import type { RemoteItem } from "../sync/remote";
 import type { SyncRun } from "../sync/run";
 import type { FileProgress } from "../sync/transfer";
+import { isConnectionError } from "./health";
 import { checkJobData, fileJobOf, settingsForJob, type FleetJobData, type FleetProgress } from "./jobs";
 import { loadBullmq, QUEUE_NAME, type Connections, type FleetKeys } from "./redis";
 import { RedisStateStore } from "./stateStore";
@@ -33,9 +35,14 @@ export interface FleetWorkOptions {
   onEvent?: (event: SyncEvent) => void;
   /** The worker is connected and taking jobs. */
   onReady?: () => void;
-  /** A queue error (Redis unreachable, a job that could not be stored): the worker goes on. */
+  /** A queue error other than Redis out of reach (that is `fleet.onRedis`'s), e.g. a job that could not be stored: the worker goes on. */
   onError?: (err: unknown) => void;
 }
+
+/** A job handed back on stop waits this long for Redis to take it. */
+const HAND_BACK_WAIT_MS = 2_000;
+/** BullMQ's worker gets this long to close before it is left to its connections' end. */
+const CLOSE_WAIT_MS = 3_000;
 
 export interface WorkerEnv {
   conns: Connections;
@@ -123,7 +130,8 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       const tree = await treeOf(d.root).catch((err: unknown) => {
         throw new BoxInputError("localDir", `this worker cannot open ${d.root} (every worker must see the tree at the same path): ${run.describe(err)}`);
       });
-      const states = async (name: string) => new RedisStateStore(env.conns.commands, env.keys, name, { owner: env.owner, lockMs: env.lockMs, onLost: (err) => task.abort(err) });
+      const states = async (name: string) =>
+        new RedisStateStore(env.conns.commands, env.keys, name, { owner: env.owner, lockMs: env.lockMs, onLost: (err) => task.abort(err), health: env.conns.health, signal });
       const outcome = await run.transfer({ tree, rootId: d.rootId }, file, signal, { settings: settingsForJob(run.settings, d), progress: new JobProgress(job), states });
       const result = credited(d, file.remote, retaken, outcome);
       try {
@@ -135,8 +143,9 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
     } catch (err) {
       if (!task.signal.aborted) return { action: "fail", size: d.size, error: run.describe(err) };
       // Stopping, or this file's resume lock was lost: hand it back for another worker (or this
-      // one, later). If BullMQ's own lock is gone too, someone else has it already.
-      await job.moveToWait(token).catch(() => undefined);
+      // one, later). If BullMQ's own lock is gone too, someone else has it already; if Redis does
+      // not answer, BullMQ's stalled check hands it back once it does.
+      await Promise.race([job.moveToWait(token).catch(() => undefined), sleep(HAND_BACK_WAIT_MS)]);
       throw new WaitingError();
     } finally {
       task.release();
@@ -152,18 +161,24 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
     // A file whose worker died more often than this is failed rather than retried for ever.
     maxStalledCount: 5,
   });
-  worker.on("error", (err) => options.onError?.(err));
+  // What an outage does to BullMQ's connections is told once, by the fleet's Redis watcher (onRedis).
+  worker.on("error", (err) => {
+    if (!isConnectionError(err)) options.onError?.(err);
+  });
   const stopped = new Promise<void>((resolve) => {
     if (run.signal.aborted) return resolve();
     run.signal.addEventListener("abort", () => resolve(), { once: true });
   });
   try {
-    await Promise.race([worker.waitUntilReady(), stopped]);
+    await Promise.race([worker.waitUntilReady().catch(() => undefined), stopped]);
     if (!run.signal.aborted) options.onReady?.();
     await stopped;
   } finally {
     run.fail(options.signal?.reason ?? new Error("worker stopped"));
-    await worker.close();
+    // Files in flight are handed back (each bounded above); a worker whose Redis does not answer
+    // does not wait for it to close: SIGTERM ends it within seconds either way.
+    const closed = worker.close().catch(() => undefined);
+    if (await Promise.race([closed.then(() => false), sleep(CLOSE_WAIT_MS).then(() => true)])) void worker.close(true).catch(() => undefined);
     await run.finish().catch(() => undefined);
   }
 }
