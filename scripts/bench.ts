@@ -150,7 +150,7 @@ function nodeArgs(o: Options, spec: ClientSpec, mode: string, run: number): stri
 
 async function benchMode(o: Options, name: ModeName, path: string, bytes: number, sha1: string): Promise<ModeResult> {
   const { shaped, tls } = MODES[name];
-  const serverArgs = [...(shaped ? ["--bandwidth", String(o.bytesPerSecond), "--latency", String(o.latencyMs)] : []), ...(tls ? ["--tls"] : [])];
+  const serverArgs = ["--plan", "none", ...(shaped ? ["--bandwidth", String(o.bytesPerSecond), "--latency", String(o.latencyMs)] : []), ...(tls ? ["--tls"] : [])];
   const { value: server, child } = await startJsonChild<Server>(join(__dirname, "local-server.js"), serverArgs);
   return withCleanup(
     () => stopChild(child),

@@ -7,6 +7,9 @@
  *   node .build/scripts/local-server.js [--env] [--port N] [--bandwidth BYTES_PER_S] [--latency MS] [--min-size BYTES] [--tls]
  *       [--uploads-per-minute N] [--calls-per-minute N] [--window-ms MS] [--plan commit|listed|refused|none]
  *
+ * Like Box, it offers the upload plan by default (`--plan commit`: hits named in the commit are
+ * taken); `--plan none` serves no plan endpoint, as the raw-speed benches use it.
+ *
  * With rate limits, GET <origin>/_local/stats answers what they refused (for a bench to read).
  * --tls serves HTTPS with a throwaway self-signed certificate, written to "caFile" for clients to
  * trust the usual Node way: NODE_EXTRA_CA_CERTS=<caFile> (read when a process starts).
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
           },
         }
       : {}),
-    ...(values.plan ? { uploadPlan: values.plan === "none" ? { endpoint: false } : { hits: values.plan as "commit" | "listed" | "refused" } } : {}),
+    uploadPlan: (values.plan ?? "commit") === "none" ? { endpoint: false } : { hits: (values.plan ?? "commit") as "commit" | "listed" | "refused" },
   });
   const baseUrl = await server.start(values.port ? Number(values.port) : 0, values.tls ? { tls: true } : {});
   let caDir: string | undefined;

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const path = join(tmpdir(), `box-memory-${size}.bin`);
     process.stderr.write(`writing ${gib} GiB test file...\n`);
     const sha1 = await writeRandomFile(path, size);
-    const server = await startJsonChild<{ baseUrl: string; token: string; fileId: string }>(join(__dirname, "local-server.js"), []);
+    const server = await startJsonChild<{ baseUrl: string; token: string; fileId: string }>(join(__dirname, "local-server.js"), ["--plan", "none"]);
     try {
       const { value: r } = await startJsonChild<Result>(
         join(__dirname, "bench", "uploadFile.js"),

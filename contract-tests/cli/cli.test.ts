@@ -53,11 +53,14 @@ test("version --json: one JSON object on stdout with the committed file", async 
   expect(code).toBe(0);
   const out = JSON.parse(stdout);
   expect(out).toEqual({
-    bytes_planned: 0,
     file: expect.objectContaining({ id: file.id, name: "v.bin", size: data.length, sha1: sha1(data) }),
     session_id: expect.stringMatching(/^[0-9A-F]{32}$/),
     parts: 6,
-    bytes: data.length,
+    size: data.length,
+    bytes_sent: data.length,
+    bytes_planned: 0,
+    bytes_resumed: 0,
+    plan: "none",
     seconds: expect.any(Number),
   });
   expect(file.versions).toHaveLength(2);
@@ -163,27 +166,34 @@ describe("Ctrl-C", () => {
   });
 });
 
-test("progressLine moves with the file's bytes sent, shows what is acknowledged with its unit, fits 80 columns", () => {
+test("progressLine moves with the bytes this run sent, shows the cap beside the speed in the same unit, fits 80 columns", () => {
   const p = { sessionId: "S", bytesUploaded: 50e6, bytesSent: 60e6, bytesResumed: 0, bytesPlanned: 0, resumedParts: 0, totalBytes: 200e6, partsUploaded: 6, totalParts: 24 };
-  const line = progressLine(p, 10_000);
-  expect(line).toBe("30.0% sent 60.0/200.0 MB acked 50.0 MB 6.0 MB/s eta 24s parts 6/24");
-  expect(progressLine({ ...p, totalBytes: 99_999e6, bytesSent: 99_998e6, bytesUploaded: 99_997e6, partsUploaded: 9999, totalParts: 10000 }, 1).length).toBeLessThanOrEqual(80);
+  expect(progressLine(p, 10_000)).toBe("30.0% sent 60.0/200.0 MB 6.0 MB/s eta 24s parts 6/24");
+  // --bwlimit 8M is 8 MiB/s: shown as the 8.4 MB/s it is, beside a speed in MB/s.
+  expect(progressLine(p, 10_000, 8 * 1024 * 1024)).toBe("30.0% sent 60.0/200.0 MB 6.0 MB/s (cap 8.4) eta 24s parts 6/24");
+  expect(progressLine({ ...p, totalBytes: 99_999e6, bytesSent: 99_998e6, bytesUploaded: 99_997e6, partsUploaded: 9999, totalParts: 10000 }, 1, 1e9).length).toBeLessThanOrEqual(80);
 });
 
 test("no time left before three seconds of measured rate; minutes and hours past a minute", () => {
   const p = { sessionId: "", bytesUploaded: 0, bytesSent: 1e5, bytesResumed: 0, bytesPlanned: 0, resumedParts: 0, totalBytes: 5e6, partsUploaded: 0, totalParts: 1 };
-  expect(progressLine(p, 100)).toBe("2.0% sent 0.1/5.0 MB acked 0.0 MB 1.0 MB/s eta -");
+  expect(progressLine(p, 100)).toBe("2.0% sent 0.1/5.0 MB 1.0 MB/s eta -");
   expect(progressLine(p, 3_000)).toMatch(/ eta 2m27s$/);
   expect(etaText(7_300e6, 1e6)).toBe("2h01m");
-  expect(barLine({ ...p, bytesSent: 5e6, bytesUploaded: 5e6 }, 100)).toBe("[################] 100% 5.0/5.0 MB acked 5.0 MB 50.0 MB/s eta 0s");
+  expect(barLine({ ...p, bytesSent: 5e6, bytesUploaded: 5e6 }, 100)).toBe("[################] 100% sent 5.0/5.0 MB 50.0 MB/s eta 0s");
 });
 
-test("a resumed run's speed and ETA count only this run's bytes, and it says how many parts Box holds for the session", () => {
-  // The first event of a resumed run: one held part checked so far, six held in all.
-  const first = { sessionId: "S1", bytesUploaded: 10e6, bytesSent: 10e6, bytesResumed: 10e6, bytesPlanned: 0, resumedParts: 6, totalBytes: 130e6, partsUploaded: 1, totalParts: 13 };
+test("a resumed run counts what Box held apart from what it sends: speed and ETA are this run's alone", () => {
+  // The first event of a resumed run: six parts held, counted at once.
+  const first = { sessionId: "S1", bytesUploaded: 60e6, bytesSent: 0, bytesResumed: 60e6, bytesPlanned: 0, resumedParts: 6, totalBytes: 130e6, partsUploaded: 6, totalParts: 13 };
   expect(resumeLine(first)).toBe("resuming session S1: 6/13 parts already in Box");
   expect(resumeLine({ ...first, resumedParts: 0 })).toBeUndefined();
-  const p = { sessionId: "S1", bytesUploaded: 80e6, bytesSent: 90e6, bytesResumed: 80e6, bytesPlanned: 0, resumedParts: 8, totalBytes: 180e6, partsUploaded: 8, totalParts: 18 };
+  expect(barLine(first, 10)).toMatch(/^\[#######---------\]  46% sent 0\.0 \+ held 60\.0 of 130\.0 MB /);
+  const p = { sessionId: "S1", bytesUploaded: 80e6, bytesSent: 10e6, bytesResumed: 80e6, bytesPlanned: 0, resumedParts: 8, totalBytes: 180e6, partsUploaded: 9, totalParts: 18 };
   // 10 MB sent by this run in 4 s: 2.5 MB/s, 90 MB left: 36 s; not (90 MB / 4 s).
-  expect(progressLine(p, 4_000)).toBe("50.0% sent 90.0/180.0 MB acked 80.0 MB 2.5 MB/s eta 36s parts 8/18");
+  expect(progressLine(p, 4_000)).toBe("50.0% sent 10.0 + held 80.0 of 180.0 MB 2.5 MB/s eta 36s parts 9/18");
+});
+
+test("a planned version: the line shows what was sent and what Box held, not the whole file as sent", () => {
+  const p = { sessionId: "S", bytesUploaded: 60e6, bytesSent: 8.4e6, bytesResumed: 0, bytesPlanned: 51.6e6, resumedParts: 0, totalBytes: 60e6, partsUploaded: 8, totalParts: 8 };
+  expect(progressLine(p, 5_000)).toBe("100.0% sent 8.4 + held 51.6 of 60.0 MB 1.7 MB/s eta 0s parts 8/8");
 });

@@ -94,7 +94,7 @@ test("Ctrl-C mid-upload at 80 columns: the state and the way to continue on line
   expect(rerun).toContain("EXIT2=0");
   const done = rerun.join("\n");
   expect(done).toMatch(/^uploaded big\.bin \(33554432 bytes\) as file \d+ in [\d.]+ s$/m);
-  // Our own units and time left: "acked … MB", "eta 12s", never the bar library's bare numbers.
-  expect(done).toMatch(/acked [\d.]+ MB [\d.]+ MB\/s eta (-|\d+s)/);
+  // Our own units and time left: what this run sent and what Box held, "eta 12s", never a bar library's bare numbers.
+  expect(done).toMatch(/sent [\d.]+ \+ held [\d.]+ of [\d.]+ MB [\d.]+ MB\/s eta (-|\d+s)/);
   expect(written(rerun).filter((l) => l.length > 80)).toEqual([]);
 }, 90_000);

@@ -46,19 +46,27 @@ test("the README's library example runs as written against the local Box server"
     await writeFile(join(dir, "example.ts"), block.replace(`from "box-chunked-upload"`, `from ${JSON.stringify(join(DIST, "index.js"))}`));
     // Type-checked too (the project's compiler options), against the build's declarations.
     // Not execFileSync: the server answers from this very process.
-    const { stdout: out } = await promisify(execFile)(process.execPath, ["-r", require.resolve("ts-node/register"), "example.ts"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(ROOT, "tsconfig.json"), TS_NODE_FILES: "false", BOX_ACCESS_TOKEN: DEFAULT_TOKEN, BOX_UPLOAD_BASE_URL: server.baseUrl, BOX_API_BASE_URL: server.apiBaseUrl },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(out).toMatch(/^11\/11 bytes sent$/m);
+    const run = () =>
+      promisify(execFile)(process.execPath, ["-r", require.resolve("ts-node/register"), "example.ts"], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, TS_NODE_PROJECT: join(ROOT, "tsconfig.json"), TS_NODE_FILES: "false", BOX_ACCESS_TOKEN: DEFAULT_TOKEN, BOX_UPLOAD_BASE_URL: server.baseUrl, BOX_API_BASE_URL: server.apiBaseUrl },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    const { stdout: out } = await run();
+    // One line of progress per change: sent, then in Box.
+    expect(out.split("\n").filter((l) => l.endsWith("bytes in Box"))).toEqual(["0/11 bytes in Box", "11/11 bytes in Box"]);
     expect(out).toMatch(/^file \d+: 11 bytes, SHA-1 [0-9a-f]{40}$/m);
     expect(out).toMatch(/^version \d+ of file \d+$/m);
     expect(out).toMatch(/uploaded: 1,/);
     const box = server.filesByPath("0");
     expect(box.get("hello.txt")?.size).toBe(17);
     expect(box.get("2026/q1.txt")?.size).toBe(14);
+    // Run again as it is: the name is taken now, and it goes on as new versions; the tree is skipped.
+    const again = (await run()).stdout;
+    expect(again).toMatch(/^file \d+: 11 bytes, SHA-1 [0-9a-f]{40}$/m);
+    expect(again).toMatch(/skipped: 1,/);
+    expect(server.files.get(box.get("hello.txt")!.id)!.versions.map((v) => v.size)).toEqual([11, 17, 11, 17]);
   } finally {
     await server.stop();
     await rm(dir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ test("a mixed tree goes in once; Box then matches it by SHA-1; a second run send
   const first = await h.client.syncFolder(root, dest.id, { onEvent: (e) => events.push(e) });
   expect(first).toMatchObject({ uploaded: 8, versioned: 2, skipped: 1, failed: 0, foldersCreated: 4, failures: [] });
   const local = await localFilesByPath(root);
-  expect(first.bytes).toBe([...local.entries()].filter(([p]) => p !== "same.bin").reduce((n, [, f]) => n + f.size, 0));
+  expect(first.bytesSent).toBe([...local.entries()].filter(([p]) => p !== "same.bin").reduce((n, [, f]) => n + f.size, 0));
   expect(events).toContainEqual({ type: "notice", path: "link to readme", message: expect.stringMatching(/symlink/) });
 
   // Box's side is the local tree, file for file, by SHA-1; the empty folder exists too.
@@ -78,7 +78,7 @@ test("a mixed tree goes in once; Box then matches it by SHA-1; a second run send
 
   const before = sending();
   const second = await h.client.syncFolder(root, dest.id);
-  expect(second).toMatchObject({ uploaded: 0, versioned: 0, skipped: 11, failed: 0, foldersCreated: 0, bytes: 0 });
+  expect(second).toMatchObject({ uploaded: 0, versioned: 0, skipped: 11, failed: 0, foldersCreated: 0, bytesSent: 0 });
   expect(sending() - before).toBe(0);
   for (const f of h.server.filesByPath(dest.id).values()) expect(h.server.files.get(f.id)!.versions.length).toBeLessThanOrEqual(2);
 });
@@ -176,14 +176,15 @@ test("an abort mid-tree ends the sync at once with UploadAbortedError; no sessio
   const slow = await startHarness({ minFileSize: THRESHOLD, bytesPerSecond: 500_000, latencyMs: 20 }, { uploadDefaults: { chunkedThreshold: THRESHOLD } });
   try {
     const ctl = new AbortController();
-    const started = Date.now();
     for (const sub of ["a", "b", "c", "d"]) slow.server.addFolder(sub);
     const events: SyncEvent[] = [];
     const run = slow.client.syncFolder(root, "0", { signal: ctl.signal, transfers: 4, onEvent: (e) => events.push(e) });
     while (requestsTo(slow.server, "uploadPart").length < 2) await new Promise((r) => setTimeout(r, 10));
+    const abortedAt = Date.now();
     ctl.abort(new Error("operator stop"));
     const err = await rejectionOf(run, (await import("../../src")).UploadAbortedError);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // At once: the tree needs about 10 s at this server's 500 KB/s, the abort ends it within a second.
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
     expect(err.message).toMatch(/abort/i);
     // The abort ends the run: no folder or file is reported as failed because of it.
     expect(events.filter((e) => e.type === "failed")).toEqual([]);

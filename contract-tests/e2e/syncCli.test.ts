@@ -43,11 +43,11 @@ test("--json prints one summary object; a second run uploads nothing; a failed f
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
-    expect(Object.keys(summary).sort()).toEqual(["bytes", "bytes_planned", "deleted", "failed", "failures", "folders_created", "seconds", "skipped", "uploaded", "versioned"]);
-    expect(summary).toMatchObject({ uploaded: 2, versioned: 0, skipped: 0, failed: 0, folders_created: 2, bytes: 2 * THRESHOLD + 100, failures: [] });
+    expect(Object.keys(summary).sort()).toEqual(["bytes_planned", "bytes_sent", "deleted", "failed", "failures", "folders_created", "seconds", "skipped", "uploaded", "versioned"]);
+    expect(summary).toMatchObject({ uploaded: 2, versioned: 0, skipped: 0, failed: 0, folders_created: 2, bytes_sent: 2 * THRESHOLD + 100, failures: [] });
 
     const second = await cli(["sync", root, dest.id, "--json"]).done;
-    expect(JSON.parse(second.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 2, failed: 0, folders_created: 0, bytes: 0 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 2, failed: 0, folders_created: 0, bytes_sent: 0 });
 
     // A Box file where a local folder goes: that folder fails, the new file still goes in.
     await writeTree(root, { "x/inner.txt": bytesOf(5, 5), "c.txt": bytesOf(7, 7) });
@@ -124,6 +124,6 @@ test("killed with SIGKILL mid-tree, then run again: one copy of each new file, o
     expect(await readdir(stateDir)).toEqual([]);
 
     const again = await cli(["sync", root, dest.id, "--json", "--state-dir", stateDir]).done;
-    expect(JSON.parse(again.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 29, bytes: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 29, bytes_sent: 0 });
   });
 }, 120_000);

@@ -91,6 +91,6 @@ test("a chunked file continuing its interrupted session is opened once too", asy
   const opens = countOpens(root);
   const summary = await h.client.syncFolder(root, dest.id, { stateDir });
   expect(summary).toMatchObject({ uploaded: 1, failed: 0 });
-  expect(summary.bytes).toBeLessThan(4 * THRESHOLD);
+  expect(summary.bytesSent).toBeLessThan(4 * THRESHOLD);
   expect(Object.fromEntries(opens)).toEqual({ "big.bin": 1 });
 });

@@ -165,7 +165,7 @@ test("three workers and a producer: a worker killed with -9 and one stopped with
     // The same sync again: everything skipped, nothing sent.
     const second = await runCli(["sync", root, dest.id, "--json"], env, { timeoutMs: 60_000 }).done;
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 160, failed: 0, bytes: 0 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ uploaded: 0, versioned: 0, skipped: 160, failed: 0, bytes_sent: 0 });
 
     // The last worker, idle, stops cleanly.
     survivor.run.child.kill("SIGTERM");

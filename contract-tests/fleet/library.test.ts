@@ -65,7 +65,7 @@ test("a producer and a worker from code, on client credentials: the tree goes in
     })();
     const summary = await fleets[1]!.sync(producerClient, root, dest.id, { chunkedThreshold: THRESHOLD });
     await watching;
-    expect(summary).toMatchObject({ uploaded: 3, versioned: 0, skipped: 0, failed: 0, foldersCreated: 1, bytes: 300 + 3 * THRESHOLD });
+    expect(summary).toMatchObject({ uploaded: 3, versioned: 0, skipped: 0, failed: 0, foldersCreated: 1, bytesSent: 300 + 3 * THRESHOLD });
     const box = server.filesByPath(dest.id);
     for (const [path, f] of await localFilesByPath(root)) expect(box.get(path)?.sha1).toBe(f.sha1);
     expect(events.sort()).toEqual(["file upload a.txt", "file upload d/b.txt", "file upload d/big.bin"]);
@@ -114,7 +114,7 @@ test("a queued sync does what a local one does: --delete after every job, the pl
     big[5] = big[5]! ^ 0xff;
     await writeFile(join(root, "big.bin"), big);
     const second = await fleet.sync(client, root, dest.id, { chunkedThreshold: THRESHOLD });
-    expect(second).toMatchObject({ versioned: 1, skipped: 1, failed: 0, bytesPlanned: big.length - 256 * 1024, bytes: 256 * 1024 });
+    expect(second).toMatchObject({ versioned: 1, skipped: 1, failed: 0, bytesPlanned: big.length - 256 * 1024, bytesSent: 256 * 1024 });
     expect(server.files.get(held.id)!.versions.at(-1)!.sha1).toBe((await localFilesByPath(root)).get("big.bin")!.sha1);
 
     const fromClient = server.received.filter((r) => r.route !== "oauthToken");

@@ -121,7 +121,8 @@ describe("list parts from a server that ignores offset and gives no total", () =
     const bytes = data(4 * PART);
     const file = await clientFor(box.baseUrl).uploadNewVersion(FILE_ID, bytes, { concurrency: 1, retry: FAST_RETRY });
     expect(file.sha1).toBe(sha1(bytes));
-    expect(count(box, "listParts")).toBeLessThanOrEqual(2);
+    // The look happened (the 503 may have stored the part), and took the page that adds nothing: two.
+    expect(count(box, "listParts")).toBe(2);
   });
 });
 

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rate: { type: "string", default: "4M" }, runs: { type: "string", default: "3" } } });
   const rate = parseBandwidth(values.rate!)!;
   const work = await mkdtemp(join(tmpdir(), "bench-bwlimit-"));
-  const { value: server, child } = await startJsonChild<{ baseUrl: string; apiBaseUrl: string; token: string }>(join(__dirname, "..", "local-server.js"), []);
+  const { value: server, child } = await startJsonChild<{ baseUrl: string; apiBaseUrl: string; token: string }>(join(__dirname, "..", "local-server.js"), ["--plan", "none"]);
   try {
     const one = join(work, "one.bin");
     await writeRandomFile(one, 30_000_000);

@@ -92,7 +92,7 @@ function table(rows: Row[]): string {
 
 async function withServer<T>(mode: ModeName, o: { bandwidth: number; latency: number; extra?: string[] }, body: (server: Server, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const { shaped, tls } = MODES[mode];
-  const args = [...(shaped ? ["--bandwidth", String(o.bandwidth), "--latency", String(o.latency)] : []), ...(tls ? ["--tls"] : []), ...(o.extra ?? [])];
+  const args = ["--plan", "none", ...(shaped ? ["--bandwidth", String(o.bandwidth), "--latency", String(o.latency)] : []), ...(tls ? ["--tls"] : []), ...(o.extra ?? [])];
   const { value: server, child } = await startJsonChild<Server>(join(__dirname, "..", "local-server.js"), args);
   const env = { BOX_ACCESS_TOKEN: server.token, ...(server.caFile ? { NODE_EXTRA_CA_CERTS: server.caFile } : {}) };
   return withCleanup(() => stopChild(child), () => body(server, env));
@@ -141,7 +141,7 @@ async function main() {
           log(`${mode}: ours, second run (all in place)`);
           const second = (await runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...urls, "--rate-limits", "off", "--dir", tree, "--folder", first.folderId, ...(t ? ["--transfers", String(t)] : [])], { env })).value;
           // Skipping needs Box's SHA-1 to equal the local file's: all skipped proves the first run stored every byte right.
-          out.push(row(`ours second run${t ? ` t=${t}` : ""}`, count, bytes, second, `${second.summary.skipped} skipped, ${second.summary.uploaded + second.summary.versioned} sent, ${second.summary.bytes} bytes sent`));
+          out.push(row(`ours second run${t ? ` t=${t}` : ""}`, count, bytes, second, `${second.summary.skipped} skipped, ${second.summary.uploaded + second.summary.versioned} sent, ${second.summary.bytesSent} bytes sent`));
         }
         if (!values["skip-sdk"]) {
           log(`${mode}: official SDK, one file at a time`);

@@ -125,6 +125,8 @@ function cell(runs: NewFileResult[], bytes: number, sha1: string): Cell {
 async function measureMode(o: Options, name: ModeName, files: { bytes: number; path: string; sha1: string }[]): Promise<ModeTable> {
   const { shaped, tls } = MODES[name];
   const serverArgs = [
+    "--plan",
+    "none",
     "--min-size",
     "1",
     ...(shaped ? ["--bandwidth", String(o.bytesPerSecond), "--latency", String(o.latencyMs)] : []),

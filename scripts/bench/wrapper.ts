@@ -72,7 +72,7 @@ async function main(): Promise<WrapperResult> {
     options: { calls: { type: "string", default: "1000" }, reps: { type: "string", default: "5" }, warmup: { type: "string", default: "300" } },
   });
   const [calls, reps, warmup] = [Number(values.calls), Number(values.reps), Number(values.warmup)];
-  const { value: server, child } = await startJsonChild<Server>(join(__dirname, "..", "local-server.js"), []);
+  const { value: server, child } = await startJsonChild<Server>(join(__dirname, "..", "local-server.js"), ["--plan", "none"]);
   return withCleanup(() => stopChild(child), () => measureCalls(server, calls, reps, warmup));
 }
 

@@ -21,7 +21,7 @@ import { createPacer, type Pacer } from "./pacer";
 import { requestEvent } from "./requestLog";
 import type { Secrets } from "./secrets";
 import { parseRetryAfter } from "../core/retryAfter";
-import { Bodies } from "./bodies";
+import { Bodies, type WindowTicket } from "./bodies";
 import { capBodies } from "./transport";
 import type { ApiPlatform, BoxClientOptions, CallOptions, RequestEvent, UploadSession } from "./types";
 
@@ -124,18 +124,21 @@ export class ApiCaller {
    * the caller's abort or the request deadline, and every failure leaves as one of our errors,
    * cleaned of our secrets.
    */
-  async send<T>(operation: Operation, options: CallOptions, call: (init: CallInit) => Promise<Answer<T>>): Promise<T> {
+  async send<T>(operation: Operation, options: CallOptions, call: (init: CallInit, ticket: WindowTicket | undefined) => Promise<Answer<T>>, bodyBytes?: number): Promise<T> {
     const { label, kind } = operation;
     if (options.baseUrl !== undefined && !this.origins.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
-    // The wait for a turn is not the request's: its deadline starts when it may go. Cleanup after
-    // an abort goes at once (it must not wait for a turn either).
+    // The waits for room under the bandwidth cap and for a turn are not the request's: its deadline
+    // starts when it may go. Cleanup after an abort goes at once (it must not wait for a turn either).
+    let ticket: WindowTicket | undefined;
     if (!options.noTokenWait) {
       try {
+        if (bodyBytes !== undefined && this.bodies.window) ticket = await this.bodies.window.enter(bodyBytes, options.signal);
         // untilAborted too: a pacer from elsewhere that ignores the signal still cannot hold an abort.
         await untilAborted(this.pacer.take(kind, options.signal), options.signal);
       } catch (err) {
+        ticket?.leave();
         throw markNotSent(this.secrets.cleanError(classify(err, label, options.signal, NEVER, this.requestTimeoutMs)));
       }
     }
@@ -151,7 +154,7 @@ export class ApiCaller {
       const once = async () => {
         started = Date.now();
         sent = true;
-        const result = await call(init);
+        const result = await call(init, ticket);
         if (result.response.status === 429) this.pacer.refused(kind, parseRetryAfter(result.response.headers.get("retry-after")));
         else this.pacer.accepted(kind);
         return result;
@@ -171,6 +174,7 @@ export class ApiCaller {
       const failure = this.secrets.cleanError(classify(err, label, options.signal, deadline, this.requestTimeoutMs));
       throw sent ? failure : markNotSent(failure);
     } finally {
+      ticket?.leave();
       linked.dispose();
       this.log(label, response, started);
     }

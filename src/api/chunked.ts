@@ -67,7 +67,10 @@ export function chunkedSessions(caller: ApiCaller) {
     checkSha1Hex("sha1", input.sha1);
     // Followed on the wire, or held to a bandwidth cap: sent as slices (views, no copies).
     const streamed = options.onBodySent !== undefined || caller.bodies.sliced;
-    const uploaded = await caller.send(OPERATIONS.uploadPart, options, (init) =>
+    const uploaded = await caller.send(
+      OPERATIONS.uploadPart,
+      options,
+      (init, ticket) =>
       api.PUT("/files/upload_sessions/{upload_session_id}", {
         params: {
           path: { upload_session_id: sessionId },
@@ -77,10 +80,11 @@ export function chunkedSessions(caller: ApiCaller) {
         // The fragment types a binary body as `string` (format: binary); we send the bytes as they
         // are, or in slices.
         body: bytes as unknown as string,
-        bodySerializer: (b: unknown) => (streamed ? caller.bodies.stream(counted(sliced(bytes, PART_SLICE), options.onBodySent)) : (b as BodyInit)),
+        bodySerializer: (b: unknown) => (streamed ? caller.bodies.stream(counted(sliced(bytes, PART_SLICE), options.onBodySent), ticket) : (b as BodyInit)),
         ...(streamed ? caller.bodies.init() : {}),
         ...init,
       }),
+      bytes.byteLength,
     );
     if (!uploaded?.part) throw new BoxProtocolError("part upload answered 200 without a part");
     return uploaded.part;

@@ -40,15 +40,16 @@ export function directUploads(caller: ApiCaller) {
     checkSha1Hex("sha1", sha1);
     checkByteCount("source.size", source?.size, 0);
     const body = multipartUpload({ name: fileName, parent: { id: folderId }, ...timeAttributes(options.times) }, fileName, source);
-    const files = await caller.send(OPERATIONS.uploadFile, options, (init) =>
+    const files = await caller.send(OPERATIONS.uploadFile, options, (init, ticket) =>
       api.POST("/files/content", {
         params: { header: { "content-md5": sha1 } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent))),
+        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent)), ticket),
         ...caller.bodies.init(),
         ...init,
       }),
+      body.length,
     );
     return firstFile(files, OPERATIONS.uploadFile.label);
   }
@@ -69,15 +70,16 @@ export function directUploads(caller: ApiCaller) {
     // A version keeps the file's creation time: only its modification time goes.
     const { content_modified_at } = timeAttributes(input.times) ?? {};
     const body = multipartUpload({ ...(name ? { name } : {}), ...(content_modified_at ? { content_modified_at } : {}) }, name ?? "file", source);
-    const files = await caller.send(OPERATIONS.uploadFileVersion, options, (init) =>
+    const files = await caller.send(OPERATIONS.uploadFileVersion, options, (init, ticket) =>
       api.POST("/files/{file_id}/content", {
         params: { path: { file_id: fileId }, header: { "content-md5": sha1, ...(ifMatch ? { "if-match": ifMatch } : {}) } },
         headers: { "content-type": body.contentType },
         body: {} as never,
-        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent))),
+        bodySerializer: () => caller.bodies.stream(counted(body, fileProgress(body, options.onBodySent)), ticket),
         ...caller.bodies.init(),
         ...init,
       }),
+      body.length,
     );
     return firstFile(files, OPERATIONS.uploadFileVersion.label);
   }

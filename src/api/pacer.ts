@@ -31,6 +31,8 @@ export interface Pacer {
   transmit(bytes: number, signal?: AbortSignal): Promise<void>;
   /** The slice bodies are sent in, so a bandwidth cap is smooth; undefined without a cap. */
   readonly sliceBytes: number | undefined;
+  /** The bandwidth cap, bytes a second; undefined without one. */
+  readonly bytesPerSecond?: number | undefined;
 }
 
 export interface RateLimits {
@@ -157,5 +159,6 @@ export function createPacer(limits: RateLimits | "off" | undefined, bandwidthLim
     accepted: (kind) => gates[kind]?.accepted(),
     transmit: async (bytes, signal) => bandwidth?.transmit(bytes, signal),
     sliceBytes: bandwidthLimit ? sliceFor(bandwidthLimit) : undefined,
+    bytesPerSecond: bandwidthLimit || undefined,
   };
 }

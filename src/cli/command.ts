@@ -43,6 +43,38 @@ export interface Around {
   close?: () => Promise<void>;
 }
 
+/**
+ * The library's arguments that hold what was typed, by the words it was typed with: a BoxInputError
+ * about one of them is a usage mistake (exit 2) and names the flag or argument, not the library's
+ * option. (A missing or unreadable path is bad input, exit 5.)
+ */
+const TYPED: Record<string, string> = {
+  fileId: "<file_id>",
+  folderId: "<folder_id>",
+  fileName: "--name",
+  "options.fileName": "--name",
+  "options.ifMatch": "--if-match",
+  "options.maxDelete": "--max-delete",
+  "options.include": "--include",
+  "options.exclude": "--exclude",
+  "options.stateDir": "--state-dir",
+  "options.chunkedThreshold": "--chunked-threshold",
+  "options.concurrency": "--concurrency",
+  "options.transfers": "--transfers",
+  "options.redisWaitMs": "--redis-wait",
+  asUser: "--as-user",
+  "options.redis": "--queue",
+};
+
+/** A BoxInputError about something typed, as the usage mistake it is; undefined for anything else. */
+export function usageMistake(err: unknown): Error | undefined {
+  if (!(err instanceof BoxInputError)) return undefined;
+  const typed = TYPED[err.argument];
+  if (!typed) return undefined;
+  const what = err.message.startsWith(`${err.argument}: `) ? err.message.slice(err.argument.length + 2) : err.message;
+  return Object.assign(new Error(`${typed}: ${what}`), { name: "UsageError" });
+}
+
 /** The short cause of a retry: the network code and its detail, or Box's status and code. */
 function cause(err: unknown): string {
   if (err instanceof BoxNetworkError) return err.message.replace(/^[A-Z]+ \S+: /, "");
@@ -84,6 +116,18 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
   process.on("SIGTERM", onSignal);
   let client: BoxUploadClient | undefined;
   const say = (line: string) => around.screen.say(client ? printable(client.redact(line)) : printable(line));
+  // What a dependency prints on its own (ioredis warns once per connection) goes through the one
+  // screen, once per distinct line, cleaned like every other line: never over a live view, never
+  // five times, never with a secret.
+  const said = new Set<string>();
+  const original = { warn: console.warn, error: console.error };
+  const relay = (...args: unknown[]) => {
+    const line = args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ").split("\n")[0]!;
+    if (!said.has(line) && !flags.json && !flags.quiet) say(line);
+    said.add(line);
+  };
+  console.warn = relay;
+  console.error = relay;
   try {
     client = new BoxUploadClient({
       token,
@@ -109,10 +153,17 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
     return code;
   } catch (err) {
     around.stopView();
+    const usage = usageMistake(err);
+    if (usage) {
+      report(io, flags, usage);
+      return EXIT.usage;
+    }
     report(io, flags, err);
     if (!flags.json) for (const line of around.hint?.(err, controller.signal.aborted) ?? []) io.stderr.write(`${printable(client ? client.redact(line) : line)}\n`);
     return exitCodeFor(err);
   } finally {
+    console.warn = original.warn;
+    console.error = original.error;
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await client?.close();

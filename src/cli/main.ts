@@ -18,6 +18,7 @@ import { AUTH_HELP } from "./env";
 import { EXIT, exitCodeHelp } from "./exitCodes";
 import { chunkedThreshold, planMode, sharedFlags, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
+import { capOf } from "./pacing";
 import { createProgressView } from "./progressView";
 import { createScreen } from "./screen";
 import { commandLine, shellWord, withClient } from "./command";
@@ -46,7 +47,7 @@ async function runUpload(
   newFile?: { path: string },
 ): Promise<number> {
   const screen = createScreen(io.stderr);
-  const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", screen);
+  const view = createProgressView(flags.quiet || flags.json ? "none" : io.stderr.isTTY ? "tty" : "lines", screen, capOf(io, flags));
   let last: UploadProgress | undefined;
   const started = Date.now();
   const hint = (err: unknown, interrupted: boolean): string[] => {
@@ -73,12 +74,24 @@ async function runUpload(
     view.stop();
     const seconds = (Date.now() - started) / 1000;
     const planned = last?.bytesPlanned ?? 0;
-    const summary = { file, session_id: last?.sessionId, parts: last?.totalParts, bytes: last?.totalBytes, bytes_planned: planned, seconds };
+    // One meaning per name (docs/cli.md): the file's size, what this run sent, what Box held already.
+    const summary = {
+      file,
+      session_id: last?.sessionId || null,
+      parts: last?.totalParts ?? 1,
+      size: last?.totalBytes ?? file.size,
+      bytes_sent: last?.bytesSent ?? 0,
+      bytes_planned: planned,
+      bytes_resumed: last?.bytesResumed ?? 0,
+      plan: last?.plan ?? "none",
+      seconds,
+    };
     // The result is the server's text too: cleaned of our token and of control characters.
     if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summary))}\n`);
     else if (!flags.quiet) {
       const how = summary.session_id ? `session ${summary.session_id}, ${summary.parts} parts` : "one direct request";
       const lines = [`uploaded ${file.name} (${file.size} bytes) as file ${file.id} in ${seconds.toFixed(1)} s`, `sha1 ${file.sha1}`, how];
+      lines.push(`sent ${summary.bytes_sent} bytes${summary.bytes_resumed ? `; ${summary.bytes_resumed} were in Box from the earlier run` : ""}`);
       if (planned > 0) lines.push(`${planned} of its bytes Box held already (upload plan): not sent`);
       io.stdout.write(lines.map((l) => `${printable(client.redact(l))}\n`).join(""));
     }
@@ -148,9 +161,19 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   return code;
 }
 
+/**
+ * Exits once what was written is flushed: a command that is done does not wait for a handle a
+ * dependency left open (a Redis connection still trying to reach a server that is gone), so a
+ * SIGTERM'd worker ends in seconds, as promised.
+ */
+function exitWith(code: number): void {
+  process.exitCode = code;
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
+    (code) => exitWith(code),
     (err) => {
       process.stderr.write(`box-upload: ${err instanceof Error ? err.message : err}\n`);
       process.exitCode = EXIT.unexpected;

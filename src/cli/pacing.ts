@@ -72,3 +72,12 @@ export function pacingOptions(env: NodeJS.ProcessEnv, flags: PacingFlags): Pick<
     ...(bandwidth ? { bandwidthLimit: bandwidth } : {}),
   };
 }
+
+/** The bandwidth cap a command runs under, to show beside its speed (a bad value is reported when the client is made). */
+export function capOf(io: { env: NodeJS.ProcessEnv }, flags: PacingFlags): number | undefined {
+  try {
+    return pacingOptions(io.env, flags).bandwidthLimit;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,14 +7,15 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
+import { DEFAULT_REDIS_WAIT_MS, DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
 import { chunkedThreshold, countFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
 import { commandLine, withClient } from "./command";
 import { createTreeView } from "./treeView";
-import { fleetAround, QUEUE_HELP, queueUrl, type QueueFlags } from "./worker";
+import { capOf } from "./pacing";
+import { fleetAround, QUEUE_HELP, queueUrl, redisLine, secondsFlag, type QueueFlags } from "./worker";
 
 interface SyncFlags extends SharedFlags, QueueFlags {
   dryRun?: boolean;
@@ -26,6 +27,7 @@ interface SyncFlags extends SharedFlags, QueueFlags {
   transfers?: number;
   stateDir?: string;
   resume: boolean;
+  redisWait?: number;
 }
 
 const collect = (value: string, previous: string[] | undefined) => {
@@ -46,19 +48,19 @@ export function summaryJson(summary: SyncSummary): Record<string, unknown> {
     failed: summary.failed,
     folders_created: summary.foldersCreated,
     deleted: summary.deleted,
+    bytes_sent: summary.bytesSent,
     bytes_planned: summary.bytesPlanned,
-    bytes: summary.bytes,
     seconds: summary.seconds,
     failures: summary.failures,
     ...(summary.plan ? { plan: summary.plan } : {}),
   };
 }
 
-function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boolean): string {
+export function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boolean): string {
   const verb = dryRun ? "would sync" : "synced";
   return (
     `${verb}: ${summary.uploaded} uploaded, ${summary.versioned} versioned, ${summary.skipped} skipped, ${summary.failed} failed, ` +
-    `${summary.foldersCreated} folders created${mirror ? `, ${summary.deleted} trashed` : ""}; ${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s`
+    `${summary.foldersCreated} folders created${mirror ? `, ${summary.deleted} trashed` : ""}; ${(summary.bytesSent / 1e6).toFixed(1)} MB sent in ${summary.seconds.toFixed(1)} s`
   );
 }
 
@@ -76,17 +78,24 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
     .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
     .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
     .option("--queue <url>", `queue the files for box-upload workers instead of sending them from here: ${QUEUE_HELP}`)
+    .option("--redis-wait <seconds>", `with a queue: how long to wait for Redis, at the start or in an outage, before giving up with exit ${EXIT.network} (default ${DEFAULT_REDIS_WAIT_MS / 1000})`, secondsFlag)
     .action(async (localDir: string, folderId: string, flags: SyncFlags, cmd: Command) => {
-      const queue = queueUrl(io, flags);
+      let queue: string | undefined;
+      try {
+        queue = queueUrl(io, flags);
+      } catch (err) {
+        return cmd.error(`error: ${(err as Error).message}`, { exitCode: EXIT.usage });
+      }
       // What only a local run has: with a queue, the workers have their own (and the state is in Redis).
       const local = queue ? (["dryRun", "transfers", "stateDir"] as const).find((k) => flags[k] !== undefined) ?? (flags.resume ? undefined : "resume") : undefined;
       if (local) {
         cmd.error(`error: --${local === "resume" ? "no-resume" : local.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`, { exitCode: EXIT.usage });
       }
+      if (flags.maxDelete !== undefined && !flags.delete) return cmd.error("error: --max-delete goes with --delete (it limits what a mirror may trash)", { exitCode: EXIT.usage });
       const fleet = queue ? fleetAround(queue) : undefined;
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
       const screen = createScreen(io.stderr);
-      const view = createTreeView(mode, screen, !!flags.dryRun);
+      const view = createTreeView(mode, screen, !!flags.dryRun, capOf(io, flags));
       const stateDir = flags.resume && !flags.dryRun ? (flags.stateDir ?? defaultStateDir(io.env)) : undefined;
       const hint = (err: unknown, interrupted: boolean): string[] => {
         if (!interrupted && !(err instanceof UploadAbortedError)) return [];
@@ -118,8 +127,18 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         };
         // The view's last frame goes out before anything else is printed, a fatal error included,
         // so a redraw can never overwrite it.
-        const { dryRun: _d, transfers: _t, stateDir: _s, ...queued } = options;
-        const running = fleet ? fleet.fleet().sync(client, localDir, folderId, queued) : client.syncFolder(localDir, folderId, options);
+        const { dryRun: _d, transfers: _t, stateDir: _s, ...rest } = options;
+        const queued = { ...rest, ...(flags.redisWait !== undefined ? { redisWaitMs: flags.redisWait * 1000 } : {}) };
+        let running: Promise<SyncSummary>;
+        if (fleet) {
+          const f = fleet.fleet();
+          // A job: a line when an outage starts and one when it ends; it gives up after DEFAULT_REDIS_WAIT_MS.
+          const quiet = f.onRedis((status) => {
+            const line = redisLine(status, f.queue, false);
+            if (line && mode !== "none") screen.say(line);
+          });
+          running = f.sync(client, localDir, folderId, queued).finally(quiet);
+        } else running = client.syncFolder(localDir, folderId, options);
         const summary = await running.finally(() => view.stop());
         if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summaryJson(summary)))}\n`);
         else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun, !!flags.delete)))}\n`);

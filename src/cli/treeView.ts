@@ -30,14 +30,14 @@ const tail = (path: string, room: number) => {
   return `…${[...reversed].reverse().join("")}`;
 };
 
-/** The live lines for a progress state (pure, for tests). */
-export function treeLines(p: SyncProgress, elapsedMs: number): string[] {
+/** The live lines for a progress state (pure, for tests); `cap`, a bandwidth cap in bytes a second, is shown beside the speed in its unit. */
+export function treeLines(p: SyncProgress, elapsedMs: number, cap?: number): string[] {
   const rate = p.bytesSent / Math.max(elapsedMs / 1000, 0.001);
   // The total is open until the walk is over, and so is the time left.
   const eta = p.walkDone && elapsedMs >= ETA_AFTER_MS ? etaText(p.bytesToSend - p.bytesSent, rate) : "-";
   const total = p.walkDone ? String(p.filesSeen) : `${p.filesSeen}+`;
   const lines = [
-    fit(`files ${p.filesDone}/${total}  sent ${(p.bytesSent / MB).toFixed(1)}/${(p.bytesToSend / MB).toFixed(1)} MB  ${(rate / MB).toFixed(1)} MB/s  eta ${eta}`),
+    fit(`files ${p.filesDone}/${total}  sent ${(p.bytesSent / MB).toFixed(1)}/${(p.bytesToSend / MB).toFixed(1)} MB  ${(rate / MB).toFixed(1)} MB/s${cap ? ` (cap ${(cap / MB).toFixed(1)})` : ""}  eta ${eta}`),
   ];
   for (const f of p.inFlight.slice(0, SHOWN)) {
     const pct = f.size ? Math.floor((100 * f.bytesSent) / f.size) : 0;
@@ -68,7 +68,7 @@ export function eventLine(e: SyncEvent, dryRun = false): string {
  * `lines`: one record line per event (for a log or a pipe); `tty`: live lines through the screen,
  * with failures and notices kept above them; `quiet`: failures only; `none`: nothing (--json).
  */
-export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", screen: Screen, dryRun = false): TreeView {
+export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", screen: Screen, dryRun = false, cap?: number): TreeView {
   const started = Date.now();
   if (mode !== "tty") {
     return {
@@ -88,11 +88,11 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", screen:
     },
     progress: (p) => {
       latest = p;
-      screen.live(treeLines(p, Date.now() - started));
+      screen.live(treeLines(p, Date.now() - started, cap));
     },
     // The last frame stays on screen; after it nothing moves the cursor over what others print.
     stop: () => {
-      if (latest) screen.live(treeLines(latest, Date.now() - started), true);
+      if (latest) screen.live(treeLines(latest, Date.now() - started, cap), true);
       screen.stop();
     },
   };

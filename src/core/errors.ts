@@ -71,6 +71,23 @@ export class BoxApiError extends BoxUploadError {
     this.helpUrl = details.helpUrl;
     this.retryAfterMs = details.retryAfterMs;
   }
+
+  /**
+   * A 409's item that holds the name (the first of Box's `context_info.conflicts`), when Box named
+   * one: for a file, upload a new version of it instead.
+   */
+  get conflict(): { type: string; id: string; name?: string; sha1?: string } | undefined {
+    if (this.status !== 409) return undefined;
+    const raw = this.contextInfo?.conflicts;
+    const first = (Array.isArray(raw) ? raw[0] : raw) as Record<string, unknown> | undefined;
+    if (!first || typeof first !== "object" || typeof first.type !== "string" || typeof first.id !== "string") return undefined;
+    return {
+      type: first.type,
+      id: first.id,
+      ...(typeof first.name === "string" ? { name: first.name } : {}),
+      ...(typeof first.sha1 === "string" ? { sha1: first.sha1 } : {}),
+    };
+  }
 }
 
 /** The server acknowledged something other than what we sent, or answered outside the spec. */

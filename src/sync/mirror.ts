@@ -100,6 +100,8 @@ export class Mirror {
   async finish(signal: AbortSignal): Promise<void> {
     const max = this.settings.maxDelete;
     if (max !== undefined && this.count > max) {
+      // A dry run still shows what would have gone, so the limit can be judged.
+      if (this.settings.dryRun) for (const d of this.doomed) this.tally.deleted(d.path, d.item.type, d.items);
       this.tally.failed(".", `would delete ${this.count} items from Box, more than --max-delete ${max}: nothing was deleted`);
       return;
     }

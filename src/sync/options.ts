@@ -75,8 +75,8 @@ export interface SyncSummary {
   foldersCreated: number;
   /** Items sent to Box's trash by `deleteExtraneous` (a folder counts with what it held). */
   deleted: number;
-  /** File bytes sent (content of new files and versions; resumed parts not counted). */
-  bytes: number;
+  /** File bytes this run sent (content of new files and versions; each part once; what Box held already not counted). */
+  bytesSent: number;
   /** File bytes of new versions that Box held already by upload plans: not sent. */
   bytesPlanned: number;
   seconds: number;

@@ -16,7 +16,7 @@ export class Tally {
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly settings: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytes: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytesSent: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -68,9 +68,11 @@ export class Tally {
     if (action === "upload") this.summary.uploaded++;
     else if (action === "version") this.summary.versioned++;
     else this.summary.skipped++;
-    this.summary.bytes += outcome.bytesSent;
+    this.summary.bytesSent += outcome.bytesSent;
     this.summary.bytesPlanned += outcome.bytesPlanned;
     this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
+    // Counted to send at its size; what Box held already (a plan's hits, a resumed session's parts) was never this run's to send.
+    if (this.inFlight.get(path)?.counted) this.bytesToSend -= Math.max(0, size - outcome.bytesSent);
     this.settle(path, outcome.bytesSent);
     this.emit({ type: "file", path, action, size, ...(message ? { message } : {}) });
   }

@@ -65,7 +65,10 @@ export class ChunkedUpload {
     for (let restarts = 0; ; restarts++) {
       try {
         // The parts Box lacks: the plan's misses where a plan is wanted and can be had, else every part not held.
-        const planned = this.wantsPlan() ? await this.send((ctx) => plannedParts(ctx, (parts, signal) => this.askPlan(parts, signal)), held) : undefined;
+        const wanted = this.wantsPlan();
+        const planned = wanted ? await this.send((ctx) => plannedParts(ctx, (parts, signal) => this.askPlan(parts, signal)), held) : undefined;
+        // A plan asked for and not had is said (a plain upload follows): never a silent fallback.
+        if (wanted || this.job.run.plan === "always") this.ledger.planOutcome(planned === undefined ? "unavailable" : "used");
         const sha1 = planned ?? (await this.send(plainParts, held));
         return await this.commit(sha1);
       } catch (err) {
@@ -136,7 +139,7 @@ export class ChunkedUpload {
       throw new BoxProtocolError(`session ${previous.sessionId} now has part_size ${session.part_size}, the state file says ${previous.partSize}`);
     }
     const parts = await this.retried((signal) => this.deps.api.listAllUploadedParts(previous.sessionId, { ...call, signal, totalParts: previous.totalParts }));
-    this.ledger.resumed(session, call, previous, parts.length);
+    this.ledger.resumed(session, call, previous, parts);
     return new Map(parts.map((p) => [p.offset ?? -1, p]));
   }
 

@@ -65,10 +65,16 @@ export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<Bo
   const call = (ctx: { signal: AbortSignal }) => ({ signal: ctx.signal });
   const retried = <T>(task: (ctx: { signal: AbortSignal; lastError: unknown }) => Promise<T>) => withRetry(job.run.retry, task, signal ? { signal } : {});
 
-  // Monotonic like the chunked events: a resent body does not move the count back.
+  // Monotonic like the chunked events (a resent body does not move the count back), and told only
+  // when a count moved.
   let sentMax = 0;
-  const progress = (sent: number, acked: number) => {
+  let ackedMax = 0;
+  let told = false;
+  const progress = (sent: number, acked: number, last = false) => {
+    if (sent <= sentMax && acked <= ackedMax && !(last && !told)) return;
+    told = true;
     sentMax = Math.max(sentMax, sent);
+    ackedMax = Math.max(ackedMax, acked);
     job.onProgress?.({ sessionId: "", bytesUploaded: acked, bytesSent: sentMax, bytesResumed: 0, bytesPlanned: 0, resumedParts: 0, totalBytes: reader.size, partsUploaded: acked ? 1 : 0, totalParts: 1 });
   };
 
@@ -102,6 +108,6 @@ export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<Bo
         );
   }).catch(asAbort);
   if (file.sha1 !== sha1) throw new BoxProtocolError(`Box stored SHA-1 ${file.sha1}, we uploaded ${sha1}`);
-  progress(reader.size, reader.size);
+  progress(reader.size, reader.size, true);
   return file;
 }

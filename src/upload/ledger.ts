@@ -73,7 +73,7 @@ export class PartLedger {
 
   /** A new session: nothing acknowledged yet, and (with resume) a new record of it, saved before any part goes. */
   async opened(session: UploadSession, call: CallOptions): Promise<void> {
-    this.adopt(session, call, 0);
+    this.adopt(session, call, []);
     const resume = this.job.resume;
     if (!resume) return;
     this.record = {
@@ -90,13 +90,13 @@ export class PartLedger {
     await resume.store.save(this.record);
   }
 
-  /** The session a resume record names, found again on the server holding `held` of its parts. */
-  resumed(session: UploadSession, call: CallOptions, record: ResumeState, held: number): void {
+  /** The session a resume record names, found again on the server holding `held` (its part list). */
+  resumed(session: UploadSession, call: CallOptions, record: ResumeState, held: readonly UploadPart[]): void {
     this.adopt(session, call, held);
     this.record = record;
   }
 
-  private adopt(session: UploadSession, call: CallOptions, held: number): void {
+  private adopt(session: UploadSession, call: CallOptions, held: readonly UploadPart[]): void {
     if (!isSessionId(session?.id)) throw new BoxProtocolError("upload session answer lacks a usable id");
     // Set before the checks below, so a session whose answer fails them is aborted, not orphaned.
     this.id = session.id;
@@ -106,7 +106,9 @@ export class PartLedger {
     this.hitSet.clear();
     this.ranges = planParts(this.job.source.size, session.part_size, session.total_parts);
     this.stored = new Array(this.ranges.length);
-    this.progress.restart(held);
+    // What the session holds counts as in Box from the first event (each is checked as it is read).
+    const listed = new Map(held.map((p) => [p.offset, p.size]));
+    this.progress.restart(this.ranges.filter((r) => listed.get(r.offset) === r.size));
     this.report();
   }
 
@@ -140,6 +142,12 @@ export class PartLedger {
   noteSent(part: PartRange, bytes: number): void {
     if (this.stored[part.index] !== undefined) return;
     this.progress.sent(part, bytes);
+    this.report();
+  }
+
+  /** What became of a plan that was asked for: told in the next progress event. */
+  planOutcome(outcome: "used" | "unavailable"): void {
+    this.progress.planned(outcome);
     this.report();
   }
 

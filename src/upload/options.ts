@@ -36,6 +36,12 @@ export interface UploadProgress {
   totalBytes: number;
   partsUploaded: number;
   totalParts: number;
+  /**
+   * Where a plan was asked for (`plan` "always", or "auto" for a version whose session offers
+   * one): `used` once Box answered it, `unavailable` when Box would not plan and every part is
+   * sent instead. Absent when no plan was asked for.
+   */
+  plan?: "used" | "unavailable";
 }
 
 export interface UploadOptions {

@@ -1,8 +1,10 @@
 /**
- * A chunked upload's progress, as `onProgress` reports it: bytes Box acknowledged and bytes on the
- * wire (in flight included), both only going up (after a session restart or a resent part the
- * counts hold still rather than move back); what a resumed session held and what the plan found in
- * Box counted apart, as no part of this run's sending.
+ * A chunked upload's progress, as `onProgress` reports it, with one meaning per number (docs/guide.md,
+ * "Progress"): `bytesSent` is file bytes this run handed to the network, in flight included, each
+ * part counted once however often it was sent; `bytesResumed` what a resumed session held when this
+ * run began and `bytesPlanned` what the upload plan found in Box (neither ever sent by this run);
+ * `bytesUploaded` what Box holds for the upload, all three together once acknowledged. Every count
+ * only goes up; a resumed session's parts count from the first event.
  */
 import type { PartRange } from "../core/partPlan";
 import type { UploadProgress } from "./options";
@@ -10,60 +12,73 @@ import type { UploadProgress } from "./options";
 export class Progress {
   private ackedBytes = 0;
   private ackedParts = 0;
-  /** Bytes of parts in flight handed to the network so far, by part index. */
-  private readonly sending = new Map<number, number>();
-  private sendingBytes = 0;
+  /** Parts counted as acknowledged because the session held them when this run took it (checked as they are read). */
+  private readonly held = new Set<number>();
+  /** Bytes of each part this run has sent (the most of any try), by part index. */
+  private readonly sentByPart = new Map<number, number>();
+  private sentBytes = 0;
   private resumedBytes = 0;
   private plannedBytes = 0;
-  /** Parts the resumed session held when this run began. */
-  private heldParts = 0;
-  /** bytesSent in the last event (it never goes back, even after a resend). */
-  private reportedSent = 0;
-  /** bytesUploaded in the last event; -1 before the first. */
-  private reportedBytes = -1;
+  private plan: UploadProgress["plan"];
+  /** bytesUploaded and bytesSent in the last event (-1 before the first). */
+  private reportedUploaded = -1;
+  private reportedSent = -1;
 
   constructor(private readonly emit: ((progress: UploadProgress) => void) | undefined) {}
 
-  /** A session taken (new, or resumed holding `held` parts): nothing acknowledged in it yet. */
-  restart(held = 0): void {
-    this.heldParts = held;
+  /** A session taken: a new one (nothing held), or a resumed one holding `held`, counted at once. */
+  restart(held: readonly PartRange[] = []): void {
+    this.held.clear();
     this.ackedBytes = 0;
     this.ackedParts = 0;
     this.plannedBytes = 0;
-    this.sending.clear();
-    this.sendingBytes = 0;
+    this.resumedBytes = 0;
+    for (const part of held) {
+      this.held.add(part.index);
+      this.ackedBytes += part.size;
+      this.ackedParts++;
+      this.resumedBytes += part.size;
+    }
   }
 
   acknowledged(part: PartRange, how: "sent" | "resumed" | "planned"): void {
+    if (this.held.has(part.index)) return;
     this.ackedBytes += part.size;
     this.ackedParts++;
     if (how === "resumed") this.resumedBytes += part.size;
     if (how === "planned") this.plannedBytes += part.size;
-    this.sendingBytes -= this.sending.get(part.index) ?? 0;
-    this.sending.delete(part.index);
+    if (how === "sent") this.sent(part, part.size);
   }
 
-  /** `bytes` of `part` handed to the network so far (this try). */
+  /** What became of a plan that was asked for (the next event says it). */
+  planned(outcome: "used" | "unavailable"): void {
+    this.plan = outcome;
+    this.reportedSent = -1;
+  }
+
+  /** `bytes` of `part` handed to the network so far in this try. */
   sent(part: PartRange, bytes: number): void {
-    this.sendingBytes += bytes - (this.sending.get(part.index) ?? 0);
-    this.sending.set(part.index, bytes);
+    const before = this.sentByPart.get(part.index) ?? 0;
+    if (bytes <= before) return;
+    this.sentByPart.set(part.index, bytes);
+    this.sentBytes += bytes - before;
   }
 
   report(at: { sessionId: string; totalBytes: number; totalParts: number }): void {
-    const sent = Math.max(this.reportedSent, this.ackedBytes + this.sendingBytes);
-    if (this.ackedBytes <= this.reportedBytes && sent <= this.reportedSent) return;
-    this.reportedBytes = Math.max(this.reportedBytes, this.ackedBytes);
-    this.reportedSent = Math.max(sent, this.reportedBytes);
+    if (this.ackedBytes <= this.reportedUploaded && this.sentBytes <= this.reportedSent) return;
+    this.reportedUploaded = Math.max(this.reportedUploaded, this.ackedBytes);
+    this.reportedSent = Math.max(this.reportedSent, this.sentBytes);
     this.emit?.({
       sessionId: at.sessionId,
-      bytesUploaded: this.reportedBytes,
+      bytesUploaded: this.reportedUploaded,
       bytesSent: this.reportedSent,
       bytesResumed: this.resumedBytes,
       bytesPlanned: this.plannedBytes,
-      resumedParts: this.heldParts,
+      resumedParts: this.held.size,
       totalBytes: at.totalBytes,
       partsUploaded: this.ackedParts,
       totalParts: at.totalParts,
+      ...(this.plan ? { plan: this.plan } : {}),
     });
   }
 }

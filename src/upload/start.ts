@@ -4,11 +4,12 @@
  * and the source once, then the job run and everything it held let go.
  */
 import type { BoxFile } from "../api/boxApi";
-import { UploadAbortedError } from "../core/errors";
+import { BoxApiError, UploadAbortedError } from "../core/errors";
 import type { ResumeSlot } from "./job";
 import { checkUploadOptions, contentTimes } from "./options";
 import type { UploadDeps } from "./ports";
 import { examineResume, type UploadTarget } from "./resume";
+import { retrying, type RetryPolicy } from "../core/retry";
 import { uploadJob } from "./run";
 import { openSource, type UploadSource } from "./sources";
 
@@ -28,6 +29,8 @@ export async function startUpload(deps: UploadDeps, target: UploadTarget, source
         if (found.refusal) throw found.refusal;
         resume = { store, identity: found.identity, previous: found.previous };
       }
+      // An etag that no longer holds is found out before a byte is sent, not after the last part.
+      if (target.kind === "version" && checked.ifMatch !== undefined) await checkIfMatch(deps, target.fileId, checked.ifMatch, checked.run.retry, checked.signal);
       return await uploadJob(deps, {
         target,
         source: reader,
@@ -49,4 +52,20 @@ export async function startUpload(deps: UploadDeps, target: UploadTarget, source
   } finally {
     await store?.release();
   }
+}
+
+/**
+ * A version asked for with `ifMatch`: the file's etag now, read first. Box would refuse the commit
+ * with 412 at the end; this refuses the same way before anything is sent.
+ */
+async function checkIfMatch(deps: UploadDeps, fileId: string, ifMatch: string, retry: RetryPolicy, signal: AbortSignal | undefined): Promise<void> {
+  const file = await retrying(retry, signal)((own) => deps.api.getFile(fileId, ["etag"], { signal: own }));
+  if (file.etag === undefined || file.etag === ifMatch) return;
+  throw new BoxApiError({
+    status: 412,
+    method: "GET",
+    url: `/files/${fileId}`,
+    code: "precondition_failed",
+    message: `file ${fileId} has etag ${file.etag}, not ${ifMatch} (ifMatch): nothing was sent`,
+  });
 }
