@@ -2,7 +2,9 @@
 export * from "./common";
 export { BoxUploadClient, type BoxUploadClientOptions } from "./client/uploadClient";
 export {
+  DEFAULT_CHECKERS,
   DEFAULT_TRANSFERS,
+  MAX_CHECKERS,
   MAX_TRANSFERS,
   type FileOutcome,
   type OnConflict,

@@ -38,7 +38,7 @@ test("the synopsis names every flag of sync that changes what it does", () => {
   }
 });
 
-const summary: SyncSummary = { uploaded: 3, versioned: 2, skipped: 7, failed: 1, foldersCreated: 4, deleted: 5, bytesSent: 12_345_678, bytesPlanned: 9, seconds: 2.5, failures: [] };
+const summary: SyncSummary = { uploaded: 3, versioned: 2, skipped: 7, failed: 1, foldersCreated: 4, deleted: 5, bytesSent: 12_345_678, bytesPlanned: 9, bytesRead: 11, deferred: 0, bytesDeferred: 0, seconds: 2.5, failures: [] };
 
 test("sync --json names exactly the documented keys", () => {
   expect(Object.keys(summaryJson(summary)).sort()).toEqual(documentedKeys("`sync`"));

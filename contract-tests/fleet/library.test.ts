@@ -137,7 +137,7 @@ test("bad input is refused before anything connects; a dry run or a worker's own
   const fleet = createFleet({ redis: redis.url, prefix: "input" });
   const client = new BoxUploadClient({ token: "t", baseUrl: "http://127.0.0.1:9/api/2.0", pacer: fleet.pacer });
   try {
-    for (const options of [{ dryRun: true }, { transfers: 4 }, { stateDir: dir }]) {
+    for (const options of [{ dryRun: true }, { transfers: 4 }, { concurrency: 4 }]) {
       expect(await rejectionOf(fleet.sync(client, dir, "0", options as never))).toBeInstanceOf(BoxInputError);
     }
     expect(await rejectionOf(fleet.sync({} as never, dir, "0"))).toBeInstanceOf(BoxInputError);

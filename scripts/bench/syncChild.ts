@@ -5,6 +5,7 @@
  *
  *   BOX_ACCESS_TOKEN=... node .build/scripts/bench/syncChild.js --base-url URL --api-base-url URL
  *       --dir DIR (--folder ID | --folder-name NAME) [--transfers N] [--concurrency N] [--rate-limits off]
+ *       [--state-dir DIR] [--checkers N] [--checksum]
  */
 import { parseArgs } from "node:util";
 import { BoxUploadClient, type SyncSummary } from "../../src";
@@ -29,6 +30,9 @@ async function main(): Promise<SyncChildResult> {
       transfers: { type: "string" },
       concurrency: { type: "string" },
       "rate-limits": { type: "string" },
+      "state-dir": { type: "string" },
+      checkers: { type: "string" },
+      checksum: { type: "boolean" },
     },
   });
   let requests = 0;
@@ -47,6 +51,9 @@ async function main(): Promise<SyncChildResult> {
       summary = await client.syncFolder(values.dir!, folderId, {
         ...(values.transfers ? { transfers: Number(values.transfers) } : {}),
         ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+        ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+        ...(values.checkers ? { checkers: Number(values.checkers) } : {}),
+        ...(values.checksum ? { checksum: true } : {}),
       });
       return {};
     });

@@ -9,7 +9,7 @@ import {
   UploadAbortedError,
 } from "../index";
 
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6, network: 7, partial: 8 } as const;
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, api: 3, interrupted: 4, input: 5, uncertain: 6, network: 7, partial: 8, window: 9 } as const;
 
 const MEANING: Record<keyof typeof EXIT, string> = {
   ok: "ok",
@@ -21,6 +21,7 @@ const MEANING: Record<keyof typeof EXIT, string> = {
   uncertain: "commit outcome unknown",
   network: "network failure after retries",
   partial: "sync finished but some files failed (the rest are in Box)",
+  window: "sync stopped at its window (--max-duration, --max-transfer): the rest is for the next run",
 };
 
 /** "0 ok, 2 usage, …" in code order, for the help text. */

@@ -68,3 +68,18 @@ export function sharedFlags(cmd: Command, concurrencyHelp = "parts in flight"): 
 export function planMode(flags: SharedFlags): { plan?: "always" | "never" } {
   return flags.plan === undefined ? {} : { plan: flags.plan ? "always" : "never" };
 }
+
+/** A duration as rclone writes one: `90s`, `45m`, `6h`, `1h30m`, `2d`; a bare number is seconds. */
+export function durationFlag(value: string): number {
+  const text = value.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  let ms = 0;
+  let rest = text;
+  for (let m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest); m; m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest)) {
+    ms += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  if (rest !== "" || text === "") throw new InvalidArgumentError("must be a duration like 90s, 45m, 6h or 1h30m");
+  return Math.round(ms);
+}

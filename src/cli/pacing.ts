@@ -20,6 +20,17 @@ export function parseBandwidth(value: string): number | undefined {
   return bytes;
 }
 
+/** A size in rclone's syntax (`10M` = 10 MiB, `1G`, a bare number is KiB): --max-transfer. */
+export const sizeFlag = (v: string) => {
+  try {
+    const bytes = parseBandwidth(v);
+    if (bytes === undefined) throw new Error("must be a size like 10M, 500k or 1G");
+    return bytes;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(" a second", "").replace("a rate like", "a size like"));
+  }
+};
+
 /** A limit a minute: a whole number, `0` or `off` for none. */
 export function parseRate(value: string): number | "off" {
   const text = value.trim().toLowerCase();

@@ -7,14 +7,14 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_REDIS_WAIT_MS, DEFAULT_TRANSFERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
+import { DEFAULT_CHECKERS, DEFAULT_REDIS_WAIT_MS, DEFAULT_TRANSFERS, MAX_CHECKERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
-import { chunkedThreshold, countFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
+import { chunkedThreshold, countFlag, durationFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
 import { createScreen } from "./screen";
 import { commandLine, withClient } from "./command";
 import { createTreeView } from "./treeView";
-import { capOf } from "./pacing";
+import { capOf, sizeFlag } from "./pacing";
 import { fleetAround, QUEUE_HELP, queueUrl, redisLine, secondsFlag, type QueueFlags } from "./worker";
 
 interface SyncFlags extends SharedFlags, QueueFlags {
@@ -28,6 +28,11 @@ interface SyncFlags extends SharedFlags, QueueFlags {
   stateDir?: string;
   resume: boolean;
   redisWait?: number;
+  checksum?: boolean;
+  checkers?: number;
+  maxDuration?: number;
+  cutoff: "soft" | "hard";
+  maxTransfer?: number;
 }
 
 const collect = (value: string, previous: string[] | undefined) => {
@@ -48,12 +53,22 @@ export function summaryJson(summary: SyncSummary): Record<string, unknown> {
     failed: summary.failed,
     folders_created: summary.foldersCreated,
     deleted: summary.deleted,
+    deferred: summary.deferred,
     bytes_sent: summary.bytesSent,
     bytes_planned: summary.bytesPlanned,
+    bytes_read: summary.bytesRead,
+    bytes_deferred: summary.bytesDeferred,
+    stopped: summary.stopped ?? null,
     seconds: summary.seconds,
     failures: summary.failures,
     ...(summary.plan ? { plan: summary.plan } : {}),
   };
+}
+
+/** The last line of a run its window stopped: why, and what was left. */
+export function stoppedLine(summary: SyncSummary): string {
+  const why = summary.stopped === "max-duration" ? "--max-duration reached" : "--max-transfer reached";
+  return `stopped: ${why}; ${summary.deferred} files (${(summary.bytesDeferred / 1e6).toFixed(1)} MB) and any not reached yet are left for the next run`;
 }
 
 export function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boolean): string {
@@ -78,6 +93,11 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
     .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
     .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
     .option("--queue <url>", `queue the files for box-upload workers instead of sending them from here: ${QUEUE_HELP}`)
+    .option("--checksum", "hash every file to compare it with Box's copy, ignoring the index of what was synced")
+    .option("--checkers <n>", `folders listed at once, 1-${MAX_CHECKERS} (default ${DEFAULT_CHECKERS})`, countFlag(MAX_CHECKERS))
+    .option("--max-duration <duration>", "no new file starts after this long (90s, 45m, 6h, 1h30m); the rest is for the next run, exit 9", durationFlag)
+    .addOption(new Option("--cutoff <mode>", "at --max-duration: soft lets files in flight finish, hard stops them (they keep their resume state)").choices(["soft", "hard"]).default("soft"))
+    .option("--max-transfer <size>", "no file starts that would take what this run sends past this (10M, 1G: MiB, GiB); the rest is for the next run, exit 9", sizeFlag)
     .option("--redis-wait <seconds>", `with a queue: how long to wait for Redis, at the start or in an outage, before giving up with exit ${EXIT.network} (default ${DEFAULT_REDIS_WAIT_MS / 1000})`, secondsFlag)
     .action(async (localDir: string, folderId: string, flags: SyncFlags, cmd: Command) => {
       let queue: string | undefined;
@@ -86,17 +106,18 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
       } catch (err) {
         return cmd.error(`error: ${(err as Error).message}`, { exitCode: EXIT.usage });
       }
-      // What only a local run has: with a queue, the workers have their own (and the state is in Redis).
-      const local = queue ? (["dryRun", "transfers", "stateDir"] as const).find((k) => flags[k] !== undefined) ?? (flags.resume ? undefined : "resume") : undefined;
+      // What only a local run has: with a queue, the workers have their own (the producer keeps only its index in the state folder).
+      const local = queue ? (["dryRun", "transfers"] as const).find((k) => flags[k] !== undefined) : undefined;
       if (local) {
-        cmd.error(`error: --${local === "resume" ? "no-resume" : local.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`, { exitCode: EXIT.usage });
+        cmd.error(`error: --${local === "dryRun" ? "dry-run" : local} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`, { exitCode: EXIT.usage });
       }
       if (flags.maxDelete !== undefined && !flags.delete) return cmd.error("error: --max-delete goes with --delete (it limits what a mirror may trash)", { exitCode: EXIT.usage });
       const fleet = queue ? fleetAround(queue) : undefined;
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
       const screen = createScreen(io.stderr);
       const view = createTreeView(mode, screen, !!flags.dryRun, capOf(io, flags));
-      const stateDir = flags.resume && !flags.dryRun ? (flags.stateDir ?? defaultStateDir(io.env)) : undefined;
+      // The state folder: resume state for chunked files and the index (a dry run reads the index, writes nothing).
+      const stateDir = flags.resume ? (flags.stateDir ?? defaultStateDir(io.env)) : undefined;
       const hint = (err: unknown, interrupted: boolean): string[] => {
         if (!interrupted && !(err instanceof UploadAbortedError)) return [];
         return [
@@ -120,6 +141,10 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
           ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
           ...(stateDir ? { stateDir } : {}),
+          ...(flags.checksum ? { checksum: true } : {}),
+          ...(flags.checkers !== undefined ? { checkers: flags.checkers } : {}),
+          ...(flags.maxDuration !== undefined ? { maxDurationMs: flags.maxDuration, cutoff: flags.cutoff } : {}),
+          ...(flags.maxTransfer !== undefined ? { maxTransferBytes: flags.maxTransfer } : {}),
           ...(onRetry ? { retry: { onRetry } } : {}),
           ...planMode(flags),
           onEvent: (e) => view.event(e),
@@ -127,7 +152,7 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         };
         // The view's last frame goes out before anything else is printed, a fatal error included,
         // so a redraw can never overwrite it.
-        const { dryRun: _d, transfers: _t, stateDir: _s, ...rest } = options;
+        const { dryRun: _d, transfers: _t, ...rest } = options;
         const queued = { ...rest, ...(flags.redisWait !== undefined ? { redisWaitMs: flags.redisWait * 1000 } : {}) };
         let running: Promise<SyncSummary>;
         if (fleet) {
@@ -142,7 +167,8 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         const summary = await running.finally(() => view.stop());
         if (flags.json) io.stdout.write(`${client.redact(JSON.stringify(summaryJson(summary)))}\n`);
         else if (!flags.quiet || summary.failed) io.stdout.write(`${printable(client.redact(summaryLine(summary, !!flags.dryRun, !!flags.delete)))}\n`);
-        return summary.failed ? EXIT.partial : EXIT.ok;
+        if (summary.stopped && !flags.json) io.stderr.write(`${stoppedLine(summary)}\n`);
+        return summary.failed ? EXIT.partial : summary.deferred || summary.stopped ? EXIT.window : EXIT.ok;
       });
       setCode(code);
     });

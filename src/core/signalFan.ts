@@ -37,6 +37,11 @@ export class SignalFan {
     this.stopped.abort(reason);
   }
 
+  /** Ends every task running now with `reason`, but not this signal: new tasks may still start. */
+  abortTasks(reason: unknown): void {
+    for (const c of [...this.live]) c.abort(reason);
+  }
+
   /** A signal for one task: aborted with this one (at once when it already is). */
   task(): TaskSignal {
     const own = new AbortController();

@@ -21,7 +21,7 @@ export { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS } from "./producer";
 export type { RedisStatus } from "./health";
 export type { FleetWorkOptions } from "./worker";
 
-export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concurrency" | "stateDir"> & {
+export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concurrency"> & {
   /** This run's jobs in the queue at once, 1..100,000. Default {@link DEFAULT_MAX_QUEUED}. */
   maxQueued?: number;
   /**
@@ -32,8 +32,11 @@ export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concu
   redisWaitMs?: number;
 };
 
-/** What only a local run has: with a queue, the workers have their own (and the state is in Redis). */
-const LOCAL_ONLY = ["dryRun", "transfers", "concurrency", "stateDir"] as const;
+/**
+ * What only a local run has: with a queue, the workers have their own (their resume state is in
+ * Redis). The producer's `stateDir` holds its index: the walk, and so the quick check, happens there.
+ */
+const LOCAL_ONLY = ["dryRun", "transfers", "concurrency"] as const;
 
 function checkClient(client: unknown): asserts client is BoxUploadClient {
   if (typeof (client as BoxUploadClient | null)?.syncRun !== "function") throw new BoxInputError("client", "must be a BoxUploadClient");

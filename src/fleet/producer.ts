@@ -15,7 +15,9 @@ import type { JobType, Queue, QueueEvents } from "bullmq";
 import { linkedSignal } from "../core/linkedSignal";
 import { sleep, untilAborted } from "../core/sleep";
 import type { FileOutcome, SyncSummary } from "../sync/options";
+import { unchanged } from "../sync/quickCheck";
 import type { SyncRun } from "../sync/run";
+import type { FileJob } from "../sync/walk";
 import type { Tally } from "../sync/tally";
 import { jobData, jobIdFor, jobSettingsOf, readOutcome, type FleetJobData, type FleetProgress } from "./jobs";
 import { loadBullmq, QUEUE_NAME, type Connections, type FleetKeys } from "./redis";
@@ -32,6 +34,7 @@ const CLOSE_WAIT_MS = 5_000;
 
 interface Pending {
   data: FleetJobData;
+  file: FileJob;
   began: boolean;
   toSend: boolean;
 }
@@ -56,10 +59,28 @@ export async function runProducer(
   try {
     const tree = await run.openTree(root);
     await health.waitUp(run.signal, limits.redisWaitMs);
-    const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal);
+    // The index is the producer's: the walk is here, so a file the quick check finds unchanged is
+    // never queued, and each job's outcome is remembered here for the next run.
+    const index = run.settings.checksum ? undefined : await run.index();
+    const remember = (file: FileJob, outcome: FileOutcome) => {
+      run.spent(file.size, outcome.action === "fail" ? 0 : outcome.bytesSent);
+      void run.remember(folderId, file, outcome);
+    };
+    const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal, remember);
     try {
       const settings = jobSettingsOf(run.settings);
-      await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), signal));
+      await run.forEach(run.walk({ tree, rootId: folderId }), 1, async (file, signal) => {
+        if (file.remote && unchanged(index?.get(run.indexKey(folderId, file.path)), file.identity, file.remote)) {
+          run.tally.begin(file.path, file.size);
+          return run.tally.settled(file.path, { action: "skip", size: file.size, bytesSent: 0, bytesPlanned: 0, id: file.remote.id, compared: "index", ...(file.remote.sha1 ? { sha1: file.remote.sha1 } : {}) });
+        }
+        // --max-transfer: reserved at its size, given back for what its worker did not send.
+        if (!run.admit(file.size)) {
+          run.tally.begin(file.path, file.size);
+          return run.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not queued: the run's window closed (the next run sends it)" });
+        }
+        await queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), file, signal);
+      });
       // Deletions come last (run.finish), as a local sync makes them: once every job settled.
       if (!run.signal.aborted) await queued.drain(run.signal);
     } finally {
@@ -88,6 +109,7 @@ class QueuedFiles {
     private readonly maxQueued: number,
     private readonly queue: Queue,
     private readonly events: QueueEvents,
+    private readonly onSettled: (file: FileJob, outcome: FileOutcome) => void,
   ) {
     events.on("error", () => undefined);
     events.on("active", ({ jobId }) => this.began(jobId));
@@ -101,7 +123,14 @@ class QueuedFiles {
     this.lookAgain = setInterval(() => this.look(), 1000);
   }
 
-  static async open(conns: Connections, keys: FleetKeys, tally: Tally, maxQueued: number, signal: AbortSignal): Promise<QueuedFiles> {
+  static async open(
+    conns: Connections,
+    keys: FleetKeys,
+    tally: Tally,
+    maxQueued: number,
+    signal: AbortSignal,
+    onSettled: (file: FileJob, outcome: FileOutcome) => void,
+  ): Promise<QueuedFiles> {
     const { Queue, QueueEvents } = loadBullmq();
     // Read the events from the last one before our first job, so none of ours is missed.
     const last = await conns.health.riding(signal, "the events stream", () => conns.commands.xrevrange(eventsKey(keys), "+", "-", "COUNT", 1));
@@ -109,7 +138,7 @@ class QueuedFiles {
     // Heard, so BullMQ does not print what an outage does to it: the health watcher says it once.
     queue.on("error", () => undefined);
     const events = new QueueEvents(QUEUE_NAME, { connection: conns.blocking(), prefix: keys.prefix, lastEventId: last[0]?.[0] ?? "0-0" });
-    const queued = new QueuedFiles(conns, keys, tally, maxQueued, queue, events);
+    const queued = new QueuedFiles(conns, keys, tally, maxQueued, queue, events, onSettled);
     try {
       await untilAborted(events.waitUntilReady(), signal);
     } catch (err) {
@@ -120,9 +149,9 @@ class QueuedFiles {
   }
 
   /** Adds a file's job once there is room for it. */
-  async put(id: string, data: FleetJobData, signal: AbortSignal): Promise<void> {
+  async put(id: string, data: FleetJobData, file: FileJob, signal: AbortSignal): Promise<void> {
     while (this.pending.size >= this.maxQueued) await this.untilChange(signal);
-    this.pending.set(id, { data, began: false, toSend: false });
+    this.pending.set(id, { data, file, began: false, toSend: false });
     await this.add(id, data);
   }
 
@@ -188,6 +217,7 @@ class QueuedFiles {
     this.pending.delete(id);
     if (outcome.action !== "fail" && outcome.action !== "skip" && !p.toSend) this.tally.toSend(p.data.path, p.data.size);
     this.tally.settled(p.data.path, outcome);
+    this.onSettled(p.file, outcome);
     this.touch();
   }
 

@@ -13,9 +13,17 @@ import { runSettings, type RunSettings } from "../upload/options";
 export const DEFAULT_TRANSFERS = 16;
 export const MAX_TRANSFERS = 64;
 
+/**
+ * Folders listed at once, by default (rclone's `--checkers`). Box answers a listing in 200 to
+ * 500 ms and allows about 16 calls a second per user, so 8 in flight reach the call limit where one
+ * at a time reaches 2 to 5 a second; measured in docs/measurements.md ("A nightly rerun").
+ */
+export const DEFAULT_CHECKERS = 8;
+export const MAX_CHECKERS = 64;
+
 export type OnConflict = "version" | "skip" | "fail";
 
-export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "delete" | "fail";
+export type SyncAction = "upload" | "version" | "skip" | "defer" | "create-folder" | "delete" | "fail";
 
 /**
  * How one file of a sync settled: what was done, and what it cost. `bytesSent` is file bytes this
@@ -24,7 +32,8 @@ export type SyncAction = "upload" | "version" | "skip" | "create-folder" | "dele
  */
 export type FileOutcome =
   | {
-      action: "upload" | "version" | "skip";
+      /** `defer`: not started, the run's window (maxDurationMs, maxTransferBytes) closed first: for the next run. */
+      action: "upload" | "version" | "skip" | "defer";
       size: number;
       bytesSent: number;
       bytesPlanned: number;
@@ -32,6 +41,8 @@ export type FileOutcome =
       id?: string;
       versionId?: string;
       sha1?: string;
+      /** Skips: how Box's copy was found the same: by the index (not read) or by hashing the file. */
+      compared?: "index" | "sha1";
     }
   | { action: "fail"; size: number; error: string };
 
@@ -79,6 +90,13 @@ export interface SyncSummary {
   bytesSent: number;
   /** File bytes of new versions that Box held already by upload plans: not sent. */
   bytesPlanned: number;
+  /** File bytes read from local files this run (to hash them, and to send them): what the index saves shows here. */
+  bytesRead: number;
+  /** Files not started because the run's window closed (maxDurationMs, maxTransferBytes), and their size: the next run's. */
+  deferred: number;
+  bytesDeferred: number;
+  /** Why the run stopped starting files before the tree was done, if it did. */
+  stopped?: "max-duration" | "max-transfer";
   seconds: number;
   failures: { path: string; error: string }[];
   /** Dry run only: what a real run would do, in the order files settle. */
@@ -118,6 +136,24 @@ export interface SyncOptions {
    * on the next run. Without it, an interrupted chunked file starts over (never twice in Box).
    */
   stateDir?: string;
+  /**
+   * Hash every file to compare it with Box's copy, as without an index (rclone's `--checksum`). By
+   * default a file whose identity (size, times, inode) is what the index recorded when it was last
+   * hashed, and whose Box item still has that SHA-1, is skipped without being read.
+   */
+  checksum?: boolean;
+  /** Folders listed at once, 1..64. Default {@link DEFAULT_CHECKERS}. */
+  checkers?: number;
+  /**
+   * The run's window: no new file starts once this many ms have passed since the run began (files
+   * in flight finish, or with `cutoff: "hard"` stop and keep their resume state). The rest is
+   * deferred to the next run: see the summary's `deferred` and `stopped`.
+   */
+  maxDurationMs?: number;
+  /** At `maxDurationMs`: `soft` (default) lets files in flight finish; `hard` stops them too. */
+  cutoff?: "soft" | "hard";
+  /** No file starts that would take the bytes this run sends past this; the rest is deferred. */
+  maxTransferBytes?: number;
   onEvent?: (event: SyncEvent) => void;
   onProgress?: (progress: SyncProgress) => void;
 }
@@ -135,6 +171,11 @@ export interface SyncSettings {
   run: RunSettings;
   signal: AbortSignal | undefined;
   stateDir: string | undefined;
+  checksum: boolean;
+  checkers: number;
+  maxDurationMs: number | undefined;
+  cutoff: "soft" | "hard";
+  maxTransferBytes: number | undefined;
   onEvent: (event: SyncEvent) => void;
   onProgress: ((progress: SyncProgress) => void) | undefined;
 }
@@ -145,6 +186,17 @@ function globs(argument: string, value: unknown): string[] {
     throw new BoxInputError(argument, "must be an array of non-empty glob strings");
   }
   return value as string[];
+}
+
+function flag(argument: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== "boolean") throw new BoxInputError(argument, "must be a boolean");
+  return value === true;
+}
+
+function cutoffOf(value: unknown): "soft" | "hard" {
+  if (value === undefined) return "soft";
+  if (value !== "soft" && value !== "hard") throw new BoxInputError("options.cutoff", 'must be "soft" or "hard"');
+  return value;
 }
 
 function callback<T>(argument: string, value: unknown): T | undefined {
@@ -172,6 +224,11 @@ export function syncSettings(raw: unknown): SyncSettings {
     run: runSettings(given),
     signal: given.signal,
     stateDir: given.stateDir,
+    checksum: flag("options.checksum", given.checksum),
+    checkers: given.checkers === undefined ? DEFAULT_CHECKERS : checkIntInRange("options.checkers", given.checkers, 1, MAX_CHECKERS),
+    maxDurationMs: given.maxDurationMs === undefined ? undefined : checkIntInRange("options.maxDurationMs", given.maxDurationMs, 0, Number.MAX_SAFE_INTEGER),
+    cutoff: cutoffOf(given.cutoff),
+    maxTransferBytes: given.maxTransferBytes === undefined ? undefined : checkIntInRange("options.maxTransferBytes", given.maxTransferBytes, 0, Number.MAX_SAFE_INTEGER),
     onEvent: callback<(e: SyncEvent) => void>("options.onEvent", given.onEvent) ?? (() => undefined),
     onProgress: callback<(p: SyncProgress) => void>("options.onProgress", given.onProgress),
   };

@@ -7,6 +7,35 @@ import type { UploadApi, UploadPlatform } from "../upload/ports";
 
 export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder" | "deleteFile" | "deleteFolder">;
 
+/**
+ * What a local file is, as far as its content could have changed: the quick check's identity
+ * (quickCheck.ts). Times in nanoseconds and the inode as decimal text, exact; "0" where the platform
+ * has none (the quick check is then off for the file).
+ */
+export interface LocalIdentity {
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+  dev: string;
+}
+
+/** What the index remembers of a file: its identity when it was hashed, that SHA-1, the Box file it became, and when. */
+export interface IndexEntry extends LocalIdentity {
+  sha1: string;
+  boxId: string;
+  /** When the entry was written (ns since the epoch), for the racy rule. */
+  recordedNs: string;
+}
+
+/** A run's index of what was synced (Node: LMDB under the state folder), keyed by the Box folder and the path. */
+export interface SyncIndex {
+  get(key: string): IndexEntry | undefined;
+  put(key: string, entry: IndexEntry): Promise<void>;
+  remove(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface LocalEntry {
   name: string;
   /**
@@ -17,6 +46,8 @@ export interface LocalEntry {
   error?: string;
   size: number;
   mtimeMs: number;
+  /** Files: what the quick check compares (absent where the platform cannot say). */
+  identity?: LocalIdentity;
 }
 
 export interface LocalTree {
@@ -31,6 +62,8 @@ export interface SyncPlatform {
   openTree(root: string): Promise<LocalTree>;
   /** Where the resume state named `name` lives inside `stateDir` (created if missing). */
   statePath(stateDir: string, name: string): Promise<string>;
+  /** The index kept in `stateDir`; a runtime without one has no quick check (every file is hashed). */
+  openIndex?(stateDir: string): Promise<SyncIndex>;
 }
 
 /** Everything a sync takes from below, passed together. */

@@ -8,14 +8,18 @@
  */
 import { UploadAbortedError } from "../core/errors";
 import { SignalFan, type TaskSignal } from "../core/signalFan";
+import type { UploadPlatform } from "../upload/ports";
 import type { StateStore } from "../upload/resume";
+import type { PartReader } from "../upload/sources";
 import { globs } from "./globs";
 import { Mirror } from "./mirror";
 import type { FileOutcome, SyncSettings, SyncSummary } from "./options";
-import type { LocalTree, SyncDeps } from "./ports";
+import type { LocalTree, SyncDeps, SyncIndex } from "./ports";
+import { entryFor, reliable } from "./quickCheck";
 import { Tally } from "./tally";
-import { transfer, type FileProgress } from "./transfer";
+import { fileKey, transfer, type FileProgress } from "./transfer";
 import { walk, type FileJob } from "./walk";
+import { RunWindow, WindowClosed } from "./window";
 
 /** Where a file goes: the local tree it is read from, and the Box folder the tree goes into. */
 export interface SyncRoot {
@@ -35,21 +39,68 @@ export interface TransferOptions {
 export class SyncRun {
   readonly tally: Tally;
   private readonly fan: SignalFan;
+  private readonly deps: SyncDeps;
+  private readonly window: RunWindow;
   private fatal: { error: unknown } | undefined;
   private mirror: Mirror | undefined;
+  /** True once a walk has run to its end: only then may a mirror delete. */
+  private walkedWhole = false;
+  private indexOpen: Promise<SyncIndex | undefined> | undefined;
 
   /**
    * `states`: where chunked files keep their resume state, by name (a fleet's Redis); by default a
    * file per name in `settings.stateDir`, and none in a dry run or without a state folder.
    */
   constructor(
-    private readonly deps: SyncDeps,
+    deps: SyncDeps,
     readonly settings: SyncSettings,
     private readonly states = localStates(deps, settings),
   ) {
     if (settings.signal?.aborted) throw new UploadAbortedError(undefined, { cause: settings.signal.reason });
     this.tally = new Tally(settings);
     this.fan = new SignalFan([settings.signal]);
+    // Every byte read from a local file is counted: what the index saves shows in the summary.
+    this.deps = { ...deps, platform: countingReads(deps.platform, (n) => this.tally.read(n)) };
+    this.window = new RunWindow(settings, (why, stopInFlight) => {
+      this.tally.stopped(why);
+      if (stopInFlight) this.fan.abortTasks(new WindowClosed(why));
+    });
+  }
+
+  /** The index of what was synced (in the state folder), opened at first need; undefined without one. */
+  index(): Promise<SyncIndex | undefined> {
+    const { stateDir } = this.settings;
+    const open = this.deps.local.openIndex;
+    this.indexOpen ??= stateDir && open ? open(stateDir).catch((err: unknown) => {
+      // No index is a slower run, never a wrong one: every file is hashed, as without one.
+      this.tally.notice(".", `the index in ${stateDir} cannot be used (${this.describe(err)}); every file is hashed`);
+      return undefined;
+    }) : Promise.resolve(undefined);
+    return this.indexOpen;
+  }
+
+  /**
+   * The run's window for a file that sends elsewhere (a queued job): whether it may start, its size
+   * reserved when it may; `spent` gives back what it did not send once its outcome is known.
+   */
+  admit(size: number): boolean {
+    return this.window.admit(size);
+  }
+  spent(reservedBytes: number, sentBytes: number): void {
+    this.window.spent(reservedBytes, sentBytes);
+  }
+
+  /** The index's key for a file of `rootId`. */
+  indexKey(rootId: string, path: string): string {
+    return fileKey(this.deps.platform.sha1, rootId, path);
+  }
+
+  /** Records what a file is now (its identity, the SHA-1 Box holds, the Box file), after it settled; never in a dry run. */
+  async remember(rootId: string, file: FileJob, outcome: FileOutcome): Promise<void> {
+    if (this.settings.dryRun || outcome.action === "fail" || outcome.action === "defer") return;
+    if (!outcome.sha1 || !outcome.id || !reliable(file.identity) || (outcome.action === "skip" && outcome.compared === "index")) return;
+    const index = await this.index();
+    await index?.put(this.indexKey(rootId, file.path), entryFor(file.identity, outcome.sha1, outcome.id)).catch(() => undefined);
   }
 
   /** Ends at the caller's abort or at a failure beyond one file. */
@@ -76,7 +127,12 @@ export class SyncRun {
   walk(root: SyncRoot): AsyncGenerator<FileJob> {
     const { settings, deps } = this;
     if (settings.deleteExtraneous) this.mirror ??= new Mirror(deps.api, settings, globs(settings.include, settings.exclude), this.tally, deps.describe);
-    return walk({ api: deps.api, ...root, settings, tally: this.tally, signal: this.signal, describe: deps.describe, mirror: this.mirror });
+    return this.whole(walk({ api: deps.api, ...root, settings, tally: this.tally, signal: this.signal, describe: deps.describe, mirror: this.mirror }));
+  }
+
+  private async *whole(files: AsyncGenerator<FileJob>): AsyncGenerator<FileJob> {
+    yield* files;
+    this.walkedWhole = true;
   }
 
   /**
@@ -89,6 +145,12 @@ export class SyncRun {
         while (!this.signal.aborted) {
           const next = await files.next();
           if (next.done) return;
+          // The run's window closed: this file and the rest are the next run's.
+          if (this.window.closed) {
+            this.tally.begin(next.value.path, next.value.size);
+            this.tally.settled(next.value.path, { action: "defer", size: next.value.size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run's window closed (the next run sends it)" });
+            return;
+          }
           const task = this.fan.task();
           try {
             await each(next.value, task.signal);
@@ -104,12 +166,26 @@ export class SyncRun {
     await files.return(undefined).catch(() => undefined);
   }
 
-  /** One file here, to its outcome, counted in the run's account unless `options.progress` is another's. */
+  /**
+   * One file here, to its outcome (the quick check against the index first, unless `checksum`),
+   * remembered in the index, and counted in the run's account unless `options.progress` is another's.
+   */
   async transfer(root: SyncRoot, file: FileJob, signal: AbortSignal, options: TransferOptions = {}): Promise<FileOutcome> {
     const own = options.progress === undefined;
     if (own) this.tally.begin(file.path, file.size);
     const progress = options.progress ?? this.tally;
-    const outcome = await transfer({ deps: this.deps, ...root, settings: options.settings ?? this.settings, progress, signal, states: options.states ?? this.states }, file);
+    const settings = options.settings ?? this.settings;
+    const index = file.remote && !settings.checksum ? await this.index() : undefined;
+    const indexed = index?.get(this.indexKey(root.rootId, file.path));
+    let outcome: FileOutcome;
+    try {
+      outcome = await transfer({ deps: this.deps, ...root, settings, progress, signal, states: options.states ?? this.states, indexed, budget: this.window }, file);
+    } catch (err) {
+      // Stopped at a hard cutoff: deferred (a chunked file keeps its resume state), not failed.
+      if (!(signal.reason instanceof WindowClosed)) throw err;
+      outcome = { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "stopped: the run's window closed (the next run continues it)" };
+    }
+    await this.remember(root.rootId, file, outcome);
     if (own) this.tally.settled(file.path, outcome);
     return outcome;
   }
@@ -126,15 +202,41 @@ export class SyncRun {
    */
   async finish(): Promise<SyncSummary> {
     try {
-      if (this.mirror && !this.fatal && !this.signal.aborted) await this.mirror.finish(this.signal).catch((error: unknown) => this.fail(error));
+      if (this.mirror && this.walkedWhole && !this.fatal && !this.signal.aborted) await this.mirror.finish(this.signal).catch((error: unknown) => this.fail(error));
     } finally {
+      this.window.dispose();
       this.fan.dispose();
+      await (await this.indexOpen)?.close().catch(() => undefined);
     }
     const caller = this.settings.signal;
     if (caller?.aborted) throw new UploadAbortedError(undefined, { cause: caller.reason });
     if (this.fatal) throw this.deps.clean(this.fatal.error);
     return this.tally.finish();
   }
+}
+
+/** The platform with every read of a local file counted. */
+function countingReads(platform: UploadPlatform, count: (bytes: number) => void): UploadPlatform {
+  return {
+    ...platform,
+    openFile: async (path, declared) => {
+      const reader: PartReader = await platform.openFile(path, declared);
+      return {
+        size: reader.size,
+        seekable: reader.seekable,
+        zeroCopy: reader.zeroCopy,
+        ...(reader.fileIdentity ? { fileIdentity: reader.fileIdentity } : {}),
+        ...(reader.fileTimes ? { fileTimes: reader.fileTimes } : {}),
+        read: async (part, into) => {
+          const bytes = await reader.read(part, into);
+          count(bytes.byteLength);
+          return bytes;
+        },
+        finish: () => reader.finish(),
+        close: () => reader.close(),
+      };
+    },
+  };
 }
 
 /** Resume state in files under the run's state folder; none in a dry run or without one. */

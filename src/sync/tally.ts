@@ -16,7 +16,7 @@ export class Tally {
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly settings: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytesSent: 0, bytesPlanned: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytesSent: 0, bytesPlanned: 0, bytesRead: 0, deferred: 0, bytesDeferred: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -67,7 +67,10 @@ export class Tally {
     const { action, size, message } = outcome;
     if (action === "upload") this.summary.uploaded++;
     else if (action === "version") this.summary.versioned++;
-    else this.summary.skipped++;
+    else if (action === "defer") {
+      this.summary.deferred++;
+      this.summary.bytesDeferred += size;
+    } else this.summary.skipped++;
     this.summary.bytesSent += outcome.bytesSent;
     this.summary.bytesPlanned += outcome.bytesPlanned;
     this.summary.plan?.push({ path, action, size, ...(message ? { message } : {}) });
@@ -75,6 +78,16 @@ export class Tally {
     if (this.inFlight.get(path)?.counted) this.bytesToSend -= Math.max(0, size - outcome.bytesSent);
     this.settle(path, outcome.bytesSent);
     this.emit({ type: "file", path, action, size, ...(message ? { message } : {}) });
+  }
+
+  /** Bytes read from local files (to hash, to send). */
+  read(bytes: number): void {
+    this.summary.bytesRead += bytes;
+  }
+
+  /** The run stopped starting files: its window closed. */
+  stopped(why: "max-duration" | "max-transfer"): void {
+    this.summary.stopped ??= why;
   }
 
   /** A Box item went to the trash (in a dry run: would go); `items` counts what it held too. */

@@ -15,7 +15,8 @@ import { examineResume, identify, type StateStore, type UploadTarget } from "../
 import { uploadJob } from "../upload/run";
 import type { PartReader } from "../upload/sources";
 import type { FileOutcome, SyncSettings } from "./options";
-import type { LocalTree, SyncDeps } from "./ports";
+import type { IndexEntry, LocalTree, SyncDeps } from "./ports";
+import { unchanged } from "./quickCheck";
 import { conflictItem, type RemoteItem } from "./remote";
 import type { FileJob } from "./walk";
 
@@ -25,6 +26,12 @@ export interface FileProgress {
   toSend(path: string, size: number): void;
   /** File bytes this run has handed to the network for it so far. */
   sent(path: string, bytesSent: number): void;
+}
+
+/** The run's window for files that send (window.ts): admitted at their size, and what they did not send given back. */
+export interface TransferBudget {
+  admit(size: number): boolean;
+  spent(reservedBytes: number, sentBytes: number): void;
 }
 
 export interface TransferContext {
@@ -37,6 +44,9 @@ export interface TransferContext {
   signal: AbortSignal;
   /** The resume record of a file by name (claimed by the caller); undefined when the run keeps none. */
   states: ((name: string) => Promise<StateStore>) | undefined;
+  /** The index's entry for this file, when the run keeps an index (the quick check compares it). */
+  indexed?: IndexEntry | undefined;
+  budget?: TransferBudget;
 }
 /** One local file, opened at first need and hashed at most once. */
 class LocalFile {
@@ -76,20 +86,27 @@ class LocalFile {
  * An item listed without its SHA-1 is read once more; still without one, the file fails rather
  * than risk a needless version of identical bytes.
  */
-async function sameAsBox(ctx: TransferContext, file: LocalFile, remote: RemoteItem): Promise<boolean> {
+async function sameAsBox(ctx: TransferContext, file: LocalFile, remote: RemoteItem): Promise<"index" | "sha1" | false> {
   const size = file.job.size;
   if (remote.size !== undefined && remote.size !== size) return false;
+  // The quick check: unchanged since it was hashed, and Box's item still what it became: not read.
+  if (!ctx.settings.checksum && unchanged(ctx.indexed, file.job.identity, remote)) return "index";
   if (remote.sha1 === undefined) {
     const listed = await ctx.deps.api.getFile(remote.id, ["sha1", "size", "etag"], { signal: ctx.signal });
     if (typeof listed.sha1 !== "string") throw new BoxProtocolError(`Box gave no SHA-1 for file ${remote.id}; cannot tell whether it differs`);
     remote = { ...remote, sha1: listed.sha1, ...(typeof listed.size === "number" ? { size: listed.size } : {}) };
     if (remote.size !== undefined && remote.size !== size) return false;
   }
-  return (await file.hash()) === remote.sha1;
+  return (await file.hash()) === remote.sha1 ? "sha1" : false;
+}
+
+/** A file's name in the resume state and the index: the Box folder synced into and the path, hashed. */
+export function fileKey(sha1: SyncDeps["platform"]["sha1"], rootId: string, path: string): string {
+  return sha1Hex(sha1, new TextEncoder().encode(`${rootId}\n${path}`));
 }
 
 function stateName(ctx: TransferContext, path: string): string {
-  return sha1Hex(ctx.deps.platform.sha1, new TextEncoder().encode(`${ctx.rootId}\n${path}`));
+  return fileKey(ctx.deps.platform.sha1, ctx.rootId, path);
 }
 
 /**
@@ -129,14 +146,20 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
   const { settings, progress } = ctx;
   const { path, size } = file.job;
   const action = target.kind === "new" ? "upload" : "version";
+  // The run's window: a file that would take the run past it waits for the next run.
+  if (ctx.budget && !ctx.budget.admit(size)) return { action: "defer", size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run's window closed (the next run sends it)" };
   progress.toSend(path, size);
   if (settings.dryRun) return { action, size, bytesSent: 0, bytesPlanned: 0, ...(remote ? { id: remote.id } : {}) };
-  const reader = await file.reader();
-  const resume = await claimResume(ctx, file, reader, target);
   let resumed = 0;
   let planned = 0;
+  let sent = 0;
+  let total = size;
   let uploaded: BoxFile;
+  let resume: ResumeSlot | undefined;
   try {
+    const reader = await file.reader();
+    total = reader.size;
+    resume = await claimResume(ctx, file, reader, target);
     uploaded = await uploadJob(ctx.deps, {
       target,
       source: reader,
@@ -145,8 +168,8 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
       onProgress: (p) => {
         resumed = p.bytesResumed;
         planned = p.bytesPlanned;
-        // What this run sent: not what a resumed session or the plan found in Box already.
-        progress.sent(path, Math.max(0, p.bytesSent - p.bytesResumed - p.bytesPlanned));
+        sent = p.bytesSent;
+        progress.sent(path, p.bytesSent);
       },
       fileName: undefined,
       // Box's copy as listed: if someone changes it meanwhile, the commit is refused (412), not overwritten.
@@ -160,8 +183,9 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
     });
   } finally {
     await resume?.store.release();
+    ctx.budget?.spent(size, sent);
   }
-  return { action, size: reader.size, bytesSent: Math.max(0, reader.size - resumed - planned), bytesPlanned: planned, ...made(uploaded) };
+  return { action, size: total, bytesSent: Math.max(0, total - resumed - planned), bytesPlanned: planned, ...made(uploaded) };
 }
 
 /** Settles one file against Box's item `remote` (or its absence), per `onConflict`. */
@@ -183,9 +207,10 @@ async function settle(ctx: TransferContext, file: LocalFile, remote: RemoteItem 
     }
   }
   const same = { size, bytesSent: 0, bytesPlanned: 0, id: remote.id, ...(remote.sha1 ? { sha1: remote.sha1 } : {}) };
-  if (await sameAsBox(ctx, file, remote)) {
-    await dropResume(ctx, file);
-    return { action: "skip", ...same };
+  const compared = await sameAsBox(ctx, file, remote);
+  if (compared) {
+    if (compared === "sha1") await dropResume(ctx, file);
+    return { action: "skip", ...same, compared, ...(file.sha1 ? { sha1: file.sha1 } : {}) };
   }
   if (settings.onConflict === "skip") return { action: "skip", ...same, message: "differs from Box's copy; left as it is (onConflict skip)" };
   if (settings.onConflict === "fail") return { action: "fail", size, error: "differs from the file of this name in Box (onConflict fail)" };

@@ -1,15 +1,19 @@
 /**
- * The walk: depth first, one local folder at a time, yielding a job per file to sync as the
- * workers ask for them. Held at once: the Box items of the folder being walked (names, ids, sizes,
- * SHA-1s), the sub-folders of the folders on the way down, and the jobs in flight; never the tree.
- * Box folders are made as the walk reaches them, so a file's folder exists before its job does.
+ * The walk: `checkers` folders listed at once (rclone's name for it; each lists Box's side and the
+ * local side together), each yielding a job per file to sync as the transfers ask for them, so a
+ * tree of many folders is listed as fast as Box's call rate allows, not one round trip after
+ * another. Depth first (a stack), so what is held stays small: the Box items of the folders being
+ * listed (at most `checkers` of them), at most READY jobs waiting for a transfer, and the
+ * sub-folders still to list (a path and an id each). Never the tree. Box folders are made as the
+ * walk reaches them, so a file's folder exists before its job does; a mirror is told each folder
+ * once both of its listings are whole, and deletes nothing before the walk has ended.
  */
 import { retrying } from "../core/retry";
 import { checkFileName } from "../core/validate";
-import { globs } from "./globs";
+import { globs, type Globs } from "./globs";
 import type { Mirror } from "./mirror";
 import type { SyncSettings } from "./options";
-import type { LocalTree, SyncApi } from "./ports";
+import type { LocalIdentity, LocalTree, SyncApi } from "./ports";
 import { ensureFolder, folderIndex, nameKey, type RemoteItem } from "./remote";
 import type { Tally } from "./tally";
 
@@ -21,6 +25,8 @@ export interface FileJob {
   folderId: string | undefined;
   size: number;
   mtimeMs: number;
+  /** What the local file is, for the quick check against the index (where the platform gives it). */
+  identity?: LocalIdentity;
   /** What Box holds under this name in that folder, if anything. */
   remote: RemoteItem | undefined;
 }
@@ -43,40 +49,113 @@ export interface WalkContext {
   mirror: Mirror | undefined;
 }
 
-export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
-  const { api, tree, settings, tally } = ctx;
-  const rules = globs(settings.include, settings.exclude);
-  const retried = retrying(settings.run.retry, ctx.signal);
-  const stack: PendingFolder[] = [{ path: "", folderId: ctx.rootId }];
+/** Jobs found and not yet taken by a transfer, at most: listings wait for room beyond it. */
+const READY = 256;
 
-  while (stack.length) {
-    const dir = stack.pop()!;
+export function walk(ctx: WalkContext): AsyncGenerator<FileJob> {
+  return new FolderWalk(ctx).jobs();
+}
+
+class FolderWalk {
+  private readonly rules: Globs;
+  private readonly retried: ReturnType<typeof retrying>;
+  private readonly pending: PendingFolder[];
+  private readonly ready: FileJob[] = [];
+  private active = 0;
+  private closed = false;
+  private failure: { error: unknown } | undefined;
+  private woken: (() => void) | undefined;
+  private readonly room: Array<() => void> = [];
+
+  constructor(private readonly ctx: WalkContext) {
+    this.rules = globs(ctx.settings.include, ctx.settings.exclude);
+    this.retried = retrying(ctx.settings.run.retry, ctx.signal);
+    this.pending = [{ path: "", folderId: ctx.rootId }];
+  }
+
+  async *jobs(): AsyncGenerator<FileJob> {
+    try {
+      this.fill();
+      for (;;) {
+        if (this.failure) throw this.failure.error;
+        const job = this.ready.shift();
+        if (job) {
+          this.room.shift()?.();
+          yield job;
+          continue;
+        }
+        if (this.active === 0 && this.pending.length === 0) break;
+        await new Promise<void>((resolve) => (this.woken = resolve));
+      }
+      this.ctx.tally.walked();
+    } finally {
+      this.closed = true;
+      for (const go of this.room.splice(0)) go();
+    }
+  }
+
+  /** Starts listings while there is a folder to list and a checker free. */
+  private fill(): void {
+    const checkers = this.ctx.settings.checkers;
+    while (this.active < checkers && this.pending.length && !this.failure && !this.closed) {
+      const dir = this.pending.pop()!;
+      this.active++;
+      void this.list(dir)
+        .catch((error: unknown) => void (this.failure ??= { error }))
+        .finally(() => {
+          this.active--;
+          this.fill();
+          this.wake();
+        });
+    }
+  }
+
+  private wake(): void {
+    const w = this.woken;
+    this.woken = undefined;
+    w?.();
+  }
+
+  /** Hands a job to the transfers, waiting while READY are waiting already. */
+  private async offer(job: FileJob): Promise<boolean> {
+    while (this.ready.length >= READY && !this.closed) await new Promise<void>((resolve) => this.room.push(resolve));
+    if (this.closed) return false;
+    this.ready.push(job);
+    this.wake();
+    return true;
+  }
+
+  /** One folder: Box's side and the local side, its files offered, its sub-folders made and queued. */
+  private async list(dir: PendingFolder): Promise<void> {
+    const { ctx } = this;
+    const { tally } = ctx;
     let remote: Map<string, RemoteItem>;
     try {
-      remote = dir.folderId === undefined ? new Map() : await retried((signal) => folderIndex(api, dir.folderId!, { signal }));
+      remote = dir.folderId === undefined ? new Map() : await this.retried((signal) => folderIndex(ctx.api, dir.folderId!, { signal }));
     } catch (err) {
       // The root folder itself: nothing can be synced. An abort is the run's end, not this folder's failure.
       if (dir.path === "" || ctx.signal.aborted) throw err;
       tally.failed(dir.path, ctx.describe(err));
-      continue;
+      return;
     }
     const taken = new Set<string>();
     // Every local name, whatever became of its entry: a mirror never deletes a Box item that has one.
     const present = new Set<string>();
     const subfolders: { path: string; name: string; remote: RemoteItem | undefined }[] = [];
     try {
-      for await (const entry of tree.entries(dir.path)) {
+      for await (const entry of ctx.tree.entries(dir.path)) {
+        if (this.closed) return;
         const path = dir.path ? `${dir.path}/${entry.name}` : entry.name;
         present.add(nameKey(entry.name));
         if (entry.kind === "unreadable") {
-          if (!rules.leftOut(path, "file")) tally.failed(path, `cannot read it: ${entry.error ?? "unknown error"}`);
+          if (!this.rules.leftOut(path, "file")) tally.failed(path, `cannot read it: ${entry.error ?? "unknown error"}`);
           continue;
         }
         if (entry.kind === "symlink" || entry.kind === "other") {
           tally.notice(path, entry.kind === "symlink" ? "symlink skipped (never followed)" : "not a regular file or folder; skipped");
           continue;
         }
-        if (rules.leftOut(path, entry.kind === "dir" ? "folder" : "file")) continue;
+        if (this.rules.leftOut(path, entry.kind === "dir" ? "folder" : "file")) continue;
         if (entry.kind === "file") tally.seen();
         try {
           checkFileName("name", entry.name);
@@ -94,47 +173,46 @@ export async function* walk(ctx: WalkContext): AsyncGenerator<FileJob> {
         taken.add(key);
         const item = remote.get(key);
         if (entry.kind === "dir") subfolders.push({ path, name: entry.name, remote: item });
-        else yield { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item };
+        else {
+          const job = { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item, ...(entry.identity ? { identity: entry.identity } : {}) };
+          if (!(await this.offer(job))) return;
+        }
       }
     } catch (err) {
       if (dir.path === "" || ctx.signal.aborted) throw err;
       tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
-      continue;
+      return;
     }
     // Both listings are whole: what Box holds here and the tree does not may go (after the walk).
     if (ctx.mirror && dir.folderId !== undefined) await ctx.mirror.consider(dir.path, remote, present, ctx.signal);
     remote.clear();
-    // Reversed so the first sub-folder read is the first walked.
+    // Reversed onto the stack, so the first sub-folder read is the first listed.
     for (const sub of subfolders.reverse()) {
-      const next = await enterFolder(ctx, sub, dir.folderId, retried);
-      if (next) stack.push(next);
+      if (this.closed) return;
+      const next = await this.enter(sub, dir.folderId);
+      if (next) this.pending.push(next);
     }
   }
-  tally.walked();
-}
 
-async function enterFolder(
-  ctx: WalkContext,
-  sub: { path: string; name: string; remote: RemoteItem | undefined },
-  parentId: string | undefined,
-  retried: ReturnType<typeof retrying>,
-): Promise<PendingFolder | undefined> {
-  if (sub.remote && sub.remote.type !== "folder") {
-    ctx.tally.failed(sub.path, `Box holds a ${sub.remote.type.replace("_", " ")} named "${sub.remote.name}" where this folder goes; its contents are left out`);
-    return undefined;
-  }
-  if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
-  if (ctx.settings.dryRun || parentId === undefined) {
-    ctx.tally.folderCreated(sub.path);
-    return { path: sub.path, folderId: undefined };
-  }
-  try {
-    const made = await retried((signal) => ensureFolder(ctx.api, parentId, sub.name, { signal }));
-    if (made.created) ctx.tally.folderCreated(sub.path);
-    return { path: sub.path, folderId: made.id };
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    ctx.tally.failed(sub.path, `cannot create this folder in Box: ${ctx.describe(err)}`);
-    return undefined;
+  private async enter(sub: { path: string; name: string; remote: RemoteItem | undefined }, parentId: string | undefined): Promise<PendingFolder | undefined> {
+    const { ctx } = this;
+    if (sub.remote && sub.remote.type !== "folder") {
+      ctx.tally.failed(sub.path, `Box holds a ${sub.remote.type.replace("_", " ")} named "${sub.remote.name}" where this folder goes; its contents are left out`);
+      return undefined;
+    }
+    if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
+    if (ctx.settings.dryRun || parentId === undefined) {
+      ctx.tally.folderCreated(sub.path);
+      return { path: sub.path, folderId: undefined };
+    }
+    try {
+      const made = await this.retried((signal) => ensureFolder(ctx.api, parentId, sub.name, { signal }));
+      if (made.created) ctx.tally.folderCreated(sub.path);
+      return { path: sub.path, folderId: made.id };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.tally.failed(sub.path, `cannot create this folder in Box: ${ctx.describe(err)}`);
+      return undefined;
+    }
   }
 }
