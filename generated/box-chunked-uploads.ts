@@ -212,7 +212,11 @@ export interface paths {
          * @description Returns the file's standard fields, or the fields listed in the fields query parameter. Served by the API host.
          */
         get: operations["get_files_id"];
-        put?: never;
+        /**
+         * Move or rename a file
+         * @description Changes a file's name, its folder, or both; the file keeps its ID and its versions, and gets a new etag. Box takes more fields here (description, shared link, lock, tags...); this fragment describes the two a move needs. Served by the API host.
+         */
+        put: operations["put_files_id"];
         post?: never;
         /**
          * Delete a file
@@ -272,7 +276,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Move or rename a folder
+         * @description Changes a folder's name or its parent; the folder keeps its ID and everything it holds, and gets a new etag. Box refuses a move that carries other fields besides parent.id (403 operation_limit_exceeded), so a move and a rename are two calls. A move of a folder with many items below it may go on after the answer (200 after 10 minutes, or 503 after 600 seconds). Box takes more fields here (description, shared link, collaboration settings, tags...); this fragment describes the two a move needs. Served by the API host.
+         */
+        put: operations["put_folders_id"];
         post?: never;
         /**
          * Delete a folder
@@ -1102,7 +1110,7 @@ export interface components {
              */
             etag?: string;
         };
-        /** @description Error body of a refused folder creation. For item_name_in_use, context_info.conflicts lists the item that already holds the name; for other codes (operation_blocked_temporary) context_info may be null or hold other keys. */
+        /** @description Error body of a refused folder creation, or of a refused move or rename of a file or a folder. For item_name_in_use, context_info.conflicts lists the item that already holds the name; for other codes (operation_blocked_temporary) context_info may be null or hold other keys. */
         FolderConflictError: components["schemas"]["ClientError"] & {
             /** @description Extra details; conflicts lists the existing item. */
             context_info?: {
@@ -2505,6 +2513,232 @@ export interface operations {
             default: components["responses"]["UnexpectedError"];
         };
     };
+    put_files_id: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return. When given, the answer holds the file's mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "sha1"
+                 *     ]
+                 */
+                fields?: components["parameters"]["Fields"];
+            };
+            header?: {
+                /**
+                 * @description Last etag you saw for the file; the call fails with 412 if it has changed since, so a file changed meanwhile is not moved.
+                 * @example 1
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description ID of the file (the number at the end of the file's web app URL, e.g. 123 in https://*.app.box.com/files/123).
+                 * @example 12345
+                 */
+                file_id: components["parameters"]["FileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Notes 2024.txt",
+                 *       "parent": {
+                 *         "id": "11446498"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The file's new name. It must be free in the target folder, compared without regard to case, among files and folders alike.
+                     * @example Notes 2024.txt
+                     */
+                    name?: string;
+                    /** @description The folder to move the file to. */
+                    parent?: {
+                        /**
+                         * @description ID of the target folder; "0" is the root (All Files).
+                         * @example 11446498
+                         */
+                        id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The file as it is now, with its standard fields or with the ones asked for in fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description A value in the body is wrong, e.g. item_name_invalid or item_name_too_long for a name Box refuses (Box also answers 400 for a retention date past the policy's maximum). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 400,
+                     *       "code": "item_name_invalid",
+                     *       "message": "Item name invalid",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "1a3c5e7f9b0d2f46"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The access token is missing, expired or not recognised. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 401,
+                     *       "code": "unauthorized",
+                     *       "message": "Unauthorized",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "2b4d6f8a0c1e3a57"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The caller may not change the file or may not put it in the target folder (access_denied_insufficient_permissions), or an information barrier forbids it (forbidden_by_policy). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 403,
+                     *       "code": "access_denied_insufficient_permissions",
+                     *       "message": "Access denied - insufficient permission",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "3c5e7a9b1d2f4b68"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file, or the target folder, does not exist or the caller may not see it. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "4d6f8b0c2e3a5c79"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The file_id is not in a form Box recognises. */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 405,
+                     *       "code": "method_not_allowed",
+                     *       "message": "Method Not Allowed",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "5e7a9c1d3f4b6d80"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description item_name_in_use: the target folder already holds an item of that name (case ignored); context_info.conflicts lists it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 409,
+                     *       "code": "item_name_in_use",
+                     *       "message": "Item with the same name already exists",
+                     *       "context_info": {
+                     *         "conflicts": [
+                     *           {
+                     *             "type": "file",
+                     *             "id": "12346",
+                     *             "sequence_id": "0",
+                     *             "etag": "0",
+                     *             "name": "Notes 2024.txt",
+                     *             "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37",
+                     *             "file_version": {
+                     *               "type": "file_version",
+                     *               "id": "67891",
+                     *               "sha1": "85136c79cbf9fe36bb9d05d0639c70c265c18d37"
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "6f8b0d2e4a5c7e91"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FolderConflictError"];
+                };
+            };
+            /** @description The file's etag is no longer the one given in if-match: it changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "message": "The resource has been modified. Please retrieve the resource again and retry",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "7a9c1e3f5b6d8fa2"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
     delete_files_id: {
         parameters: {
             query?: never;
@@ -2904,6 +3138,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FolderConflictError"];
+                };
+            };
+            default: components["responses"]["UnexpectedError"];
+        };
+    };
+    put_folders_id: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated names of the fields to return for the folder. When given, the answer holds its mini fields plus exactly these, instead of the standard set.
+                 * @example [
+                 *       "id",
+                 *       "type",
+                 *       "name",
+                 *       "parent"
+                 *     ]
+                 */
+                fields?: string[];
+            };
+            header?: {
+                /**
+                 * @description Last etag you saw for the folder; the call fails with 412 if it has changed since, so a folder changed meanwhile is not moved.
+                 * @example 1
+                 */
+                "if-match"?: string;
+            };
+            path: {
+                /**
+                 * @description ID of the folder (the number at the end of the folder's web app URL, e.g. 123 in https://*.app.box.com/folder/123); the root folder (All Files) is always "0".
+                 * @example 0
+                 */
+                folder_id: components["parameters"]["FolderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "parent": {
+                 *         "id": "11446498"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The folder's new name. Box refuses non-printable ASCII characters, / and \, trailing spaces, and the names . and .. (400 item_name_invalid); the name must be free in the parent, compared without regard to case.
+                     * @example Contracts 2025
+                     */
+                    name?: string;
+                    /** @description The folder to move this one into (also how a folder comes back out of the trash). */
+                    parent?: {
+                        /**
+                         * @description ID of the new parent folder; "0" is the root (All Files).
+                         * @example 11446498
+                         */
+                        id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The folder as it is now, with its standard fields or with the ones asked for in fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            /** @description A parameter is missing or wrong (bad_request), a name is too long (item_name_too_long) or has characters Box refuses (item_name_invalid), or a folder lock prevents the move. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 400,
+                     *       "code": "bad_request",
+                     *       "message": "Bad Request",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "8b0d2f4a6c7e9ab3"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The caller may not change the folder or its new parent, or a folder lock forbids the move (access_denied_insufficient_permissions); the application lacks the scope to write folders (insufficient_scope); the action is not allowed for this user (forbidden) or by an information barrier (forbidden_by_policy); or the move carried other fields besides parent.id (operation_limit_exceeded). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The folder or the new parent does not exist, or the caller may not see it (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "message": "Not Found",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "2f4b6d8e0abcdef7"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description item_name_in_use: the parent already holds an item of that name (case ignored); context_info.conflicts lists it. operation_blocked_temporary: the folder or the new parent is locked by another move, copy, delete or restore in progress; retry later. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderConflictError"];
+                };
+            };
+            /** @description The folder's etag is no longer the one given in if-match: it changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 412,
+                     *       "code": "precondition_failed",
+                     *       "message": "The resource has been modified. Please retrieve the resource again and retry",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "5c7e9a1b3def012a"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
+                };
+            };
+            /** @description The move took longer than 600 seconds; it goes on after this answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "error",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "message": "Unavailable",
+                     *       "context_info": null,
+                     *       "help_url": "https://developer.box.com/guides/api-calls/permissions-and-errors/common-errors/",
+                     *       "request_id": "6d8f0b2c4ef0123b"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClientError"];
                 };
             };
             default: components["responses"]["UnexpectedError"];

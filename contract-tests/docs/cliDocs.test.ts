@@ -33,12 +33,12 @@ test.each(["new", "version", "sync", "worker"])("every flag of `%s --help` is in
 
 test("the synopsis names every flag of sync that changes what it does", () => {
   const synopsis = /## Synopsis\n\n```sh\n([\s\S]*?)```/.exec(doc)![1]!;
-  for (const flag of ["--dry-run", "--delete", "--max-delete", "--exclude", "--include", "--on-conflict", "--transfers", "--state-dir", "--no-resume", "--queue", "--redis-wait"]) {
+  for (const flag of ["--dry-run", "--delete", "--max-delete", "--no-track-renames", "--exclude", "--include", "--on-conflict", "--transfers", "--state-dir", "--no-resume", "--queue", "--redis-wait"]) {
     expect({ flag, inSynopsis: synopsis.includes(flag) }).toEqual({ flag, inSynopsis: true });
   }
 });
 
-const summary: SyncSummary = { uploaded: 3, versioned: 2, skipped: 7, failed: 1, foldersCreated: 4, deleted: 5, bytesSent: 12_345_678, bytesPlanned: 9, bytesRead: 11, deferred: 0, bytesDeferred: 0, seconds: 2.5, failures: [] };
+const summary: SyncSummary = { uploaded: 3, versioned: 2, skipped: 7, failed: 1, foldersCreated: 4, deleted: 5, moved: 6, bytesSent: 12_345_678, bytesPlanned: 9, bytesRead: 11, deferred: 0, bytesDeferred: 0, seconds: 2.5, failures: [] };
 
 test("sync --json names exactly the documented keys", () => {
   expect(Object.keys(summaryJson(summary)).sort()).toEqual(documentedKeys("`sync`"));
@@ -47,8 +47,8 @@ test("sync --json names exactly the documented keys", () => {
 test("the quoted sync summary lines are the CLI's", () => {
   const asDoc = (line: string) => line.replace(/\d+\.\d+ MB/, "X MB").replace(/in \d+\.\d+ s/, "in S s").replace(/\d+/g, "N");
   expect(doc).toContain(`\`${asDoc(summaryLine(summary, false, false))}\``);
-  expect(asDoc(summaryLine(summary, false, true))).toContain(", N trashed;");
-  expect(doc).toContain("`, N trashed` after the folders");
+  expect(asDoc(summaryLine(summary, false, true))).toContain("folders created, N moved, N trashed;");
+  expect(doc).toContain("`, N moved, N trashed` after the folders");
   expect(summaryLine(summary, true, false).startsWith("would sync: ")).toBe(true);
 });
 

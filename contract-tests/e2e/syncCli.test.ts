@@ -43,7 +43,7 @@ test("--json prints one summary object; a second run uploads nothing; a failed f
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
-    expect(Object.keys(summary).sort()).toEqual(["bytes_deferred", "bytes_planned", "bytes_read", "bytes_sent", "deferred", "deleted", "failed", "failures", "folders_created", "seconds", "skipped", "stopped", "uploaded", "versioned"]);
+    expect(Object.keys(summary).sort()).toEqual(["bytes_deferred", "bytes_planned", "bytes_read", "bytes_sent", "deferred", "deleted", "failed", "failures", "folders_created", "moved", "seconds", "skipped", "stopped", "uploaded", "versioned"]);
     expect(summary).toMatchObject({ uploaded: 2, versioned: 0, skipped: 0, failed: 0, folders_created: 2, bytes_sent: 2 * THRESHOLD + 100, failures: [] });
 
     const second = await cli(["sync", root, dest.id, "--json"]).done;

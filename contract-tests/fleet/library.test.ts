@@ -172,3 +172,81 @@ test("the CLI: --queue with --dry-run or --transfers, and a worker without a que
   expect(badUrl.code).toBe(2);
   expect(badUrl.stderr).not.toContain("secret-pass");
 });
+
+test("the producer keeps the index: a rerun of an unchanged tree queues no job and reads no file", async () => {
+  const server = new LocalBoxServer({ minFileSize: THRESHOLD, partSizeFor: () => 256 * 1024 });
+  await server.start();
+  const fleet = createFleet({ redis: redis.url, prefix: "indexed", rateLimits: "off" });
+  const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, pacer: fleet.pacer });
+  const stop = new AbortController();
+  const worked: string[] = [];
+  const working = fleet.work(client, { signal: stop.signal, onEvent: (e) => worked.push(e.path) });
+  try {
+    const root = join(dir, "indexed");
+    const spec: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 30; i++) spec[`i${i % 3}/f${i}.txt`] = bytesOf(500 + i, 300 + i);
+    await writeTree(root, spec);
+    // Whole seconds an hour ago: no entry is racy, so the rerun trusts every one.
+    const then = Math.floor(Date.now() / 1000) - 3600;
+    for (const path of Object.keys(spec)) await utimes(join(root, ...path.split("/")), then, then);
+    const dest = server.addFolder("indexed-dest");
+    const stateDir = join(dir, "producer-state");
+    const first = await fleet.sync(client, root, dest.id, { stateDir });
+    expect(first).toMatchObject({ uploaded: 30, failed: 0 });
+    expect(worked).toHaveLength(30);
+    const second = await fleet.sync(client, root, dest.id, { stateDir });
+    expect(second).toMatchObject({ skipped: 30, uploaded: 0, failed: 0, bytesRead: 0 });
+    // No job went to a worker: the producer decided each file itself.
+    expect(worked).toHaveLength(30);
+  } finally {
+    stop.abort();
+    await working;
+    await client.close();
+    await fleet.close();
+    await server.stop();
+  }
+});
+
+test("a queued sync tracks renames as a local one does: the producer moves, the workers send only what is new", async () => {
+  const server = new LocalBoxServer({ minFileSize: THRESHOLD, partSizeFor: () => 256 * 1024 });
+  await server.start();
+  const fleet = createFleet({ redis: redis.url, prefix: "renames", rateLimits: "off" });
+  const client = new BoxUploadClient({ token: DEFAULT_TOKEN, baseUrl: server.baseUrl, apiBaseUrl: server.apiBaseUrl, pacer: fleet.pacer });
+  const stop = new AbortController();
+  const worked: string[] = [];
+  const working = fleet.work(client, { signal: stop.signal, onEvent: (e) => worked.push(e.path) });
+  try {
+    const root = join(dir, "renamed");
+    const spec: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 20; i++) spec[`reports/2025/r${i}.txt`] = bytesOf(300 + i, 500 + i);
+    spec["notes.txt"] = bytesOf(700, 9);
+    await writeTree(root, spec);
+    // An hour ago, in whole seconds: the index trusts every entry of the first run.
+    const then = Math.floor(Date.now() / 1000) - 3600;
+    for (const path of Object.keys(spec)) await utimes(join(root, ...path.split("/")), then, then);
+    const dest = server.addFolder("renamed-dest");
+    const stateDir = join(dir, "renames-state");
+    await fleet.sync(client, root, dest.id, { deleteExtraneous: true, stateDir });
+    const ids = new Map([...server.filesByPath(dest.id)].map(([p, f]) => [p, f.id]));
+    const { rename } = await import("node:fs/promises");
+    await rename(join(root, "reports/2025"), join(root, "reports/archive-2025"));
+    await rename(join(root, "notes.txt"), join(root, "notes-old.txt"));
+    await writeFile(join(root, "fresh.txt"), "fresh");
+    const jobsBefore = worked.length;
+    const summary = await fleet.sync(client, root, dest.id, { deleteExtraneous: true, stateDir });
+    expect(summary).toMatchObject({ moved: 2, uploaded: 1, deleted: 0, failed: 0 });
+    // Only the new file went to a worker: the moves were the producer's, and the files inside the
+    // moved folder its index still knew (their inodes and times did not change).
+    expect(worked.slice(jobsBefore)).toEqual(["fresh.txt"]);
+    const box = server.filesByPath(dest.id);
+    expect(box.get("notes-old.txt")!.id).toBe(ids.get("notes.txt"));
+    for (let i = 0; i < 20; i++) expect(box.get(`reports/archive-2025/r${i}.txt`)!.id).toBe(ids.get(`reports/2025/r${i}.txt`));
+    expect(server.state.trash.size).toBe(0);
+  } finally {
+    stop.abort();
+    await working;
+    await client.close();
+    await fleet.close();
+    await server.stop();
+  }
+});

@@ -54,7 +54,7 @@ test("a web link is never deleted, nor a Box-only folder that holds one: only wh
   const { api, deleted } = fakeBox(tree);
   const { m, tally } = mirror(api);
   const signal = new AbortController().signal;
-  await m.consider("", index(tree), new Set(), signal);
+  await m.consider("", "0", index(tree), new Set(), signal);
   await m.finish(signal);
   expect(deleted.sort()).toEqual(["3", "5"]);
   expect(tally.summary.deleted).toBe(1 + 2);
@@ -67,7 +67,7 @@ test("a deletion whose answer was lost (5xx), then 404 on the retry, counts as d
   const { api } = fakeBox(tree, (_id, n) => (n === 1 ? lost : gone));
   const { m, tally } = mirror(api);
   const signal = new AbortController().signal;
-  await m.consider("", index(tree), new Set(), signal);
+  await m.consider("", "0", index(tree), new Set(), signal);
   await m.finish(signal);
   expect(tally.summary).toMatchObject({ deleted: 1, failed: 0 });
 });
@@ -77,7 +77,7 @@ test("a 404 on the first try is a failure: the item was never ours to count", as
   const { api } = fakeBox(tree, () => new BoxApiError({ status: 404, method: "DELETE", url: "x" }));
   const { m, tally } = mirror(api);
   const signal = new AbortController().signal;
-  await m.consider("", index(tree), new Set(), signal);
+  await m.consider("", "0", index(tree), new Set(), signal);
   await m.finish(signal);
   expect(tally.summary).toMatchObject({ deleted: 0, failed: 1 });
 });

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
           const state = join(work, "state");
           const args = ["--base-url", server.baseUrl, "--api-base-url", server.apiBaseUrl, "--rate-limits", "off", "--dir", tree, "--state-dir", state, ...(values.checkers ? ["--checkers", values.checkers] : [])];
           const env = { BOX_ACCESS_TOKEN: server.token };
-          const child = (extra: string[]) => runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...args, ...extra], { env, timeoutMs: 6 * 3600_000 }).then((r) => r.value);
+          const child = (extra: string[]) => runJsonChild<SyncChildResult>(join(__dirname, "syncChild.js"), [...args, ...extra], { env, timeoutMs: 6 * 3600_000, nodeArgs: ["--expose-gc"] }).then((r) => r.value);
           log(`${files} files: first run`);
           const first = await child(["--folder-name", `scale-${files}`]);
           // Past the racy window: the rerun tells what a nightly rerun costs, not the seconds after writing.
@@ -77,9 +77,10 @@ async function main(): Promise<void> {
               String(r.requests),
               (s.bytesRead / MB).toFixed(2),
               (r.peakRssBytes / MB).toFixed(0),
+              r.heapAfterGcBytes === undefined ? "-" : (r.heapAfterGcBytes / MB).toFixed(1),
               `${s.uploaded} up, ${s.skipped} skipped, ${s.failed} failed`,
             ]);
-            report.push({ files, bytes, run: name, seconds: r.seconds, requests: r.requests, bytesRead: s.bytesRead, peakRssBytes: r.peakRssBytes, cpuSeconds: r.cpuSeconds, summary: s });
+            report.push({ files, bytes, run: name, seconds: r.seconds, requests: r.requests, bytesRead: s.bytesRead, peakRssBytes: r.peakRssBytes, heapAfterGcBytes: r.heapAfterGcBytes, cpuSeconds: r.cpuSeconds, summary: s });
           }
         },
       );
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`\nscale: small files (64-319 B), 100 to a folder, local server unshaped, no rate limits, the index in the state folder\n`);
-  process.stdout.write(`${table(["run", "seconds", "files/s", "requests", "MB read", "peak RSS MB", "note"], rows)}\n`);
+  process.stdout.write(`${table(["run", "seconds", "files/s", "requests", "MB read", "peak RSS MB", "heap after GC MB", "note"], rows)}\n`);
   await mkdir(join(ROOT, ".bench"), { recursive: true });
   const out = join(ROOT, ".bench", `scale-${STAMP}.json`);
   await writeFile(out, JSON.stringify(report, null, 1));

@@ -10,15 +10,16 @@
  *      our token call; `GET /files/{file_id}#get_shared_link`, Shared links (Files), is another
  *      feature's use of GET /files/{file_id} and is left alone), or
  *   3. it carries one of UPLOAD_TAGS: that is how a new upload call shows up, as "operation added".
- * Other tags do not pull in their siblings: the fragment uses two operations of Files (GET
- * /files/{file_id}, OPTIONS /files/content), one of Authorization (POST /oauth2/token) and two of
- * Folders (GET /folders/{folder_id}/items and POST /folders, for folder sync; rule 1 covers
- * them), and the rest of those tags (update, delete, copy, lock, thumbnails, authorize, revoke,
- * the folder's own information...) is none of the client's business. Nor do Box's variations of
- * GET/PUT /folders/{folder_id} (`#get_shared_link`...) come in: the fragment has no such base
- * operation, and they are filed under Shared links (Folders). Sharing a path is not enough
- * either (GET /files/{file_id}/content, the download, sits on the same path as the version
- * upload).
+ * Other tags do not pull in their siblings: the fragment uses four operations of Files (GET, PUT
+ * and DELETE /files/{file_id}, OPTIONS /files/content), one of Authorization (POST /oauth2/token)
+ * and four of Folders (GET /folders/{folder_id}/items, POST /folders, PUT and DELETE
+ * /folders/{folder_id}, for folder sync; rule 1 covers them), and the rest of those tags (copy,
+ * lock, versions, thumbnails, authorize, revoke, the folder's own information...) is none of the
+ * client's business. Nor do Box's variations of GET/PUT /files/{file_id} and
+ * /folders/{folder_id} (`#get_shared_link`, `#add_shared_link`...) come in: they are filed under
+ * Shared links (Files) and Shared links (Folders), not under the tag of the fragment's operation.
+ * Sharing a path is not enough either (GET /files/{file_id}/content, the download, sits on the
+ * same path as the version upload).
  *
  * An official operation in scope that the fragment leaves out on purpose is documented by a root
  * `x-deviations` entry whose `where` is `paths.<official path>.<method>` (see documented.ts).

@@ -1,7 +1,7 @@
 /** Client options and operation inputs that are plain values, checked before anything is sent. */
 import { BoxInputError } from "../core/errors";
-import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkOptionsObject } from "../core/validate";
-import type { ApiPlatform, BoxClientOptions, ContentTimes, SessionInput } from "./types";
+import { checkByteCount, checkFileName, checkHeaderValue, checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
+import type { ApiPlatform, BoxClientOptions, ContentTimes, MoveTarget, SessionInput } from "./types";
 
 /** Default per-request deadline: a part of 128 MiB still fits at ~0.25 MB/s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 600_000;
@@ -51,4 +51,14 @@ export function timeAttributes(times: ContentTimes | undefined): { content_modif
     out[field] = value;
   }
   return Object.keys(out).length ? out : undefined;
+}
+
+/** A move's target as Box's body (name, parent.id) and its If-Match, checked; it must change something. */
+export function moveInput(to: MoveTarget | undefined): { body: { name?: string; parent?: { id: string } }; ifMatch: string | undefined } {
+  const input = checkOptionsObject<MoveTarget>("to", to);
+  if (input.name === undefined && input.parentId === undefined) throw new BoxInputError("to", "must give a new name, a new parentId, or both");
+  const body: { name?: string; parent?: { id: string } } = {};
+  if (input.name !== undefined) body.name = checkFileName("name", input.name);
+  if (input.parentId !== undefined) body.parent = { id: checkItemId("parentId", input.parentId) };
+  return { body, ifMatch: checkHeaderValue("ifMatch", input.ifMatch) };
 }

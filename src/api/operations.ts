@@ -33,7 +33,9 @@ export const OPERATIONS = {
   preflightUpload: call("OPTIONS", "/files/content"),
   getFile: call("GET", "/files/{file_id}"),
   deleteFile: call("DELETE", "/files/{file_id}"),
+  moveFile: call("PUT", "/files/{file_id}"),
   listFolderItems: call("GET", "/folders/{folder_id}/items"),
   createFolder: call("POST", "/folders"),
   deleteFolder: call("DELETE", "/folders/{folder_id}"),
+  moveFolder: call("PUT", "/folders/{folder_id}"),
 } as const satisfies Record<string, Operation>;

@@ -11,6 +11,7 @@ export type {
   CommitResult,
   ContentTimes,
   DirectCallOptions,
+  MoveTarget,
   PlanPart,
   Schemas,
   SessionInput,

@@ -13,6 +13,14 @@ export type BoxFile = Schemas["File"];
 export type PlanPart = Schemas["UploadPartPlan"];
 export type UploadSessionPlan = Schemas["UploadSessionPlan"];
 
+/** Where `moveFile` / `moveFolder` take an item: a new name, a new parent folder, or (files) both. */
+export interface MoveTarget {
+  name?: string;
+  parentId?: string;
+  /** The etag last seen: Box refuses with 412 when the item changed since. */
+  ifMatch?: string;
+}
+
 export interface BoxClientOptions {
   /** A bearer token, or a function that returns one (asked again once after a 401). */
   token: TokenOption;

@@ -33,6 +33,7 @@ interface SyncFlags extends SharedFlags, QueueFlags {
   maxDuration?: number;
   cutoff: "soft" | "hard";
   maxTransfer?: number;
+  trackRenames: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined) => {
@@ -53,6 +54,7 @@ export function summaryJson(summary: SyncSummary): Record<string, unknown> {
     failed: summary.failed,
     folders_created: summary.foldersCreated,
     deleted: summary.deleted,
+    moved: summary.moved,
     deferred: summary.deferred,
     bytes_sent: summary.bytesSent,
     bytes_planned: summary.bytesPlanned,
@@ -75,7 +77,7 @@ export function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boole
   const verb = dryRun ? "would sync" : "synced";
   return (
     `${verb}: ${summary.uploaded} uploaded, ${summary.versioned} versioned, ${summary.skipped} skipped, ${summary.failed} failed, ` +
-    `${summary.foldersCreated} folders created${mirror ? `, ${summary.deleted} trashed` : ""}; ${(summary.bytesSent / 1e6).toFixed(1)} MB sent in ${summary.seconds.toFixed(1)} s`
+    `${summary.foldersCreated} folders created${mirror ? `, ${summary.moved} moved, ${summary.deleted} trashed` : ""}; ${(summary.bytesSent / 1e6).toFixed(1)} MB sent in ${summary.seconds.toFixed(1)} s`
   );
 }
 
@@ -85,7 +87,8 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
     .argument("<folder_id>", "Box folder to sync into (0 is the root)")
     .option("--dry-run", "compare and print the plan; create, send and delete nothing")
     .option("--delete", "mirror: move Box items with no local counterpart to Box's trash (never excluded names, never where a listing failed)")
-    .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8", wholeFlag)
+    .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8 (moves are not deletions)", wholeFlag)
+    .option("--no-track-renames", "with --delete: never move a Box item to where the tree has it; upload the file anew and trash the old one")
     .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect)
     .option("--include <glob>", "sync only matching files (repeatable)", collect)
     .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
@@ -135,7 +138,7 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
           exclude: flags.exclude ?? [],
           include: flags.include ?? [],
           dryRun: !!flags.dryRun,
-          ...(flags.delete ? { deleteExtraneous: true } : {}),
+          ...(flags.delete ? { deleteExtraneous: true, trackRenames: flags.trackRenames } : {}),
           ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
           ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),

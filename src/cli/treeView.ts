@@ -54,6 +54,7 @@ export function eventLine(e: SyncEvent, dryRun = false): string {
   if (e.type === "failed") return `failed   ${path}: ${printable(e.message)}`;
   if (e.type === "notice") return `left out ${path}: ${printable(e.message)}`;
   if (e.type === "folder") return dryRun ? `would create folder ${path}/` : `folder   ${path}/`;
+  if (e.type === "moved") return `${dryRun ? "would move" : "moved   "} ${printable(e.from ?? "")} -> ${path}`;
   if (e.type === "deleted") {
     const what = e.items !== undefined && e.items > 1 ? ` (${e.items} items)` : "";
     return dryRun ? `would trash ${path}${what}` : `trashed  ${path}${what}`;
@@ -84,7 +85,7 @@ export function createTreeView(mode: "tty" | "lines" | "quiet" | "none", screen:
   return {
     event: (e) => {
       // Failures, notices and deletions stay on screen above the live lines; settled files just count.
-      if (e.type === "failed" || e.type === "notice" || e.type === "deleted") screen.say(eventLine(e, dryRun));
+      if (e.type === "failed" || e.type === "notice" || e.type === "deleted" || e.type === "moved") screen.say(eventLine(e, dryRun));
     },
     progress: (p) => {
       latest = p;

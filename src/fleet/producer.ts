@@ -69,7 +69,7 @@ export async function runProducer(
     const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal, remember);
     try {
       const settings = jobSettingsOf(run.settings);
-      await run.forEach(run.walk({ tree, rootId: folderId }), 1, async (file, signal) => {
+      const put = async (file: FileJob, signal: AbortSignal): Promise<void> => {
         if (file.remote && unchanged(index?.get(run.indexKey(folderId, file.path)), file.identity, file.remote)) {
           run.tally.begin(file.path, file.size);
           return run.tally.settled(file.path, { action: "skip", size: file.size, bytesSent: 0, bytesPlanned: 0, id: file.remote.id, compared: "index", ...(file.remote.sha1 ? { sha1: file.remote.sha1 } : {}) });
@@ -80,7 +80,10 @@ export async function runProducer(
           return run.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not queued: the run's window closed (the next run sends it)" });
         }
         await queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), file, signal);
-      });
+      };
+      // Renames are the producer's to decide, as deletions are: new files wait for the walk's end.
+      await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => (run.hold(file) ? Promise.resolve() : put(file, signal)));
+      await run.settleRenames(1, put);
       // Deletions come last (run.finish), as a local sync makes them: once every job settled.
       if (!run.signal.aborted) await queued.drain(run.signal);
     } finally {

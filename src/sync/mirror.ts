@@ -21,11 +21,16 @@ import type { SyncApi } from "./ports";
 import { ITEM_FIELDS, type RemoteItem } from "./remote";
 import type { Tally } from "./tally";
 
-interface Doomed {
+/** A Box item no local entry names, to go to the trash once every file settled (unless it moved). */
+export interface Doomed {
   path: string;
   item: RemoteItem;
+  /** The Box folder it is in. */
+  parentId: string;
   /** Items that go with it: itself, and for a folder trashed whole, everything in it. */
   items: number;
+  /** A folder trashed whole: what it holds, at any depth (paths relative to the tree's root). */
+  inside?: { path: string; item: RemoteItem }[];
 }
 
 /** Deletions run this many at a time (each paced like any call). */
@@ -47,20 +52,43 @@ export class Mirror {
     return retrying(this.settings.run.retry, signal)((own) => task({ signal: own }));
   }
 
-  /** One folder, listed whole on both sides: its Box items no local entry names (`present`) are doomed, unless kept. */
-  async consider(dirPath: string, remote: Map<string, RemoteItem>, present: Set<string>, signal: AbortSignal): Promise<void> {
+  /** One folder (Box folder `folderId`), listed whole on both sides: its Box items no local entry names (`present`) are doomed, unless kept. */
+  async consider(dirPath: string, folderId: string, remote: Map<string, RemoteItem>, present: Set<string>, signal: AbortSignal): Promise<void> {
     for (const [key, item] of remote) {
       if (present.has(key)) continue;
       const path = dirPath ? `${dirPath}/${item.name}` : item.name;
-      await this.judge(path, item, signal);
+      await this.judge(path, item, folderId, signal);
     }
   }
 
-  private async judge(path: string, item: RemoteItem, signal: AbortSignal): Promise<void> {
+  /** What is doomed so far (a rename tracker pairs it with what is new). */
+  get candidates(): readonly Doomed[] {
+    return this.doomed;
+  }
+
+  /**
+   * An item that moved instead (a rename): it no longer goes to the trash. For an item inside a
+   * folder trashed whole, the folder still goes, less what moved out of it.
+   */
+  withdraw(d: Doomed, inner?: { path: string; item: RemoteItem }): void {
+    if (inner) {
+      const gone = d.item.type === "folder" && inner.item.type === "folder" ? 1 + (d.inside?.filter((i) => i.path.startsWith(`${inner.path}/`)).length ?? 0) : 1;
+      d.inside = d.inside?.filter((i) => i !== inner && !i.path.startsWith(`${inner.path}/`));
+      d.items -= gone;
+      this.count -= gone;
+      return;
+    }
+    const at = this.doomed.indexOf(d);
+    if (at < 0) return;
+    this.doomed.splice(at, 1);
+    this.count -= d.items;
+  }
+
+  private async judge(path: string, item: RemoteItem, parentId: string, signal: AbortSignal): Promise<void> {
     if (this.rules.leftOut(path, item.type === "folder" ? "folder" : "file")) return;
     // A web link is not something a local tree can hold: sync neither makes nor removes one.
     if (item.type === "web_link") return;
-    if (item.type === "file") return this.doom(path, item, 1);
+    if (item.type === "file") return this.doom({ path, item, parentId, items: 1 });
     // A Box-only folder: what it holds decides whether it goes whole (nothing in it is kept).
     let inside: { path: string; item: RemoteItem }[];
     try {
@@ -72,10 +100,10 @@ export class Mirror {
     }
     // Kept inside: what the globs leave out, and web links (never deleted).
     const kept = inside.some((i) => i.item.type === "web_link" || this.rules.leftOut(i.path, i.item.type === "folder" ? "folder" : "file"));
-    if (!kept) return this.doom(path, item, 1 + inside.length);
+    if (!kept) return this.doom({ path, item, parentId, items: 1 + inside.length, inside });
     // Something in it stays: the folder stays, and so does every folder on the way to a kept item.
     const direct = inside.filter((i) => i.path.lastIndexOf("/") === path.length);
-    for (const child of direct) await this.judge(child.path, child.item, signal);
+    for (const child of direct) await this.judge(child.path, child.item, item.id, signal);
   }
 
   /** Everything under a Box folder, at any depth. */
@@ -84,16 +112,26 @@ export class Mirror {
     for await (const raw of this.api.folderItems(folderId, ITEM_FIELDS, call)) {
       const item = raw as FolderItem & RemoteItem;
       if (!item || typeof item.name !== "string" || typeof item.id !== "string") continue;
-      const child = { path: `${path}/${item.name}`, item: { type: item.type, id: item.id, name: item.name, ...(typeof item.etag === "string" ? { etag: item.etag } : {}) } };
+      const child = {
+        path: `${path}/${item.name}`,
+        item: {
+          type: item.type,
+          id: item.id,
+          name: item.name,
+          ...(typeof item.etag === "string" ? { etag: item.etag } : {}),
+          ...(typeof item.size === "number" ? { size: item.size } : {}),
+          ...(typeof item.sha1 === "string" ? { sha1: item.sha1 } : {}),
+        },
+      };
       out.push(child);
       if (item.type === "folder") out.push(...(await this.listAll(item.id, child.path, call)));
     }
     return out;
   }
 
-  private doom(path: string, item: RemoteItem, items: number): void {
-    this.doomed.push({ path, item, items });
-    this.count += items;
+  private doom(d: Doomed): void {
+    this.doomed.push(d);
+    this.count += d.items;
   }
 
   /** After the walk and the transfers: deletes what was doomed, or nothing when it is more than `maxDelete`. */

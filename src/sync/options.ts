@@ -23,7 +23,7 @@ export const MAX_CHECKERS = 64;
 
 export type OnConflict = "version" | "skip" | "fail";
 
-export type SyncAction = "upload" | "version" | "skip" | "defer" | "create-folder" | "delete" | "fail";
+export type SyncAction = "upload" | "version" | "skip" | "defer" | "move" | "create-folder" | "delete" | "fail";
 
 /**
  * How one file of a sync settled: what was done, and what it cost. `bytesSent` is file bytes this
@@ -54,9 +54,11 @@ export interface SyncEvent {
    * could not be put into Box (`error` says why; the rest of the tree goes on); `notice` something
    * was left out on purpose (a symlink, a special file).
    */
-  type: "folder" | "file" | "deleted" | "failed" | "notice";
+  type: "folder" | "file" | "moved" | "deleted" | "failed" | "notice";
   /** Relative to the local root, `/`-separated. */
   path: string;
+  /** Moves: where the Box item was (relative to the root), before it moved to `path`. */
+  from?: string;
   action?: SyncAction;
   /** File size in bytes (file events). */
   size?: number;
@@ -86,6 +88,8 @@ export interface SyncSummary {
   foldersCreated: number;
   /** Items sent to Box's trash by `deleteExtraneous` (a folder counts with what it held). */
   deleted: number;
+  /** Box files and folders moved or renamed to where the local tree has them (a folder counts once): their ids, versions and shared links kept. */
+  moved: number;
   /** File bytes this run sent (content of new files and versions; each part once; what Box held already not counted). */
   bytesSent: number;
   /** File bytes of new versions that Box held already by upload plans: not sent. */
@@ -100,7 +104,7 @@ export interface SyncSummary {
   seconds: number;
   failures: { path: string; error: string }[];
   /** Dry run only: what a real run would do, in the order files settle. */
-  plan?: { path: string; action: SyncAction; size?: number; items?: number; message?: string }[];
+  plan?: { path: string; action: SyncAction; from?: string; size?: number; items?: number; message?: string }[];
 }
 
 export interface SyncOptions {
@@ -117,8 +121,15 @@ export interface SyncOptions {
    * what the globs leave out, never where a listing failed, only after every file settled).
    */
   deleteExtraneous?: boolean;
-  /** With `deleteExtraneous`: when more than this many items would go, nothing is deleted and the run fails. */
+  /** With `deleteExtraneous`: when more than this many items would go, nothing is deleted and the run fails. Moves are not deletions. */
   maxDelete?: number;
+  /**
+   * With `deleteExtraneous` (default true): an item that would be trashed and one that would be
+   * uploaded with the same content are one Box move instead (rclone's `--track-renames`), so the
+   * Box item keeps its id, versions, shared links and comments; a folder whose files match moves
+   * whole. Without `deleteExtraneous` nothing is ever moved.
+   */
+  trackRenames?: boolean;
   /** Files in flight, 1..64. Default {@link DEFAULT_TRANSFERS}. */
   transfers?: number;
   /** Part uploads in flight across the whole tree, each holding one part buffer, 1..64. Default 8. */
@@ -166,6 +177,7 @@ export interface SyncSettings {
   dryRun: boolean;
   deleteExtraneous: boolean;
   maxDelete: number | undefined;
+  trackRenames: boolean;
   transfers: number;
   /** Threshold, retry policy, commit wait and the one budget of part buffers, for every file. */
   run: RunSettings;
@@ -220,6 +232,7 @@ export function syncSettings(raw: unknown): SyncSettings {
     dryRun: given.dryRun ?? false,
     deleteExtraneous: given.deleteExtraneous ?? false,
     maxDelete: given.maxDelete === undefined ? undefined : checkIntInRange("options.maxDelete", given.maxDelete, 0, Number.MAX_SAFE_INTEGER),
+    trackRenames: given.deleteExtraneous === true && (given.trackRenames === undefined ? true : flag("options.trackRenames", given.trackRenames)),
     transfers: given.transfers === undefined ? DEFAULT_TRANSFERS : checkIntInRange("options.transfers", given.transfers, 1, MAX_TRANSFERS),
     run: runSettings(given),
     signal: given.signal,

@@ -5,7 +5,7 @@
 import type { BoxOperations } from "../api/boxApi";
 import type { UploadApi, UploadPlatform } from "../upload/ports";
 
-export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder" | "deleteFile" | "deleteFolder">;
+export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder" | "deleteFile" | "deleteFolder" | "moveFile" | "moveFolder">;
 
 /**
  * What a local file is, as far as its content could have changed: the quick check's identity

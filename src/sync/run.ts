@@ -16,8 +16,9 @@ import { Mirror } from "./mirror";
 import type { FileOutcome, SyncSettings, SyncSummary } from "./options";
 import type { LocalTree, SyncDeps, SyncIndex } from "./ports";
 import { entryFor, reliable } from "./quickCheck";
+import { RenameTracker } from "./renames";
 import { Tally } from "./tally";
-import { fileKey, transfer, type FileProgress } from "./transfer";
+import { fileKey, hashFile, transfer, type FileProgress } from "./transfer";
 import { walk, type FileJob } from "./walk";
 import { RunWindow, WindowClosed } from "./window";
 
@@ -43,6 +44,8 @@ export class SyncRun {
   private readonly window: RunWindow;
   private fatal: { error: unknown } | undefined;
   private mirror: Mirror | undefined;
+  /** With renames tracked (a mirror's): what the walk found new, held until both sides are seen. */
+  private renames: RenameTracker | undefined;
   /** True once a walk has run to its end: only then may a mirror delete. */
   private walkedWhole = false;
   private indexOpen: Promise<SyncIndex | undefined> | undefined;
@@ -123,11 +126,98 @@ export class SyncRun {
     return this.deps.local.openTree(localDir);
   }
 
-  /** The files of `root` to sync, as the walk finds them (walk.ts); a mirror is told each folder listed whole on both sides. */
+  /**
+   * The files of `root` to sync, as the walk finds them (walk.ts); a mirror is told each folder
+   * listed whole on both sides; with renames tracked, new folders are told to the tracker, not made.
+   */
   walk(root: SyncRoot): AsyncGenerator<FileJob> {
+    return this.whole(this.walkFrom(root, undefined));
+  }
+
+  private walkFrom(root: SyncRoot, from: { path: string; folderId: string } | undefined): AsyncGenerator<FileJob> {
     const { settings, deps } = this;
     if (settings.deleteExtraneous) this.mirror ??= new Mirror(deps.api, settings, globs(settings.include, settings.exclude), this.tally, deps.describe);
-    return this.whole(walk({ api: deps.api, ...root, settings, tally: this.tally, signal: this.signal, describe: deps.describe, mirror: this.mirror }));
+    if (settings.trackRenames && this.mirror) this.renames ??= this.tracker(root);
+    const renames = this.renames;
+    return walk({
+      api: deps.api,
+      ...root,
+      settings,
+      tally: this.tally,
+      signal: this.signal,
+      describe: deps.describe,
+      mirror: this.mirror,
+      ...(from ? { from } : {}),
+      ...(renames ? { newFolder: (f: Parameters<RenameTracker["newFolder"]>[0]) => renames.newFolder(f) } : {}),
+    });
+  }
+
+  private tracker(root: SyncRoot): RenameTracker {
+    return new RenameTracker({
+      api: this.deps.api,
+      settings: this.settings,
+      tally: this.tally,
+      mirror: this.mirror!,
+      signal: this.signal,
+      describe: (err) => this.describe(err),
+      hash: (file) => hashFile({ deps: this.deps, tree: root.tree, signal: this.signal }, file),
+      walkFrom: (path, folderId, each) => this.forEach(this.walkFrom(root, { path, folderId }), this.settings.transfers, each),
+      moved: (_from, _to, files) => this.rekey(root.rootId, files),
+    });
+  }
+
+  /**
+   * What the index knew of files under their old paths, under their new ones (a folder renamed
+   * keeps its files' inodes and times: the sync inside then skips them without reading them).
+   */
+  private async rekey(rootId: string, files: { from: string; to: string }[]): Promise<void> {
+    const index = await this.index();
+    if (!index) return;
+    for (const { from, to } of files) {
+      const entry = index.get(this.indexKey(rootId, from));
+      if (!entry) continue;
+      await index.put(this.indexKey(rootId, to), entry).catch(() => undefined);
+      await index.remove(this.indexKey(rootId, from)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Where a file the walk found goes first: with renames tracked, a file Box does not hold waits
+   * for the walk's end (it may be a Box file that moved). True when the file was taken (the caller
+   * sends nothing now).
+   */
+  hold(file: FileJob): boolean {
+    return this.renames !== undefined && !file.remote && this.renames.hold(file);
+  }
+
+  /**
+   * After a whole walk, with renames tracked: the moves (folders synced inside), the new folders
+   * made; then every file held is sent through `send`, `limit` at a time. A walk that did not end
+   * whole (a failure, an abort, the window) moves nothing: what was held is deferred.
+   */
+  async settleRenames(limit: number, send: (file: FileJob, signal: AbortSignal) => Promise<void>): Promise<void> {
+    const renames = this.renames;
+    if (!renames) return;
+    if (!this.walkedWhole || this.fatal || this.signal.aborted) {
+      for (const file of renames.release()) {
+        this.tally.begin(file.path, file.size);
+        this.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run ended before its renames were settled" });
+      }
+      return;
+    }
+    let rest: FileJob[];
+    try {
+      rest = await renames.settle(send);
+    } catch (error) {
+      return this.fail(error);
+    }
+    await this.forEach(
+      (async function* () {
+        yield* rest;
+      })(),
+      limit,
+      send,
+    );
   }
 
   private async *whole(files: AsyncGenerator<FileJob>): AsyncGenerator<FileJob> {

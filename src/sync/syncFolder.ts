@@ -7,10 +7,14 @@
 import { syncSettings, type SyncSummary } from "./options";
 import type { SyncDeps } from "./ports";
 import { SyncRun } from "./run";
+import type { FileJob } from "./walk";
 
 export async function syncFolder(deps: SyncDeps, localDir: string, folderId: string, options: unknown): Promise<SyncSummary> {
   const run = new SyncRun(deps, syncSettings(options));
   const root = { tree: await run.openTree(localDir), rootId: folderId };
-  await run.forEach(run.walk(root), run.settings.transfers, async (file, signal) => void (await run.transfer(root, file, signal)));
+  const send = async (file: FileJob, signal: AbortSignal) => void (await run.transfer(root, file, signal));
+  // A file Box does not hold waits for the walk's end where renames are tracked (it may have moved).
+  await run.forEach(run.walk(root), run.settings.transfers, async (file, signal) => (run.hold(file) ? undefined : send(file, signal)));
+  await run.settleRenames(run.settings.transfers, send);
   return run.finish();
 }

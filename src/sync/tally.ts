@@ -16,7 +16,7 @@ export class Tally {
   private readonly inFlight = new Map<string, { path: string; size: number; bytesSent: number; counted?: boolean }>();
 
   constructor(private readonly settings: SyncSettings) {
-    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, bytesSent: 0, bytesPlanned: 0, bytesRead: 0, deferred: 0, bytesDeferred: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
+    this.summary = { uploaded: 0, versioned: 0, skipped: 0, failed: 0, foldersCreated: 0, deleted: 0, moved: 0, bytesSent: 0, bytesPlanned: 0, bytesRead: 0, deferred: 0, bytesDeferred: 0, seconds: 0, failures: [], ...(settings.dryRun ? { plan: [] } : {}) };
   }
 
   seen(): void {
@@ -90,6 +90,14 @@ export class Tally {
     this.summary.stopped ??= why;
   }
 
+  /** A Box item moved (or would, in a dry run) from `from` to `path`, where the local tree has it. */
+  moved(from: string, path: string, type: "file" | "folder"): void {
+    this.summary.moved++;
+    const [shownFrom, shown] = type === "folder" ? [`${from}/`, `${path}/`] : [from, path];
+    this.summary.plan?.push({ path: shown, from: shownFrom, action: "move" });
+    this.emit({ type: "moved", path: shown, from: shownFrom, action: "move" });
+  }
+
   /** A Box item went to the trash (in a dry run: would go); `items` counts what it held too. */
   deleted(path: string, type: "file" | "folder" | "web_link", items: number): void {
     this.summary.deleted += items;
@@ -114,6 +122,8 @@ export class Tally {
 
   finish(): SyncSummary {
     this.summary.seconds = (Date.now() - this.started) / 1000;
+    // A dry run's plan lists its moves first (they are decided last, once the walk is whole).
+    if (this.summary.plan) this.summary.plan = [...this.summary.plan.filter((p) => p.action === "move"), ...this.summary.plan.filter((p) => p.action !== "move")];
     return this.summary;
   }
 

@@ -55,9 +55,11 @@ class LocalFile {
   sha1: string | undefined;
 
   constructor(
-    private readonly ctx: TransferContext,
+    private readonly ctx: Pick<TransferContext, "deps" | "tree" | "signal">,
     readonly job: FileJob,
-  ) {}
+  ) {
+    this.sha1 = job.sha1;
+  }
 
   reader(): Promise<PartReader> {
     this.opened ??= this.ctx.deps.platform.openFile(this.ctx.tree.filePath(this.job.path), undefined);
@@ -78,6 +80,16 @@ class LocalFile {
     const opened = this.opened;
     this.opened = undefined;
     if (opened) await opened.then((r) => r.close()).catch(() => undefined);
+  }
+}
+
+/** A local file's SHA-1, read once (a rename tracker's, to pair it with a Box-only file). */
+export async function hashFile(ctx: Pick<TransferContext, "deps" | "tree" | "signal">, job: FileJob): Promise<string> {
+  const file = new LocalFile(ctx, job);
+  try {
+    return await file.hash();
+  } finally {
+    await file.close();
   }
 }
 

@@ -29,6 +29,8 @@ export interface FileJob {
   identity?: LocalIdentity;
   /** What Box holds under this name in that folder, if anything. */
   remote: RemoteItem | undefined;
+  /** Its SHA-1, where something read it already this run (a rename tracker pairing it): not read again. */
+  sha1?: string;
 }
 
 interface PendingFolder {
@@ -47,6 +49,13 @@ export interface WalkContext {
   describe: (err: unknown) => string;
   /** With `deleteExtraneous`: told each folder listed whole on both sides. */
   mirror: Mirror | undefined;
+  /** Where to start: a folder of the tree and its Box folder (default: the root). */
+  from?: { path: string; folderId: string };
+  /**
+   * Renames tracked: a local folder Box does not hold is not made as the walk reaches it but told
+   * here (it may be a Box folder that moved); the walk goes on into it, its files with no Box folder.
+   */
+  newFolder?: (folder: { path: string; name: string; parentId: string | undefined }) => void;
 }
 
 /** Jobs found and not yet taken by a transfer, at most: listings wait for room beyond it. */
@@ -70,7 +79,7 @@ class FolderWalk {
   constructor(private readonly ctx: WalkContext) {
     this.rules = globs(ctx.settings.include, ctx.settings.exclude);
     this.retried = retrying(ctx.settings.run.retry, ctx.signal);
-    this.pending = [{ path: "", folderId: ctx.rootId }];
+    this.pending = [ctx.from ?? { path: "", folderId: ctx.rootId }];
   }
 
   async *jobs(): AsyncGenerator<FileJob> {
@@ -133,8 +142,8 @@ class FolderWalk {
     try {
       remote = dir.folderId === undefined ? new Map() : await this.retried((signal) => folderIndex(ctx.api, dir.folderId!, { signal }));
     } catch (err) {
-      // The root folder itself: nothing can be synced. An abort is the run's end, not this folder's failure.
-      if (dir.path === "" || ctx.signal.aborted) throw err;
+      // The folder the walk starts from: nothing can be synced. An abort is the run's end, not this folder's failure.
+      if (dir.path === (ctx.from?.path ?? "") || ctx.signal.aborted) throw err;
       tally.failed(dir.path, ctx.describe(err));
       return;
     }
@@ -179,12 +188,12 @@ class FolderWalk {
         }
       }
     } catch (err) {
-      if (dir.path === "" || ctx.signal.aborted) throw err;
+      if (dir.path === (ctx.from?.path ?? "") || ctx.signal.aborted) throw err;
       tally.failed(dir.path, `cannot read this folder: ${ctx.describe(err)}`);
       return;
     }
     // Both listings are whole: what Box holds here and the tree does not may go (after the walk).
-    if (ctx.mirror && dir.folderId !== undefined) await ctx.mirror.consider(dir.path, remote, present, ctx.signal);
+    if (ctx.mirror && dir.folderId !== undefined) await ctx.mirror.consider(dir.path, dir.folderId, remote, present, ctx.signal);
     remote.clear();
     // Reversed onto the stack, so the first sub-folder read is the first listed.
     for (const sub of subfolders.reverse()) {
@@ -201,6 +210,10 @@ class FolderWalk {
       return undefined;
     }
     if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
+    if (ctx.newFolder) {
+      ctx.newFolder({ path: sub.path, name: sub.name, parentId });
+      return { path: sub.path, folderId: undefined };
+    }
     if (ctx.settings.dryRun || parentId === undefined) {
       ctx.tally.folderCreated(sub.path);
       return { path: sub.path, folderId: undefined };

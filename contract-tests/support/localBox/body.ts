@@ -1,7 +1,8 @@
-/** Reading request bodies: raw (optionally shaped to a link's speed), JSON, form fields, a body read ahead; query integers. */
+/** Reading request bodies: raw (optionally shaped to a link's speed), JSON, form fields, a move's target, a body read ahead; query integers. */
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { badRequest, HttpError } from "./errors";
+import { checkItemName } from "./state";
 
 /** A commit lists every part: 10,000 parts of ~110 bytes each need about 1.1 MB. */
 export const MAX_JSON = 4 * 1024 * 1024;
@@ -50,6 +51,22 @@ export function jsonObject(text: string, what: string): Record<string, unknown> 
     /* fall through */
   }
   throw badRequest(`${what} must be a JSON object`);
+}
+
+/**
+ * The body of PUT /files/{id} or PUT /folders/{id}: the new name and parent.id, each checked when
+ * given, and the names of any other fields (Box takes many; this server changes only these two).
+ */
+export async function readMoveTarget(req: IncomingMessage): Promise<{ name?: string; parentId?: string; others: string[] }> {
+  const body = await readJson(req);
+  const target: { name?: string; parentId?: string; others: string[] } = { others: Object.keys(body).filter((k) => k !== "name" && k !== "parent") };
+  if (body.name !== undefined) target.name = checkItemName(body.name);
+  if (body.parent !== undefined) {
+    const parent = body.parent as { id?: unknown } | null;
+    if (!parent || typeof parent !== "object" || typeof parent.id !== "string") throw badRequest("parent.id must be a string");
+    target.parentId = parent.id;
+  }
+  return target;
 }
 
 /** An application/x-www-form-urlencoded body's fields, or undefined when the body is of another type. */

@@ -46,3 +46,10 @@ export function badRequest(message: string, code = "bad_request"): HttpError {
 export function notFound(message: string, code = "not_found"): HttpError {
   return new HttpError(404, code, message);
 }
+
+/** Box's 412 when an If-Match header is not the item's current etag (no header: no condition). */
+export function checkIfMatch(header: string | string[] | undefined, etag: number | null): void {
+  if (header !== undefined && header !== String(etag)) {
+    throw new HttpError(412, "precondition_failed", "The resource has been modified. Please retrieve the resource again and retry");
+  }
+}

@@ -1,13 +1,14 @@
 /**
  * Box's one-request uploads (a new file, a new version) on the upload host, and on the API host
- * the preflight check and reading a file. A direct upload's body is multipart/form-data whose
- * `attributes` part must come before its `file` part; the file part is hashed as it streams in
- * and never held. `content-md5` carries the SHA-1 (hex) of the file, despite its name.
+ * the preflight check, reading a file, moving or renaming it, and moving it to the trash. A
+ * direct upload's body is multipart/form-data whose `attributes` part must come before its `file`
+ * part; the file part is hashed as it streams in and never held. `content-md5` carries the SHA-1
+ * (hex) of the file, despite its name.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { jsonObject, readJson, streamBody } from "./body";
-import { badRequest, HttpError } from "./errors";
+import { jsonObject, readJson, readMoveTarget, streamBody } from "./body";
+import { badRequest, checkIfMatch, HttpError } from "./errors";
 import { boundaryOf, MultipartError, MultipartParser } from "./multipart";
 import type { Handlers, ResolvedOptions } from "./options";
 import { fileBody, filesBody, requestedFields } from "./representation";
@@ -31,7 +32,7 @@ interface DirectUpload {
 
 const MAX_ATTRIBUTES = 64 * 1024;
 
-export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFileVersion" | "preflightUpload" | "getFile" | "deleteFile"> {
+export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFileVersion" | "preflightUpload" | "getFile" | "moveFile" | "deleteFile"> {
   const { state, opts } = d;
   return {
     async uploadFile({ req, url }) {
@@ -67,6 +68,14 @@ export function fileRoutes(d: FileDeps): Pick<Handlers, "uploadFile" | "uploadFi
       Object.assign(file, times);
       state.addVersion(file, { sha1: upload.sha1, size: upload.size, ...(upload.content ? { content: upload.content } : {}) });
       return { status: 200, body: filesBody(state, file, requestedFields(url)) };
+    },
+
+    async moveFile({ req, url, fileId }) {
+      const to = await readMoveTarget(req);
+      const file = state.file(fileId!);
+      checkIfMatch(req.headers["if-match"], file.etag);
+      state.moveFile(file, to);
+      return { status: 200, body: fileBody(state, file, requestedFields(url)) };
     },
 
     async deleteFile({ req, fileId }) {

@@ -1,7 +1,7 @@
 /**
  * Box's folder routes on the API host: listing a folder's direct children (offset- or
- * marker-based pages), creating a folder, and moving one to the trash (with what it holds, when
- * recursive).
+ * marker-based pages), creating a folder, moving or renaming one (with what it holds), and moving
+ * one to the trash (with what it holds, when recursive).
  *
  * Order of a listing: folders before files (Box sorts standard folders by type first), then by
  * `sort` (name by default, compared case-insensitively by UTF-16 code units; or id, date =
@@ -13,8 +13,8 @@
  * A marker is opaque to clients: it names the sort and the key of the entry the page starts
  * after, so a page following a marker is still right when items were added or removed before it.
  */
-import { intParam, readJson } from "./body";
-import { badRequest, HttpError } from "./errors";
+import { intParam, readJson, readMoveTarget } from "./body";
+import { badRequest, checkIfMatch, HttpError } from "./errors";
 import type { Handlers, ResolvedOptions } from "./options";
 import { compareKeys, DEFAULT_ORDER, folderBody, itemBody, orderOf, requestedFields, sortItems, sortKey, type ItemOrder } from "./representation";
 import { checkItemName, type BoxState } from "./state";
@@ -30,9 +30,21 @@ export const DEFAULT_PAGE = 100;
 
 const SORTS = ["id", "name", "date", "size"] as const;
 
-export function folderRoutes(d: FolderDeps): Pick<Handlers, "listFolderItems" | "createFolder" | "deleteFolder"> {
+export function folderRoutes(d: FolderDeps): Pick<Handlers, "listFolderItems" | "createFolder" | "moveFolder" | "deleteFolder"> {
   const { state, opts } = d;
   return {
+    async moveFolder({ req, url, folderId }) {
+      const to = await readMoveTarget(req);
+      const folder = state.folder(folderId!);
+      checkIfMatch(req.headers["if-match"], folder.etag);
+      // Box's documented rule: a move carries parent.id alone; a rename goes in another call.
+      if (to.parentId !== undefined && (to.name !== undefined || to.others.length > 0)) {
+        throw new HttpError(403, "operation_limit_exceeded", "A move takes parent.id alone; send the other fields in another call");
+      }
+      state.moveFolder(folder, to);
+      return { status: 200, body: folderBody(state, folder, requestedFields(url)) };
+    },
+
     async deleteFolder({ req, url, folderId }) {
       const folder = state.folder(folderId!);
       const ifMatch = req.headers["if-match"];

@@ -29,9 +29,11 @@ export type Route =
   // API host, under /2.0
   | "preflightUpload"
   | "getFile"
+  | "moveFile"
   | "deleteFile"
   | "listFolderItems"
   | "createFolder"
+  | "moveFolder"
   | "deleteFolder"
   // the API host's origin
   | "oauthToken"

@@ -54,6 +54,8 @@ function matchApi(method: string, p: string): Matched {
   if (method === "GET" && (m = /^\/files\/(\d+)$/.exec(p))) return { route: "getFile", fileId: m[1]! };
   if (method === "GET" && (m = /^\/folders\/(\d+)\/items$/.exec(p))) return { route: "listFolderItems", folderId: m[1]! };
   if (method === "POST" && p === "/folders") return { route: "createFolder" };
+  if (method === "PUT" && (m = /^\/files\/(\d+)$/.exec(p))) return { route: "moveFile", fileId: m[1]! };
+  if (method === "PUT" && (m = /^\/folders\/(\d+)$/.exec(p))) return { route: "moveFolder", folderId: m[1]! };
   if (method === "DELETE" && (m = /^\/files\/(\d+)$/.exec(p))) return { route: "deleteFile", fileId: m[1]! };
   if (method === "DELETE" && (m = /^\/folders\/(\d+)$/.exec(p))) return { route: "deleteFolder", folderId: m[1]! };
   return { route: "unknown" };

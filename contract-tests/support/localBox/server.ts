@@ -1,15 +1,15 @@
 /**
  * A stateful stand-in for Box, for tests, the demo and the bench: the upload host's chunked and
- * one-request uploads under /api/2.0, the API host's preflight check, file reads, folder listings
- * and folder creation under /2.0,
+ * one-request uploads under /api/2.0, the API host's preflight check, file reads, folder listings,
+ * folder creation, moves, renames and deletions under /2.0,
  * and the token endpoint at /oauth2/token, all on one loopback port. It keeps the rules Box
  * documents (see the modules beside this file) and exposes hooks to inject faults. State lives in memory.
  *
  * This file is the entry point: the server's life cycle and what tests set up and read back.
  * dispatch.ts takes each request through routing, fault hooks, auth and logging; the operations
  * live beside it: sessions.ts (chunked), files.ts (direct upload, version, preflight,
- * get file), folders.ts (list items, create folder), oauth.ts (tokens); state.ts holds folders
- * and files.
+ * get, move and delete a file), folders.ts (list items, create, move and delete a folder),
+ * oauth.ts (tokens); state.ts holds folders and files.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";

@@ -110,12 +110,13 @@ export class BoxState {
 
   /**
    * Refuses (409 item_name_in_use, naming the existing item) when `name` is taken in the folder by
-   * a sub-folder or by another file than `except`. `conflictsAsList` answers the conflicting item
-   * in a list (what POST /folders answers) rather than as one object (file uploads, preflight).
+   * another sub-folder or file than `except` (the item being renamed may change its name's case).
+   * `conflictsAsList` answers the conflicting item in a list (what POST /folders and the moves
+   * answer) rather than as one object (file uploads, preflight).
    */
-  checkNameFree(folderId: string, name: string, except?: StoredFile, conflictsAsList = false): void {
+  checkNameFree(folderId: string, name: string, except?: StoredFile | StoredFolder, conflictsAsList = false): void {
     const folder = this.folderNamed(folderId, name);
-    if (folder) throw conflictError({ type: "folder", folder }, conflictsAsList);
+    if (folder && folder !== except) throw conflictError({ type: "folder", folder }, conflictsAsList);
     const existing = this.fileNamed(folderId, name);
     if (existing && existing !== except) throw conflictError({ type: "file", file: existing }, conflictsAsList);
   }
@@ -181,6 +182,42 @@ export class BoxState {
     if (name === file.name) return;
     this.checkNameFree(file.folderId, name, file);
     file.name = name;
+  }
+
+  /**
+   * PUT /files/{id}: the same file (ID, versions, times) under `name` in `parentId`, with a new etag.
+   * 404 for an unknown parent, 409 (listing the item) for a name taken there.
+   */
+  moveFile(file: StoredFile, to: { name?: string; parentId?: string }): void {
+    const parentId = to.parentId ?? file.folderId;
+    const name = to.name ?? file.name;
+    const parent = this.folder(parentId, "parent");
+    this.checkNameFree(parentId, name, file, true);
+    this.folders.get(file.folderId)?.fileIds.delete(file.id);
+    parent.fileIds.add(file.id);
+    Object.assign(file, { folderId: parentId, name });
+    file.etag++;
+  }
+
+  /**
+   * PUT /folders/{id}: the same folder, with everything below it, under `name` in `parentId`, with
+   * a new etag. 404 for an unknown parent; 400 bad_request for a parent that is the folder itself
+   * or below it: Box's description names no error for that case, and its 400 covers "a parameter
+   * that is missing or incorrect", which parent.id then is. 409 (listing the item) for a taken name.
+   */
+  moveFolder(folder: StoredFolder, to: { name?: string; parentId?: string }): void {
+    if (folder.id === ROOT_FOLDER_ID) throw new HttpError(403, "access_denied_insufficient_permissions", "The root folder cannot be moved or renamed");
+    const parentId = to.parentId ?? folder.parentId!;
+    const name = to.name ?? folder.name;
+    const parent = this.folder(parentId, "parent");
+    for (let f: StoredFolder | undefined = parent; f; f = f.parentId === undefined ? undefined : this.folders.get(f.parentId)) {
+      if (f === folder) throw badRequest("parent.id is the folder itself or one of its subfolders");
+    }
+    this.checkNameFree(parentId, name, folder, true);
+    this.folders.get(folder.parentId!)?.folderIds.delete(folder.id);
+    parent.folderIds.add(folder.id);
+    Object.assign(folder, { parentId, name });
+    folder.etag = (folder.etag ?? 0) + 1;
   }
 }
 
