@@ -14,7 +14,8 @@ export {
   type SyncProgress,
   type SyncSummary,
 } from "./sync/options";
-export type { SyncRun, SyncRoot, TransferOptions } from "./sync/run";
+export type { SyncRun, SyncRoot, TransferOptions, WalkOptions } from "./sync/run";
+export { DEFAULT_SETTLE_MS, TEMPORARY_NAMES, type WatchHandle, type WatchOptions, type WatchStatus } from "./watch/watchFolder";
 export {
   createFleet,
   DEFAULT_MAX_QUEUED,
@@ -23,6 +24,7 @@ export {
   type Fleet,
   type FleetOptions,
   type FleetSyncOptions,
+  type FleetWatchOptions,
   type FleetWorkOptions,
   type RedisStatus,
 } from "./fleet/fleet";

@@ -23,6 +23,7 @@ import { createProgressView } from "./progressView";
 import { createScreen } from "./screen";
 import { commandLine, shellWord, withClient } from "./command";
 import { registerSync } from "./sync";
+import { registerWatch } from "./watch";
 import { registerWorker } from "./worker";
 
 interface CommonFlags extends SharedFlags {
@@ -148,6 +149,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     });
 
   registerSync(program, io, argv, (c) => (code = c));
+  registerWatch(program, io, (c) => (code = c));
   registerWorker(program, io, (c) => (code = c));
 
   try {

@@ -7,7 +7,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_CHECKERS, DEFAULT_REDIS_WAIT_MS, DEFAULT_TRANSFERS, MAX_CHECKERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type SyncOptions, type SyncSummary } from "../index";
+import { DEFAULT_CHECKERS, DEFAULT_REDIS_WAIT_MS, DEFAULT_TRANSFERS, MAX_CHECKERS, MAX_TRANSFERS, UploadAbortedError, type OnConflict, type RetryEvent, type SyncOptions, type SyncSummary } from "../index";
 import { EXIT } from "./exitCodes";
 import { chunkedThreshold, countFlag, durationFlag, planMode, sharedFlags, wholeFlag, type SharedFlags } from "./flags";
 import { printable, type Io } from "./output";
@@ -17,8 +17,8 @@ import { createTreeView } from "./treeView";
 import { capOf, sizeFlag } from "./pacing";
 import { fleetAround, QUEUE_HELP, queueUrl, redisLine, secondsFlag, type QueueFlags } from "./worker";
 
-interface SyncFlags extends SharedFlags, QueueFlags {
-  dryRun?: boolean;
+/** The flags of a tree's run that `sync` and `watch` share. */
+export interface TreeFlags extends SharedFlags, QueueFlags {
   delete?: boolean;
   maxDelete?: number;
   exclude?: string[];
@@ -30,10 +30,74 @@ interface SyncFlags extends SharedFlags, QueueFlags {
   redisWait?: number;
   checksum?: boolean;
   checkers?: number;
+  trackRenames: boolean;
+}
+
+interface SyncFlags extends TreeFlags {
+  dryRun?: boolean;
   maxDuration?: number;
   cutoff: "soft" | "hard";
   maxTransfer?: number;
-  trackRenames: boolean;
+}
+
+/** The flags `sync` and `watch` share, on `cmd`. */
+export function treeFlags(cmd: Command): Command {
+  return cmd
+    .option("--delete", "mirror: move Box items with no local counterpart to Box's trash (never excluded names, never where a listing failed)")
+    .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8 (moves are not deletions)", wholeFlag)
+    .option("--no-track-renames", "with --delete: never move a Box item to where the tree has it; upload the file anew and trash the old one")
+    .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect)
+    .option("--include <glob>", "sync only matching files (repeatable)", collect)
+    .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
+    .option("--transfers <n>", `files in flight, 1-${MAX_TRANSFERS} (default ${DEFAULT_TRANSFERS})`, countFlag(MAX_TRANSFERS))
+    .option("--state-dir <dir>", "resume state for chunked files, and the index of what was synced (default $XDG_STATE_HOME/box-upload/sync)")
+    .option("--no-resume", "keep no state: an interrupted large file starts over next run, and every file is hashed")
+    .option("--queue <url>", `queue the files for box-upload workers instead of sending them from here: ${QUEUE_HELP}`)
+    .option("--checksum", "hash every file to compare it with Box's copy, ignoring the index of what was synced")
+    .option("--checkers <n>", `folders listed at once, 1-${MAX_CHECKERS} (default ${DEFAULT_CHECKERS})`, countFlag(MAX_CHECKERS))
+    .option("--redis-wait <seconds>", `with a queue: how long to wait for Redis, at the start or in an outage, before giving up with exit ${EXIT.network} (default ${DEFAULT_REDIS_WAIT_MS / 1000})`, secondsFlag);
+}
+
+/** The queue `sync` and `watch` were given, once the flags are checked: a usage mistake ends the command with exit 2. */
+export function treeQueue(io: Io, flags: TreeFlags & { dryRun?: boolean }, cmd: Command): string | undefined {
+  let queue: string | undefined;
+  try {
+    queue = queueUrl(io, flags);
+  } catch (err) {
+    return cmd.error(`error: ${(err as Error).message}`, { exitCode: EXIT.usage });
+  }
+  const mistake = treeMistake(flags, queue);
+  if (mistake) return cmd.error(mistake, { exitCode: EXIT.usage });
+  return queue;
+}
+
+/** What `sync` and `watch` check of the flags: a usage mistake's message, or undefined. */
+function treeMistake(flags: TreeFlags & { dryRun?: boolean }, queue: string | undefined): string | undefined {
+  // What only a local run has: with a queue, the workers have their own (the producer keeps only its index in the state folder).
+  const local = queue ? (["dryRun", "transfers"] as const).find((k) => flags[k] !== undefined) : undefined;
+  if (local) return `error: --${local === "dryRun" ? "dry-run" : local} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`;
+  if (flags.maxDelete !== undefined && !flags.delete) return "error: --max-delete goes with --delete (it limits what a mirror may trash)";
+  return undefined;
+}
+
+/** The sync options the shared flags make. */
+export function treeOptions(io: Io, flags: TreeFlags, stateDir: string | undefined, onRetry: ((e: RetryEvent) => void) | undefined): SyncOptions {
+  const threshold = chunkedThreshold(io, flags);
+  return {
+    onConflict: flags.onConflict,
+    exclude: flags.exclude ?? [],
+    include: flags.include ?? [],
+    ...(flags.delete ? { deleteExtraneous: true, trackRenames: flags.trackRenames } : {}),
+    ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
+    ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
+    ...(stateDir ? { stateDir } : {}),
+    ...(flags.checksum ? { checksum: true } : {}),
+    ...(flags.checkers !== undefined ? { checkers: flags.checkers } : {}),
+    ...(onRetry ? { retry: { onRetry } } : {}),
+    ...planMode(flags),
+  };
 }
 
 const collect = (value: string, previous: string[] | undefined) => {
@@ -82,39 +146,15 @@ export function summaryLine(summary: SyncSummary, dryRun: boolean, mirror: boole
 }
 
 export function registerSync(program: Command, io: Io, argv: string[], setCode: (code: number) => void): void {
-  sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "part uploads in flight across the tree")
+  treeFlags(sharedFlags(program.command("sync").description("put a local folder into a Box folder: new files, new versions, skip what Box already holds"), "part uploads in flight across the tree"))
     .argument("<local_dir>", "local folder to sync")
     .argument("<folder_id>", "Box folder to sync into (0 is the root)")
     .option("--dry-run", "compare and print the plan; create, send and delete nothing")
-    .option("--delete", "mirror: move Box items with no local counterpart to Box's trash (never excluded names, never where a listing failed)")
-    .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8 (moves are not deletions)", wholeFlag)
-    .option("--no-track-renames", "with --delete: never move a Box item to where the tree has it; upload the file anew and trash the old one")
-    .option("--exclude <glob>", "leave out matching files and folders (repeatable; a glob without / matches names at any depth)", collect)
-    .option("--include <glob>", "sync only matching files (repeatable)", collect)
-    .addOption(new Option("--on-conflict <what>", "a file Box holds with other content").choices(["version", "skip", "fail"]).default("version"))
-    .option("--transfers <n>", `files in flight, 1-${MAX_TRANSFERS} (default ${DEFAULT_TRANSFERS})`, countFlag(MAX_TRANSFERS))
-    .option("--state-dir <dir>", "resume state for chunked files (default $XDG_STATE_HOME/box-upload/sync)")
-    .option("--no-resume", "keep no resume state: an interrupted large file starts over next run")
-    .option("--queue <url>", `queue the files for box-upload workers instead of sending them from here: ${QUEUE_HELP}`)
-    .option("--checksum", "hash every file to compare it with Box's copy, ignoring the index of what was synced")
-    .option("--checkers <n>", `folders listed at once, 1-${MAX_CHECKERS} (default ${DEFAULT_CHECKERS})`, countFlag(MAX_CHECKERS))
     .option("--max-duration <duration>", "no new file starts after this long (90s, 45m, 6h, 1h30m); the rest is for the next run, exit 9", durationFlag)
     .addOption(new Option("--cutoff <mode>", "at --max-duration: soft lets files in flight finish, hard stops them (they keep their resume state)").choices(["soft", "hard"]).default("soft"))
     .option("--max-transfer <size>", "no file starts that would take what this run sends past this (10M, 1G: MiB, GiB); the rest is for the next run, exit 9", sizeFlag)
-    .option("--redis-wait <seconds>", `with a queue: how long to wait for Redis, at the start or in an outage, before giving up with exit ${EXIT.network} (default ${DEFAULT_REDIS_WAIT_MS / 1000})`, secondsFlag)
     .action(async (localDir: string, folderId: string, flags: SyncFlags, cmd: Command) => {
-      let queue: string | undefined;
-      try {
-        queue = queueUrl(io, flags);
-      } catch (err) {
-        return cmd.error(`error: ${(err as Error).message}`, { exitCode: EXIT.usage });
-      }
-      // What only a local run has: with a queue, the workers have their own (the producer keeps only its index in the state folder).
-      const local = queue ? (["dryRun", "transfers"] as const).find((k) => flags[k] !== undefined) : undefined;
-      if (local) {
-        cmd.error(`error: --${local === "dryRun" ? "dry-run" : local} does not go with a queue (${local === "dryRun" ? "a dry run is made by one process" : "each worker has its own"})`, { exitCode: EXIT.usage });
-      }
-      if (flags.maxDelete !== undefined && !flags.delete) return cmd.error("error: --max-delete goes with --delete (it limits what a mirror may trash)", { exitCode: EXIT.usage });
+      const queue = treeQueue(io, flags, cmd);
       const fleet = queue ? fleetAround(queue) : undefined;
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
       const screen = createScreen(io.stderr);
@@ -131,25 +171,12 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
         ];
       };
       const code = await withClient(io, flags, { screen, stopView: () => view.stop(), hint, ...fleet?.around }, async ({ client, signal, onRetry }) => {
-        const threshold = chunkedThreshold(io, flags);
         const options: SyncOptions = {
+          ...treeOptions(io, flags, stateDir, onRetry),
           signal,
-          onConflict: flags.onConflict,
-          exclude: flags.exclude ?? [],
-          include: flags.include ?? [],
           dryRun: !!flags.dryRun,
-          ...(flags.delete ? { deleteExtraneous: true, trackRenames: flags.trackRenames } : {}),
-          ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
-          ...(threshold !== undefined ? { chunkedThreshold: threshold } : {}),
-          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-          ...(flags.transfers !== undefined ? { transfers: flags.transfers } : {}),
-          ...(stateDir ? { stateDir } : {}),
-          ...(flags.checksum ? { checksum: true } : {}),
-          ...(flags.checkers !== undefined ? { checkers: flags.checkers } : {}),
           ...(flags.maxDuration !== undefined ? { maxDurationMs: flags.maxDuration, cutoff: flags.cutoff } : {}),
           ...(flags.maxTransfer !== undefined ? { maxTransferBytes: flags.maxTransfer } : {}),
-          ...(onRetry ? { retry: { onRetry } } : {}),
-          ...planMode(flags),
           onEvent: (e) => view.event(e),
           onProgress: (p) => view.progress(p),
         };

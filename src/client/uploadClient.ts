@@ -6,6 +6,8 @@
 import type { BoxFile } from "../api/boxApi";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
+import { nodeFsWatching } from "../platform/node/fsWatch";
+import { watchFolder, type WatchHandle, type WatchOptions } from "../watch/watchFolder";
 import { syncSettings, type SyncOptions, type SyncSummary } from "../sync/options";
 import type { SyncDeps } from "../sync/ports";
 import { SyncRun } from "../sync/run";
@@ -69,6 +71,15 @@ export class BoxUploadClient {
    */
   syncRun(options?: SyncOptions): SyncRun {
     return new SyncRun(this.#sync, syncSettings(this.#syncDefaults(options)));
+  }
+
+  /**
+   * Keeps Box folder `folderId` in step with `localDir` as files arrive (Node only): a sync at
+   * start, then each file once it has stayed unchanged for `settleMs`, as a sync would send it. See
+   * {@link WatchOptions}; `close()` the handle to stop.
+   */
+  watchFolder(localDir: string, folderId: string, options?: WatchOptions): Promise<WatchHandle> {
+    return this.#shared.guarded(() => watchFolder(this, nodeFsWatching, localDir, checkItemId("folderId", folderId), options ?? {}));
   }
 
   /** `text` with every secret this client has used replaced by [redacted] (for printing server text). */

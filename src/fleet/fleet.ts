@@ -12,7 +12,10 @@ import { sleep } from "../core/sleep";
 import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
 import type { SyncOptions, SyncSummary } from "../sync/options";
 import type { RedisStatus } from "./health";
-import { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS, runProducer } from "./producer";
+import { resolve } from "node:path";
+import { nodeFsWatching } from "../platform/node/fsWatch";
+import { watchFolder, type WatchHandle, type WatchOptions } from "../watch/watchFolder";
+import { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS, queueSender, runProducer } from "./producer";
 import { createRedisPacer, type RedisPacer } from "./pacer";
 import { checkPrefix, checkQueueUrl, connect, fleetKeys, workerId } from "./redis";
 import { runWorker, type FleetWorkOptions } from "./worker";
@@ -20,6 +23,8 @@ import { runWorker, type FleetWorkOptions } from "./worker";
 export { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS } from "./producer";
 export type { RedisStatus } from "./health";
 export type { FleetWorkOptions } from "./worker";
+
+export type FleetWatchOptions = Omit<WatchOptions, "transfers" | "concurrency"> & { maxQueued?: number; redisWaitMs?: number };
 
 export type FleetSyncOptions = Omit<SyncOptions, "dryRun" | "transfers" | "concurrency"> & {
   /** This run's jobs in the queue at once, 1..100,000. Default {@link DEFAULT_MAX_QUEUED}. */
@@ -89,6 +94,12 @@ export interface Fleet {
    * `localDir` at the same absolute path.
    */
   sync(client: BoxUploadClient, localDir: string, folderId: string, options?: FleetSyncOptions): Promise<SyncSummary>;
+  /**
+   * A watcher that feeds the fleet (as `client.watchFolder`, but each settled file becomes a job
+   * for the workers): its moves and deletions are its own, as a producer's are. Workers must see
+   * `localDir` at the same absolute path. Redis out of reach is waited out, as by a worker.
+   */
+  watch(client: BoxUploadClient, localDir: string, folderId: string, options?: FleetWatchOptions): Promise<WatchHandle>;
   /** A worker: takes jobs until `options.signal` aborts, then hands back what it holds and resolves. */
   work(client: BoxUploadClient, options?: FleetWorkOptions): Promise<void>;
   /**
@@ -118,6 +129,19 @@ export function createFleet(options: FleetOptions): Fleet {
       const { limits, run } = producerOptions(syncOptions ?? {});
       const id = checkItemId("folderId", folderId);
       return runProducer(conns, keys, client.syncRun(run), localDir, id, limits);
+    },
+    watch: async (client, localDir, folderId, watchOptions) => {
+      checkClient(client);
+      const { maxQueued, redisWaitMs, ...rest } = checkOptionsObject<FleetWatchOptions>("options", watchOptions ?? {}) as FleetWatchOptions;
+      for (const name of ["transfers", "concurrency"] as const) {
+        if ((rest as Record<string, unknown>)[name] !== undefined) throw new BoxInputError(`options.${name}`, "is each worker's own: give it to the workers");
+      }
+      const limits = {
+        maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000),
+        redisWaitMs: redisWaitMs === undefined ? DEFAULT_REDIS_WAIT_MS : checkIntInRange("options.redisWaitMs", redisWaitMs, 1_000, 3_600_000),
+      };
+      const root = resolve(localDir);
+      return watchFolder(client, nodeFsWatching, root, checkItemId("folderId", folderId), rest, (run, _root, onOutcome) => queueSender(conns, keys, run, root, folderId, limits, onOutcome));
     },
     work: async (client, workOptions) => {
       checkClient(client);

@@ -42,6 +42,62 @@ interface Pending {
 /** How long a producer waits for Redis (at the start, or in an outage) before it gives up, by default. */
 export const DEFAULT_REDIS_WAIT_MS = 30_000;
 
+/** Where a producer's files go: `send` queues one (or decides it here), `settle` waits for every job and lets go. */
+export interface QueueSender {
+  send(file: FileJob, signal: AbortSignal): Promise<void>;
+  settle(): Promise<void>;
+}
+
+/**
+ * A producer's side of a run (a sync's, or one pass of a watcher's): files the index finds
+ * unchanged are decided here and never queued, the rest become jobs, each job's outcome is counted
+ * in the run's account and remembered in its index (and told to `onOutcome`).
+ */
+export async function queueSender(
+  conns: Connections,
+  keys: FleetKeys,
+  run: SyncRun,
+  root: string,
+  folderId: string,
+  limits: { maxQueued: number; redisWaitMs: number },
+  onOutcome?: (file: FileJob, outcome: FileOutcome) => void,
+): Promise<QueueSender> {
+  await conns.health.waitUp(run.signal, limits.redisWaitMs);
+  // The index is the producer's: the walk is here, so a file the quick check finds unchanged is
+  // never queued, and each job's outcome is remembered here for the next run.
+  const index = run.settings.checksum ? undefined : await run.index();
+  const remember = (file: FileJob, outcome: FileOutcome) => {
+    run.spent(file.size, outcome.action === "fail" ? 0 : outcome.bytesSent);
+    void run.remember(folderId, file, outcome);
+    onOutcome?.(file, outcome);
+  };
+  const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal, remember);
+  const settings = jobSettingsOf(run.settings);
+  return {
+    send: async (file, signal) => {
+      if (file.remote && unchanged(index?.get(run.indexKey(folderId, file.path)), file.identity, file.remote)) {
+        run.tally.begin(file.path, file.size);
+        return run.tally.settled(file.path, { action: "skip", size: file.size, bytesSent: 0, bytesPlanned: 0, id: file.remote.id, compared: "index", ...(file.remote.sha1 ? { sha1: file.remote.sha1 } : {}) });
+      }
+      // --max-transfer: reserved at its size, given back for what its worker did not send.
+      if (!run.admit(file.size)) {
+        run.tally.begin(file.path, file.size);
+        return run.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not queued: the run's window closed (the next run sends it)" });
+      }
+      await queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), file, signal);
+    },
+    settle: async () => {
+      try {
+        // Deletions come after (run.finish), as a local sync makes them: once every job settled.
+        if (!run.signal.aborted) await queued.drain(run.signal);
+      } finally {
+        // Stopped early: take our queued jobs back (a job a worker holds finishes there, and a rerun skips it).
+        await queued.close();
+      }
+    },
+  };
+}
+
 export async function runProducer(
   conns: Connections,
   keys: FleetKeys,
@@ -58,37 +114,13 @@ export async function runProducer(
   }, 250);
   try {
     const tree = await run.openTree(root);
-    await health.waitUp(run.signal, limits.redisWaitMs);
-    // The index is the producer's: the walk is here, so a file the quick check finds unchanged is
-    // never queued, and each job's outcome is remembered here for the next run.
-    const index = run.settings.checksum ? undefined : await run.index();
-    const remember = (file: FileJob, outcome: FileOutcome) => {
-      run.spent(file.size, outcome.action === "fail" ? 0 : outcome.bytesSent);
-      void run.remember(folderId, file, outcome);
-    };
-    const queued = await QueuedFiles.open(conns, keys, run.tally, limits.maxQueued, run.signal, remember);
+    const sender = await queueSender(conns, keys, run, root, folderId, limits);
     try {
-      const settings = jobSettingsOf(run.settings);
-      const put = async (file: FileJob, signal: AbortSignal): Promise<void> => {
-        if (file.remote && unchanged(index?.get(run.indexKey(folderId, file.path)), file.identity, file.remote)) {
-          run.tally.begin(file.path, file.size);
-          return run.tally.settled(file.path, { action: "skip", size: file.size, bytesSent: 0, bytesPlanned: 0, id: file.remote.id, compared: "index", ...(file.remote.sha1 ? { sha1: file.remote.sha1 } : {}) });
-        }
-        // --max-transfer: reserved at its size, given back for what its worker did not send.
-        if (!run.admit(file.size)) {
-          run.tally.begin(file.path, file.size);
-          return run.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not queued: the run's window closed (the next run sends it)" });
-        }
-        await queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), file, signal);
-      };
       // Renames are the producer's to decide, as deletions are: new files wait for the walk's end.
-      await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => (run.hold(file) ? Promise.resolve() : put(file, signal)));
-      await run.settleRenames(1, put);
-      // Deletions come last (run.finish), as a local sync makes them: once every job settled.
-      if (!run.signal.aborted) await queued.drain(run.signal);
+      await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => (run.hold(file) ? Promise.resolve() : sender.send(file, signal)));
+      await run.settleRenames(1, (file, signal) => sender.send(file, signal));
     } finally {
-      // Stopped early: take our queued jobs back (a job a worker holds finishes there, and a rerun skips it).
-      await queued.close();
+      await sender.settle();
     }
   } catch (error) {
     run.fail(error);

@@ -84,8 +84,12 @@ export class Mirror {
     this.count -= d.items;
   }
 
+  /** Paths whose Box items stay whatever the listings say (a watcher's: deletions that have not settled yet). */
+  keep: ((path: string) => boolean) | undefined;
+
   private async judge(path: string, item: RemoteItem, parentId: string, signal: AbortSignal): Promise<void> {
     if (this.rules.leftOut(path, item.type === "folder" ? "folder" : "file")) return;
+    if (this.keep?.(path)) return;
     // A web link is not something a local tree can hold: sync neither makes nor removes one.
     if (item.type === "web_link") return;
     if (item.type === "file") return this.doom({ path, item, parentId, items: 1 });

@@ -33,7 +33,7 @@ function remoteItem(item: FolderItem): RemoteItem {
   };
 }
 
-export async function folderIndex(api: SyncApi, folderId: string, call: CallOptions): Promise<Map<string, RemoteItem>> {
+export async function folderIndex(api: Pick<SyncApi, "folderItems">, folderId: string, call: CallOptions): Promise<Map<string, RemoteItem>> {
   const index = new Map<string, RemoteItem>();
   for await (const item of api.folderItems(folderId, ITEM_FIELDS, call)) {
     if (item && typeof item.name === "string") index.set(nameKey(item.name), remoteItem(item));

@@ -28,6 +28,20 @@ export interface SyncRoot {
   rootId: string;
 }
 
+/** How a walk goes where not the whole tree is wanted (a watcher's pass over the folders that changed). */
+export interface WalkOptions {
+  /** Where to start: a folder of the tree and its Box folder (default: the root). */
+  from?: { path: string; folderId: string };
+  /** Whether to go into a sub-folder Box holds too (default: always); one Box lacks is always walked. */
+  descend?: (path: string) => boolean;
+  /** Which files to hand on (default: all); the others are listed only. */
+  take?: (file: FileJob) => boolean;
+  /** Told each folder walked with its Box id. */
+  onFolder?: (path: string, folderId: string) => void;
+  /** Box items the mirror keeps whatever the listings say (deletions not settled yet). */
+  keep?: (path: string) => boolean;
+}
+
 export interface TransferOptions {
   /** Settings for this file instead of the run's (a queued job's own), sharing the run's budget. */
   settings?: SyncSettings;
@@ -130,13 +144,14 @@ export class SyncRun {
    * The files of `root` to sync, as the walk finds them (walk.ts); a mirror is told each folder
    * listed whole on both sides; with renames tracked, new folders are told to the tracker, not made.
    */
-  walk(root: SyncRoot): AsyncGenerator<FileJob> {
-    return this.whole(this.walkFrom(root, undefined));
+  walk(root: SyncRoot, options: WalkOptions = {}): AsyncGenerator<FileJob> {
+    return this.whole(this.walkFrom(root, options.from, options));
   }
 
-  private walkFrom(root: SyncRoot, from: { path: string; folderId: string } | undefined): AsyncGenerator<FileJob> {
+  private walkFrom(root: SyncRoot, from: { path: string; folderId: string } | undefined, options: WalkOptions = {}): AsyncGenerator<FileJob> {
     const { settings, deps } = this;
     if (settings.deleteExtraneous) this.mirror ??= new Mirror(deps.api, settings, globs(settings.include, settings.exclude), this.tally, deps.describe);
+    if (this.mirror && options.keep) this.mirror.keep = options.keep;
     if (settings.trackRenames && this.mirror) this.renames ??= this.tracker(root);
     const renames = this.renames;
     return walk({
@@ -149,6 +164,9 @@ export class SyncRun {
       mirror: this.mirror,
       ...(from ? { from } : {}),
       ...(renames ? { newFolder: (f: Parameters<RenameTracker["newFolder"]>[0]) => renames.newFolder(f) } : {}),
+      ...(options.descend ? { descend: options.descend } : {}),
+      ...(options.take ? { take: options.take } : {}),
+      ...(options.onFolder ? { onFolder: options.onFolder } : {}),
     });
   }
 

@@ -56,6 +56,12 @@ export interface WalkContext {
    * here (it may be a Box folder that moved); the walk goes on into it, its files with no Box folder.
    */
   newFolder?: (folder: { path: string; name: string; parentId: string | undefined }) => void;
+  /** Whether to go into a sub-folder Box holds too (default: always); a folder Box lacks is always walked. */
+  descend?: (path: string) => boolean;
+  /** Which files to hand on (default: all); the others are only listed (a mirror keeps their Box namesakes). */
+  take?: (file: FileJob) => boolean;
+  /** Told each folder walked with its Box id. */
+  onFolder?: (path: string, folderId: string) => void;
 }
 
 /** Jobs found and not yet taken by a transfer, at most: listings wait for room beyond it. */
@@ -139,6 +145,7 @@ class FolderWalk {
     const { ctx } = this;
     const { tally } = ctx;
     let remote: Map<string, RemoteItem>;
+    if (dir.folderId !== undefined) ctx.onFolder?.(dir.path, dir.folderId);
     try {
       remote = dir.folderId === undefined ? new Map() : await this.retried((signal) => folderIndex(ctx.api, dir.folderId!, { signal }));
     } catch (err) {
@@ -184,6 +191,7 @@ class FolderWalk {
         if (entry.kind === "dir") subfolders.push({ path, name: entry.name, remote: item });
         else {
           const job = { path, name: entry.name, folderId: dir.folderId, size: entry.size, mtimeMs: entry.mtimeMs, remote: item, ...(entry.identity ? { identity: entry.identity } : {}) };
+          if (ctx.take && !ctx.take(job)) continue;
           if (!(await this.offer(job))) return;
         }
       }
@@ -209,7 +217,7 @@ class FolderWalk {
       ctx.tally.failed(sub.path, `Box holds a ${sub.remote.type.replace("_", " ")} named "${sub.remote.name}" where this folder goes; its contents are left out`);
       return undefined;
     }
-    if (sub.remote) return { path: sub.path, folderId: sub.remote.id };
+    if (sub.remote) return ctx.descend?.(sub.path) === false ? undefined : { path: sub.path, folderId: sub.remote.id };
     if (ctx.newFolder) {
       ctx.newFolder({ path: sub.path, name: sub.name, parentId });
       return { path: sub.path, folderId: undefined };
