@@ -23,7 +23,7 @@ function documentedKeys(what: string): string[] {
   return [...shape.matchAll(/"(\w+)"/g)].map((m) => m[1]!).sort();
 }
 
-test.each(["new", "version", "sync", "worker"])("every flag of `%s --help` is in docs/cli.md", async (command) => {
+test.each(["new", "version", "sync", "watch", "worker"])("every flag of `%s --help` is in docs/cli.md", async (command) => {
   const help = await runCli([command, "--help"]).done;
   expect(help.code).toBe(0);
   const flags = [...new Set([...help.stdout.matchAll(/(?:^|\s)(--[a-z][a-z-]+)/g)].map((m) => m[1]!))];
