@@ -122,6 +122,18 @@ test("a dry run lists the moves first and changes nothing", async () => {
   expect(cli.stdout).toMatch(/^would sync: 1 uploaded, 0 versioned, \d+ skipped, 0 failed, 0 folders created, 4 moved, 0 trashed/m);
 });
 
+test("a file moved into a folder the tree has new: the dry run says the move the real run makes", async () => {
+  const { root, destId, ids } = await mirrored("into-new");
+  await mkdir(join(root, "fresh"));
+  await rename(join(root, "notes.txt"), join(root, "fresh", "notes.txt"));
+  const dry = await h.client.syncFolder(root, destId, { ...MIRROR, dryRun: true });
+  expect(dry).toMatchObject({ moved: 1, uploaded: 0, deleted: 0, foldersCreated: 1 });
+  expect(dry.plan).toEqual(expect.arrayContaining([expect.objectContaining({ action: "move", from: "notes.txt", path: "fresh/notes.txt" })]));
+  const real = await h.client.syncFolder(root, destId, MIRROR);
+  expect(real).toMatchObject({ moved: 1, uploaded: 0, deleted: 0, foldersCreated: 1 });
+  expect(h.server.filesByPath(destId).get("fresh/notes.txt")!.id).toBe(ids.get("notes.txt"));
+});
+
 test("a renamed and edited file ends as one file at its new path with the new bytes; the old one is trashed", async () => {
   const { root, destId, ids } = await mirrored("edited");
   await rename(join(root, "edit.txt"), join(root, "edited.txt"));

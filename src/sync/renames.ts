@@ -54,6 +54,8 @@ export interface RenameHost {
 /** Sends a file as usual (a transfer here, or a job for the queue). */
 export type Send = (file: FileJob, signal: AbortSignal) => Promise<void>;
 
+/** The parent id of a dry run's move into a folder it would make (a dry run sends nothing, so no id is needed). */
+const WOULD_BE_MADE = "";
 const parentOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
 const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
@@ -64,6 +66,8 @@ export class RenameTracker {
   private readonly held = new Map<string, FileJob>();
   private readonly folders: NewFolder[] = [];
   private readonly madeIds = new Map<string, string>();
+  /** A dry run's new folders, which it says it would make. */
+  private readonly wouldMake = new Set<string>();
 
   constructor(private readonly host: RenameHost) {}
 
@@ -212,6 +216,7 @@ export class RenameTracker {
       const parentId = f.parentId ?? this.idOf(parentOf(f.path));
       if (host.settings.dryRun || parentId === undefined) {
         host.tally.folderCreated(f.path);
+        if (host.settings.dryRun) this.wouldMake.add(f.path);
         continue;
       }
       try {
@@ -258,7 +263,8 @@ export class RenameTracker {
       // Ambiguous bytes pair by name first, then in path order: deterministic, and any pairing of
       // identical bytes ends with Box holding the tree.
       const pick = same.find((c) => (c.inner ?? c.d).item.name === nameOf(file.path)) ?? same[0]!;
-      const parentId = file.folderId ?? this.idOf(parentOf(file.path));
+      // A dry run makes no folder, but a file it would move into one it would make is a move, as the real run's.
+      const parentId = file.folderId ?? this.idOf(parentOf(file.path)) ?? (this.wouldMake.has(parentOf(file.path)) ? WOULD_BE_MADE : undefined);
       if (parentId === undefined) continue;
       if (!(await this.moveFile(file, pick, parentId))) continue;
       bySize.set(file.size, candidates.filter((c) => c !== pick));
