@@ -23,8 +23,12 @@ export {
   DEFAULT_STALL_TIMEOUT_MS,
   type Fleet,
   type FleetOptions,
+  type FleetStatus,
   type FleetSyncOptions,
   type FleetWatchOptions,
   type FleetWorkOptions,
+  type JobState,
+  type KindStatus,
   type RedisStatus,
+  type WorkerBeat,
 } from "./fleet/fleet";

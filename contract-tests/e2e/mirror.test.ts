@@ -51,7 +51,7 @@ async function syncThrough(
     },
   };
   try {
-    return await syncFolder({ ...core.deps, api: api(core.deps.api), local, describe: (e) => String(e), clean: (e) => e }, root, folderId, options);
+    return await syncFolder({ ...core.deps, api: api(core.deps.api), local, describe: (e) => String(e), clean: (e) => e, meter: core.meter }, root, folderId, options);
   } finally {
     await core.close();
   }

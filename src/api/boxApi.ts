@@ -14,6 +14,7 @@ import { fileOperations, type FileOperations } from "./files";
 import { folderOperations, type FolderOperations } from "./folders";
 import { uploadPlans, type UploadPlans } from "./plan";
 import { Secrets } from "./secrets";
+import { NO_METER, type Meter } from "../core/meter";
 import { tokenEndpoint } from "./token";
 import type { ApiPlatform, BoxClientOptions } from "./types";
 
@@ -30,14 +31,14 @@ export interface ComposedApi {
   operations: BoxOperations;
 }
 
-export function createBoxApi(options: BoxClientOptions, platform: ApiPlatform): ComposedApi {
+export function createBoxApi(options: BoxClientOptions, platform: ApiPlatform, meter: Meter = NO_METER): ComposedApi {
   if (options === null || typeof options !== "object") throw new BoxInputError("options", "must be an object with at least a token");
   const secrets = new Secrets();
   // The token endpoint is an operation like the others, so it needs the caller, which needs the
   // tokens: the endpoint is only called once both exist.
   let caller: ApiCaller | undefined;
   const tokens = new TokenSource(options.token, secrets, (form) => tokenEndpoint(caller!)(form));
-  caller = new ApiCaller(options, platform, tokens, secrets);
+  caller = new ApiCaller(options, platform, tokens, secrets, meter);
   return {
     caller,
     operations: { ...chunkedSessions(caller), ...uploadPlans(caller), ...directUploads(caller), ...fileOperations(caller), ...folderOperations(caller) },

@@ -9,6 +9,7 @@
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
 import { BoxInputError, BoxProtocolError, markNotSent } from "../core/errors";
+import { NO_METER, type Meter } from "../core/meter";
 import { linkedSignal } from "../core/linkedSignal";
 import { untilAborted } from "../core/sleep";
 import { checkItemId } from "../core/validate";
@@ -16,7 +17,7 @@ import { classify, toApiError } from "./apiError";
 import type { TokenSource } from "./auth";
 import { clientSettings } from "./inputs";
 import { Origins, type SessionEndpoint } from "./origins";
-import type { Operation } from "./operations";
+import { OPERATIONS, type Operation } from "./operations";
 import { createPacer, type Pacer } from "./pacer";
 import { requestEvent } from "./requestLog";
 import type { Secrets } from "./secrets";
@@ -52,6 +53,8 @@ export class ApiCaller {
     platform: ApiPlatform,
     private readonly tokens: TokenSource,
     readonly secrets: Secrets,
+    /** Where requests, waits and parts in flight are counted (an operator's metrics). */
+    readonly meter: Meter = NO_METER,
   ) {
     const { userAgent, requestTimeoutMs, idleMs } = clientSettings(options, platform);
     this.origins = new Origins(options.baseUrl, options.apiBaseUrl, options.trustedOrigins);
@@ -126,6 +129,7 @@ export class ApiCaller {
    */
   async send<T>(operation: Operation, options: CallOptions, call: (init: CallInit, ticket: WindowTicket | undefined) => Promise<Answer<T>>, bodyBytes?: number): Promise<T> {
     const { label, kind } = operation;
+    const part = operation === OPERATIONS.uploadPart;
     if (options.baseUrl !== undefined && !this.origins.isTrusted(options.baseUrl)) {
       throw new BoxInputError("options.baseUrl", "is not a trusted origin for this client");
     }
@@ -136,7 +140,9 @@ export class ApiCaller {
       try {
         if (bodyBytes !== undefined && this.bodies.window) ticket = await this.bodies.window.enter(bodyBytes, options.signal);
         // untilAborted too: a pacer from elsewhere that ignores the signal still cannot hold an abort.
+        const waitFrom = Date.now();
         await untilAborted(this.pacer.take(kind, options.signal), options.signal);
+        this.meter.paced((Date.now() - waitFrom) / 1000);
       } catch (err) {
         ticket?.leave();
         throw markNotSent(this.secrets.cleanError(classify(err, label, options.signal, NEVER, this.requestTimeoutMs)));
@@ -154,7 +160,14 @@ export class ApiCaller {
       const once = async () => {
         started = Date.now();
         sent = true;
-        const result = await call(init, ticket);
+        let result: Answer<T> | undefined;
+        if (part) this.meter.parts(1);
+        try {
+          result = await call(init, ticket);
+        } finally {
+          if (part) this.meter.parts(-1);
+          this.meter.request(kind, result ? String(result.response.status) : "error");
+        }
         if (result.response.status === 429) this.pacer.refused(kind, parseRetryAfter(result.response.headers.get("retry-after")));
         else this.pacer.accepted(kind);
         return result;

@@ -7,8 +7,11 @@
 import type { Client } from "openapi-fetch";
 import type { paths } from "../../generated/box-chunked-uploads";
 import { createBoxApi, type ApiCaller, type ApiPlatform, type BoxClientOptions, type BoxFile, type BoxOperations } from "../api/boxApi";
+import { BoxInputError, UploadAbortedError } from "../core/errors";
+import { MeteredFile, NO_METER, type FileResult, type Meter } from "../core/meter";
+import type { RetryOptions } from "../core/retry";
 import { checkFileName, checkItemId, checkOptionsObject } from "../core/validate";
-import type { UploadOptions } from "../upload/options";
+import type { UploadOptions, UploadProgress } from "../upload/options";
 import type { UploadApi, UploadDeps, UploadPlatform } from "../upload/ports";
 import { startUpload } from "../upload/start";
 import type { UploadSource } from "../upload/sources";
@@ -35,8 +38,14 @@ export class SharedClient {
   readonly deps: UploadDeps & { api: BoxOperations & Pick<UploadApi, "sessionCall"> };
   private readonly defaults: UploadOptions;
 
-  constructor(options: BoxUploadClientOptions, apiPlatform: ApiPlatform, uploadPlatform: UploadPlatform) {
-    const { caller, operations } = createBoxApi(options, apiPlatform);
+  /** `meter`: where this client's requests, retries, parts and files are counted (an operator's metrics). */
+  constructor(
+    options: BoxUploadClientOptions,
+    apiPlatform: ApiPlatform,
+    uploadPlatform: UploadPlatform,
+    readonly meter: Meter = NO_METER,
+  ) {
+    const { caller, operations } = createBoxApi(options, apiPlatform, meter);
     this.caller = caller;
     this.operations = operations;
     this.deps = { api: { ...operations, sessionCall: (session, endpoint) => caller.sessionCall(session, endpoint) }, platform: uploadPlatform };
@@ -55,22 +64,69 @@ export class SharedClient {
     return this.caller.origins.apiBaseUrl;
   }
 
-  /** The client's upload defaults under a call's own options. */
+  /** The client's upload defaults under a call's own options, its retries counted. */
   withDefaults(options: UploadOptions | undefined): UploadOptions | undefined {
-    if (options === undefined) return this.defaults;
+    if (options === undefined) return this.counted(this.defaults);
     // Anything but a plain options object goes on as it is, to be refused by the option checks.
     if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
-    return { ...this.defaults, ...options };
+    return this.counted({ ...this.defaults, ...options });
+  }
+
+  /**
+   * `options` with each retry also counted by the meter (before the caller's own onRetry). Options
+   * the checks will refuse go on as they are, so the refusal names what the caller gave.
+   */
+  counted<T extends { retry?: RetryOptions }>(options: T): T {
+    if (this.meter === NO_METER) return options;
+    const retry = options.retry;
+    if (retry !== undefined && (retry === null || typeof retry !== "object")) return options;
+    const own = retry?.onRetry;
+    if (own !== undefined && typeof own !== "function") return options;
+    const meter = this.meter;
+    return { ...options, retry: { ...retry, onRetry: (event) => (meter.retried(), own?.(event)) } };
   }
 
   uploadNewVersion(fileId: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.guarded(() => startUpload(this.deps, { kind: "version", fileId: checkItemId("fileId", fileId) }, source, this.withDefaults(options)));
+    return this.guarded(() => {
+      const target = { kind: "version", fileId: checkItemId("fileId", fileId) } as const;
+      return this.metered("versioned", this.withDefaults(options), (o) => startUpload(this.deps, target, source, o));
+    });
   }
 
   uploadNewFile(folderId: string, fileName: string, source: UploadSource, options?: UploadOptions): Promise<BoxFile> {
-    return this.guarded(() =>
-      startUpload(this.deps, { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) }, source, this.withDefaults(options)),
-    );
+    return this.guarded(() => {
+      const target = { kind: "new", folderId: checkItemId("folderId", folderId), fileName: checkFileName("fileName", fileName) } as const;
+      return this.metered("uploaded", this.withDefaults(options), (o) => startUpload(this.deps, target, source, o));
+    });
+  }
+
+  /**
+   * One upload call, counted as a file by the meter: in flight until it ends, its bytes as its
+   * progress tells them, its result; a call refused before it started (bad input) or aborted is
+   * no result. Options the checks will refuse go on as they are.
+   */
+  private async metered(result: FileResult, options: UploadOptions | undefined, run: (options: UploadOptions | undefined) => Promise<BoxFile>): Promise<BoxFile> {
+    if (this.meter === NO_METER || (options !== undefined && (options === null || typeof options !== "object" || Array.isArray(options)))) return run(options);
+    const own = options?.onProgress;
+    if (own !== undefined && typeof own !== "function") return run(options);
+    const file = new MeteredFile(this.meter);
+    let last: UploadProgress | undefined;
+    try {
+      const done = await run({
+        ...options,
+        onProgress: (p) => {
+          last = p;
+          file.sent(p.bytesSent);
+          own?.(p);
+        },
+      });
+      file.settled(result, last?.bytesSent ?? 0, last?.bytesPlanned ?? 0);
+      return done;
+    } catch (err) {
+      if (err instanceof BoxInputError || err instanceof UploadAbortedError) file.dropped();
+      else file.settled("failed", last?.bytesSent ?? 0, 0);
+      throw err;
+    }
   }
 
   /** Runs `run`; whatever it fails with leaves cleaned of our secrets and control characters. */

@@ -3,10 +3,13 @@
  * files on disk, node:crypto, state files), plus folder sync. It holds its pieces; it inherits
  * nothing.
  */
+import type { Registry } from "prom-client";
 import type { BoxFile } from "../api/boxApi";
+import { NO_METER } from "../core/meter";
 import { checkItemId } from "../core/validate";
 import { nodeApiPlatform, nodeSyncPlatform, nodeUploadPlatform } from "../platform/node";
 import { nodeFsWatching } from "../platform/node/fsWatch";
+import { promMeter } from "../platform/node/promMeter";
 import { watchFolder, type WatchHandle, type WatchOptions } from "../watch/watchFolder";
 import { syncSettings, type SyncOptions, type SyncSummary } from "../sync/options";
 import type { SyncDeps } from "../sync/ports";
@@ -14,9 +17,17 @@ import { SyncRun } from "../sync/run";
 import { syncFolder } from "../sync/syncFolder";
 import type { UploadOptions } from "../upload/options";
 import type { UploadSource } from "../upload/sources";
-import { SharedClient, type BoxApi, type BoxUploadClientOptions } from "./shared";
+import { SharedClient, type BoxApi, type BoxUploadClientOptions as SharedOptions } from "./shared";
 
-export type { BoxUploadClientOptions } from "./shared";
+export interface BoxUploadClientOptions extends SharedOptions {
+  /**
+   * A prom-client registry to count this client's work in (Node only): requests by kind and
+   * status, 429s, retries, waits for Box's limits, parts and files in flight, files by result,
+   * bytes sent and bytes Box held. Serve it (`registry.metrics()`) where Prometheus scrapes; the
+   * names are in docs/operations.md. Clients given one registry add up in it.
+   */
+  metrics?: Registry;
+}
 
 export class BoxUploadClient {
   readonly #shared: SharedClient;
@@ -32,9 +43,10 @@ export class BoxUploadClient {
   readonly apiBaseUrl: string;
 
   constructor(options: BoxUploadClientOptions) {
-    const shared = new SharedClient(options, nodeApiPlatform, nodeUploadPlatform);
+    const metrics = options !== null && typeof options === "object" ? options.metrics : undefined;
+    const shared = new SharedClient(options, nodeApiPlatform, nodeUploadPlatform, metrics === undefined ? NO_METER : promMeter(metrics));
     this.#shared = shared;
-    this.#sync = { ...shared.deps, local: nodeSyncPlatform, describe: (err) => shared.describe(err), clean: (err) => shared.clean(err) };
+    this.#sync = { ...shared.deps, local: nodeSyncPlatform, describe: (err) => shared.describe(err), clean: (err) => shared.clean(err), meter: shared.meter };
     this.api = shared.rawApi();
     this.baseUrl = shared.baseUrl;
     this.apiBaseUrl = shared.apiBaseUrl;
@@ -101,8 +113,8 @@ export class BoxUploadClient {
       ...(d.retry !== undefined ? { retry: d.retry } : {}),
       ...(d.commitWaitMs !== undefined ? { commitWaitMs: d.commitWaitMs } : {}),
     };
-    if (options === undefined) return base;
+    if (options === undefined) return this.#shared.counted(base);
     if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
-    return { ...base, ...options };
+    return this.#shared.counted({ ...base, ...options });
   }
 }

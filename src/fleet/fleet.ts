@@ -8,7 +8,7 @@
 import { resolveLimits, type Pacer, type RateLimits } from "../api/pacer";
 import type { BoxUploadClient } from "../client/uploadClient";
 import { BoxInputError } from "../core/errors";
-import { sleep } from "../core/sleep";
+import { sleep, untilAborted } from "../core/sleep";
 import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
 import type { SyncOptions, SyncSummary } from "../sync/options";
 import type { RedisStatus } from "./health";
@@ -19,10 +19,14 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS, queueSender, runProducer } f
 import { createRedisPacer, type RedisPacer } from "./pacer";
 import { checkPrefix, checkQueueUrl, connect, fleetKeys, workerId } from "./redis";
 import { runWorker, type FleetWorkOptions } from "./worker";
+import { queueMetrics, readStatus, type FleetStatus } from "./status";
+import type { Registry } from "prom-client";
+import { isRegistry } from "../platform/node/promMeter";
 
 export { DEFAULT_MAX_QUEUED, DEFAULT_REDIS_WAIT_MS } from "./producer";
 export type { RedisStatus } from "./health";
 export type { FleetWorkOptions } from "./worker";
+export type { FleetStatus, KindStatus, WorkerBeat, JobState } from "./status";
 
 export type FleetWatchOptions = Omit<WatchOptions, "transfers" | "concurrency"> & { maxQueued?: number; redisWaitMs?: number };
 
@@ -81,6 +85,11 @@ export interface FleetOptions {
   stallTimeoutMs?: number;
   /** Key prefix in Redis (default `box-upload`): fleets sharing one database keep apart by it. */
   prefix?: string;
+  /**
+   * A prom-client registry for the queue's gauges (`box_upload_queue_jobs{state}`, read at each
+   * scrape, and `box_upload_redis_up`); give the client the same one for its own metrics.
+   */
+  metrics?: Registry;
 }
 
 export interface Fleet {
@@ -107,8 +116,15 @@ export interface Fleet {
    * again; returns a function that stops telling. For a line when an outage starts and ends.
    */
   onRedis(listener: (status: RedisStatus) => void): () => void;
+  /** The queue's jobs, the workers seen in the last minute, the fleet's pace against its ceiling and the last 429 (what `box-upload status` shows). */
+  status(options?: { waitMs?: number }): Promise<FleetStatus>;
   /** Closes the connections (after `sync` or `work` has ended); bounded when Redis does not answer. */
   close(): Promise<void>;
+}
+
+function checkRegistry(value: unknown): Registry {
+  if (!isRegistry(value)) throw new BoxInputError("options.metrics", "must be a prom-client Registry");
+  return value;
 }
 
 export function createFleet(options: FleetOptions): Fleet {
@@ -118,8 +134,10 @@ export function createFleet(options: FleetOptions): Fleet {
   const lockMs = given.stallTimeoutMs === undefined ? DEFAULT_STALL_TIMEOUT_MS : checkIntInRange("options.stallTimeoutMs", given.stallTimeoutMs, 1_000, 600_000);
   // Checked before anything connects (the pacer below reads them again).
   resolveLimits(given.rateLimits, given.bandwidthLimit);
+  const registry = given.metrics === undefined ? undefined : checkRegistry(given.metrics);
   const conns = connect(url, shown);
   const p: RedisPacer = createRedisPacer(conns.commands, conns.subscriber, keys, given.rateLimits, given.bandwidthLimit, conns.health);
+  const unmeter = registry ? queueMetrics(registry, conns, keys) : async () => undefined;
   return {
     queue: shown,
     pacer: p,
@@ -151,7 +169,17 @@ export function createFleet(options: FleetOptions): Fleet {
       return runWorker({ conns, keys, lockMs, owner: workerId() }, client.api, run, given);
     },
     onRedis: (listener) => conns.health.onChange(listener),
+    status: async (statusOptions) => {
+      // Asked by a person or a script: Redis out of reach is an answer (EREDIS) within waitMs, not a wait without end.
+      const waitMs = statusOptions?.waitMs === undefined ? 5_000 : checkIntInRange("options.waitMs", statusOptions.waitMs, 1_000, 3_600_000);
+      await conns.health.waitUp(undefined, waitMs);
+      const started = Date.now();
+      return untilAborted(readStatus(conns, keys, shown), AbortSignal.timeout(waitMs)).catch((err: unknown) => {
+        throw (err as Error)?.name === "TimeoutError" ? conns.health.unreachable(Date.now() - started) : err;
+      });
+    },
     close: async () => {
+      await Promise.race([unmeter(), sleep(1000)]);
       await Promise.race([p.close(), sleep(1000)]);
       await conns.close();
     },

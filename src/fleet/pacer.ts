@@ -19,17 +19,26 @@ import { withScripts, type FleetKeys } from "./redis";
 
 /** Idle keys go away by themselves: a fleet that stopped leaves no pacing state behind for long. */
 const KEY_TTL_MS = 3_600_000;
+/** A minute's count of requests lives three minutes: `status` reads this one and the last. */
+const COUNT_TTL_MS = 180_000;
 
 const NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)";
 
-/** KEYS[1] the kind's hash. ARGV: ceiling (a minute), requests accepted since this client's last take, increase per accepted request. Returns {wait ms, generation}. */
+/**
+ * KEYS[1] the kind's hash, KEYS[2] its counters' prefix. ARGV: ceiling (a minute), requests
+ * accepted since this client's last take, increase per accepted request. Returns {wait ms,
+ * generation}. Each take is counted in its minute's counter (for `status`: the fleet's rate).
+ */
 const TAKE = `${NOW}
 local ceiling = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'next', 'rate', 'paused', 'gen')
 local rate = math.min(ceiling, (tonumber(f[2]) or ceiling) + ceiling * tonumber(ARGV[3]) * tonumber(ARGV[2]))
 local at = math.max(now, tonumber(f[1]) or 0, tonumber(f[3]) or 0)
-redis.call('HSET', KEYS[1], 'next', math.ceil(at + 60000 / rate), 'rate', rate)
+redis.call('HSET', KEYS[1], 'next', math.ceil(at + 60000 / rate), 'rate', rate, 'ceiling', ceiling)
 redis.call('PEXPIRE', KEYS[1], ${KEY_TTL_MS})
+local minute = KEYS[2] .. math.floor(at / 60000)
+redis.call('INCR', minute)
+redis.call('PEXPIRE', minute, ${COUNT_TTL_MS})
 return {at - now, tonumber(f[4]) or 0}`;
 
 /** KEYS[1] the kind's hash, KEYS[2] the channel. ARGV: ceiling, pause ms, decrease, floor share, kind. Returns the new generation. */
@@ -44,7 +53,7 @@ if now >= cut then
   rate = math.max(ceiling * tonumber(ARGV[4]), rate * tonumber(ARGV[3]))
   cut = paused
 end
-redis.call('HSET', KEYS[1], 'next', paused, 'rate', rate, 'paused', paused, 'gen', gen, 'cut', cut)
+redis.call('HSET', KEYS[1], 'next', paused, 'rate', rate, 'paused', paused, 'gen', gen, 'cut', cut, 'refusedAt', now, 'refusedPause', tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[1], ${KEY_TTL_MS})
 redis.call('PUBLISH', KEYS[2], ARGV[5] .. ':' .. gen)
 return gen`;
@@ -56,13 +65,13 @@ redis.call('SET', KEYS[1], math.ceil(at + 1000 * tonumber(ARGV[2]) / tonumber(AR
 return at - now`;
 
 interface Scripts {
-  paceTake(key: string, ceiling: number, accepted: number, increase: number): Promise<[number, number]>;
+  paceTake(key: string, counts: string, ceiling: number, accepted: number, increase: number): Promise<[number, number]>;
   paceRefused(key: string, channel: string, ceiling: number, pauseMs: number, decrease: number, floor: number, kind: string): Promise<number>;
   paceTransmit(key: string, perSecond: number, bytes: number): Promise<number>;
 }
 
 const SCRIPTS = {
-  paceTake: { numberOfKeys: 1, lua: TAKE },
+  paceTake: { numberOfKeys: 2, lua: TAKE },
   paceRefused: { numberOfKeys: 2, lua: REFUSED },
   paceTransmit: { numberOfKeys: 1, lua: TRANSMIT },
 };
@@ -86,7 +95,7 @@ class SharedGate {
       signal?.throwIfAborted();
       const accepted = this.accepted;
       this.accepted = 0;
-      const [wait, generation] = await this.health.riding(signal, "the pacer", () => this.redis.paceTake(this.keys.pace(this.kind), this.ceiling, accepted, PACING.INCREASE));
+      const [wait, generation] = await this.health.riding(signal, "the pacer", () => this.redis.paceTake(this.keys.pace(this.kind), this.keys.paceCount(this.kind), this.ceiling, accepted, PACING.INCREASE));
       this.generation = Math.max(this.generation, generation);
       if (wait <= 0) return;
       await sleep(wait, signal);

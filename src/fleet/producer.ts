@@ -228,7 +228,8 @@ class QueuedFiles {
   }
 
   private began(id: string, p = this.pending.get(id)): Pending | undefined {
-    if (p && !p.began) this.tally.begin(p.data.path, p.data.size);
+    // A worker does it: its meters count it, not this process's.
+    if (p && !p.began) this.tally.begin(p.data.path, p.data.size, true);
     if (p) {
       p.began = true;
       this.touch();

@@ -5,11 +5,13 @@
  *
  * Keys, all under one prefix (default `box-upload`):
  *   <prefix>:sync:*               BullMQ's queue (jobs, lists, events stream)
- *   <prefix>:pace:upload|call     a hash per kind of request: next slot, rate, pause, generation
+ *   <prefix>:pace:upload|call     a hash per kind of request: next slot, rate, ceiling, pause, generation, last 429
+ *   <prefix>:pace:upload|call:n:<minute>  requests of the kind taken in that minute (Redis's clock), for `status`
  *   <prefix>:pace:bytes           the next moment the bandwidth cap lets bytes go
  *   <prefix>:pace:refused         pub/sub channel: a 429 was seen (every pacer re-plans)
  *   <prefix>:state:<name>         resume state of one chunked file (name as the local state's)
  *   <prefix>:state:<name>:lock    its owner while a worker drives it, expiring unless renewed
+ *   <prefix>:workers:<worker id>  a worker's heartbeat (host, files in flight, done, failed), expiring a minute after the last
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -49,6 +51,11 @@ export function withScripts<T extends object>(redis: Redis, scripts: Record<stri
 export interface FleetKeys {
   prefix: string;
   pace(kind: "upload" | "call"): string;
+  /** The prefix of a kind's per-minute counters (the minute's number follows). */
+  paceCount(kind: "upload" | "call"): string;
+  /** A worker's heartbeat, and the pattern that finds them all. */
+  worker(id: string): string;
+  workers: string;
   bytes: string;
   refusedChannel: string;
   state(name: string): string;
@@ -59,6 +66,9 @@ export function fleetKeys(prefix: string): FleetKeys {
   return {
     prefix,
     pace: (kind) => `${prefix}:pace:${kind}`,
+    paceCount: (kind) => `${prefix}:pace:${kind}:n:`,
+    worker: (id) => `${prefix}:workers:${id}`,
+    workers: `${prefix}:workers:*`,
     bytes: `${prefix}:pace:bytes`,
     refusedChannel: `${prefix}:pace:refused`,
     state: (name) => `${prefix}:state:${name}`,

@@ -22,6 +22,7 @@ import { isConnectionError } from "./health";
 import { checkJobData, fileJobOf, settingsForJob, type FleetJobData, type FleetProgress } from "./jobs";
 import { loadBullmq, QUEUE_NAME, type Connections, type FleetKeys } from "./redis";
 import { RedisStateStore } from "./stateStore";
+import { Heartbeat } from "./status";
 
 export interface FleetWorkOptions {
   /** Files in flight in this worker, 1..64. Default 16, as a local sync. */
@@ -118,10 +119,14 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
     return t;
   };
 
+  let beat: Heartbeat | undefined;
   const processor = async (job: Job, token?: string): Promise<FileOutcome> => {
     const d = checkJobData(job.data);
     // Ends with the worker (its signal), or alone when this file's resume lock is lost.
     const task = run.task();
+    const counted = beat;
+    counted?.took();
+    let settled: FileOutcome | undefined;
     try {
       const signal = task.signal;
       signal.throwIfAborted();
@@ -133,7 +138,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       const states = async (name: string) =>
         new RedisStateStore(env.conns.commands, env.keys, name, { owner: env.owner, lockMs: env.lockMs, onLost: (err) => task.abort(err), health: env.conns.health, signal });
       const outcome = await run.transfer({ tree, rootId: d.rootId }, file, signal, { settings: settingsForJob(run.settings, d), progress: new JobProgress(job), states });
-      const result = credited(d, file.remote, retaken, outcome);
+      const result = (settled = credited(d, file.remote, retaken, outcome));
       try {
         options.onEvent?.(eventOf(d.path, result));
       } catch {
@@ -141,7 +146,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       }
       return result;
     } catch (err) {
-      if (!task.signal.aborted) return { action: "fail", size: d.size, error: run.describe(err) };
+      if (!task.signal.aborted) return (settled = { action: "fail", size: d.size, error: run.describe(err) });
       // Stopping, or this file's resume lock was lost: hand it back for another worker (or this
       // one, later). If BullMQ's own lock is gone too, someone else has it already; if Redis does
       // not answer, BullMQ's stalled check hands it back once it does.
@@ -149,6 +154,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       throw new WaitingError();
     } finally {
       task.release();
+      counted?.left(settled !== undefined, settled?.action === "fail");
     }
   };
 
@@ -171,9 +177,14 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
   });
   try {
     await Promise.race([worker.waitUntilReady().catch(() => undefined), stopped]);
-    if (!run.signal.aborted) options.onReady?.();
+    if (!run.signal.aborted) {
+      // Seen by `box-upload status` from now on.
+      beat = new Heartbeat(env.conns, env.keys, env.owner);
+      options.onReady?.();
+    }
     await stopped;
   } finally {
+    await beat?.stop();
     run.fail(options.signal?.reason ?? new Error("worker stopped"));
     // Files in flight are handed back (each bounded above); a worker whose Redis does not answer
     // does not wait for it to close: SIGTERM ends it within seconds either way.

@@ -143,7 +143,7 @@ export class Mirror {
     const max = this.settings.maxDelete;
     if (max !== undefined && this.count > max) {
       // A dry run still shows what would have gone, so the limit can be judged.
-      if (this.settings.dryRun) for (const d of this.doomed) this.tally.deleted(d.path, d.item.type, d.items);
+      if (this.settings.dryRun) for (const d of this.doomed) this.tally.deleted(d.path, d.item.type, d.items, d.item.id);
       this.tally.failed(".", `would delete ${this.count} items from Box, more than --max-delete ${max}: nothing was deleted`);
       return;
     }
@@ -155,7 +155,7 @@ export class Mirror {
   }
 
   private async trash(d: Doomed, signal: AbortSignal): Promise<void> {
-    if (this.settings.dryRun) return this.tally.deleted(d.path, d.item.type, d.items);
+    if (this.settings.dryRun) return this.tally.deleted(d.path, d.item.type, d.items, d.item.id);
     try {
       const ifMatch = d.item.etag ? { ifMatch: d.item.etag } : {};
       let tries = 0;
@@ -169,7 +169,7 @@ export class Mirror {
           throw err;
         }
       });
-      this.tally.deleted(d.path, d.item.type, d.items);
+      this.tally.deleted(d.path, d.item.type, d.items, d.item.id);
     } catch (err) {
       if (signal.aborted) throw err;
       this.tally.failed(d.path, `cannot delete this from Box: ${this.describe(err)}`);

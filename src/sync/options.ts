@@ -66,6 +66,13 @@ export interface SyncEvent {
   items?: number;
   /** Why a file was skipped, failed or left out. */
   message?: string;
+  /** The Box item it is now (files settled, moves, deletions), its version and SHA-1 (files). */
+  id?: string;
+  versionId?: string;
+  sha1?: string;
+  /** File events: file bytes this run sent for it, and how long it took from its start to its end. */
+  bytesSent?: number;
+  seconds?: number;
 }
 
 export interface SyncProgress {

@@ -3,6 +3,7 @@
  * local tree (Node: the file system), so the sync logic itself is the same in any runtime.
  */
 import type { BoxOperations } from "../api/boxApi";
+import type { Meter } from "../core/meter";
 import type { UploadApi, UploadPlatform } from "../upload/ports";
 
 export type SyncApi = UploadApi & Pick<BoxOperations, "folderItems" | "createFolder" | "deleteFile" | "deleteFolder" | "moveFile" | "moveFolder">;
@@ -75,4 +76,6 @@ export interface SyncDeps {
   describe: (err: unknown) => string;
   /** An error cleaned of secrets, as every error that leaves the library is. */
   clean: (err: unknown) => unknown;
+  /** Where files, their results and bytes are counted (an operator's metrics). */
+  meter: Meter;
 }

@@ -202,7 +202,7 @@ export class RenameTracker {
     }
     host.mirror.withdraw(d);
     this.madeIds.set(folder.path, d.item.id);
-    host.tally.moved(d.path, folder.path, "folder");
+    host.tally.moved(d.path, folder.path, "folder", d.item.id);
     const files = (d.inside ?? []).filter((i) => i.item.type === "file").map((i) => ({ from: i.path, to: `${folder.path}${i.path.slice(d.path.length)}` }));
     if (!host.settings.dryRun) await host.moved(d.path, folder.path, files);
     return true;
@@ -288,7 +288,7 @@ export class RenameTracker {
       }
     }
     host.mirror.withdraw(c.d, c.inner);
-    host.tally.moved(from, file.path, "file");
+    host.tally.moved(from, file.path, "file", item.id);
     if (!host.settings.dryRun) await host.moved(from, file.path, [{ from, to: file.path }]);
     return true;
   }

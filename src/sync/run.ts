@@ -7,6 +7,7 @@
  * what a queue hands it; a watcher walks once, then transfers what changes.
  */
 import { UploadAbortedError } from "../core/errors";
+import { MeteredFile } from "../core/meter";
 import { SignalFan, type TaskSignal } from "../core/signalFan";
 import type { UploadPlatform } from "../upload/ports";
 import type { StateStore } from "../upload/resume";
@@ -17,7 +18,7 @@ import type { FileOutcome, SyncSettings, SyncSummary } from "./options";
 import type { LocalTree, SyncDeps, SyncIndex } from "./ports";
 import { entryFor, reliable } from "./quickCheck";
 import { RenameTracker } from "./renames";
-import { Tally } from "./tally";
+import { RESULTS, Tally } from "./tally";
 import { fileKey, hashFile, transfer, type FileProgress } from "./transfer";
 import { walk, type FileJob } from "./walk";
 import { RunWindow, WindowClosed } from "./window";
@@ -74,7 +75,7 @@ export class SyncRun {
     private readonly states = localStates(deps, settings),
   ) {
     if (settings.signal?.aborted) throw new UploadAbortedError(undefined, { cause: settings.signal.reason });
-    this.tally = new Tally(settings);
+    this.tally = new Tally(settings, deps.meter);
     this.fan = new SignalFan([settings.signal]);
     // Every byte read from a local file is counted: what the index saves shows in the summary.
     this.deps = { ...deps, platform: countingReads(deps.platform, (n) => this.tally.read(n)) };
@@ -281,20 +282,28 @@ export class SyncRun {
   async transfer(root: SyncRoot, file: FileJob, signal: AbortSignal, options: TransferOptions = {}): Promise<FileOutcome> {
     const own = options.progress === undefined;
     if (own) this.tally.begin(file.path, file.size);
-    const progress = options.progress ?? this.tally;
+    // Another's progress (a worker's job): the meters of this process count it here.
+    const metered = own || this.settings.dryRun ? undefined : new MeteredFile(this.deps.meter);
+    const progress = metered ? meteredProgress(options.progress!, metered) : (options.progress ?? this.tally);
     const settings = options.settings ?? this.settings;
-    const index = file.remote && !settings.checksum ? await this.index() : undefined;
-    const indexed = index?.get(this.indexKey(root.rootId, file.path));
-    let outcome: FileOutcome;
+    let outcome: FileOutcome | undefined;
     try {
-      outcome = await transfer({ deps: this.deps, ...root, settings, progress, signal, states: options.states ?? this.states, indexed, budget: this.window }, file);
-    } catch (err) {
-      // Stopped at a hard cutoff: deferred (a chunked file keeps its resume state), not failed.
-      if (!(signal.reason instanceof WindowClosed)) throw err;
-      outcome = { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "stopped: the run's window closed (the next run continues it)" };
+      const index = file.remote && !settings.checksum ? await this.index() : undefined;
+      const indexed = index?.get(this.indexKey(root.rootId, file.path));
+      try {
+        outcome = await transfer({ deps: this.deps, ...root, settings, progress, signal, states: options.states ?? this.states, indexed, budget: this.window }, file);
+      } catch (err) {
+        // Stopped at a hard cutoff: deferred (a chunked file keeps its resume state), not failed.
+        if (!(signal.reason instanceof WindowClosed)) throw err;
+        outcome = { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "stopped: the run's window closed (the next run continues it)" };
+      }
+    } finally {
+      // Stopped (handed back to the queue): no longer in flight here, and no result of this process's.
+      if (!outcome) metered?.dropped();
     }
     await this.remember(root.rootId, file, outcome);
     if (own) this.tally.settled(file.path, outcome);
+    else metered?.settled(outcome.action === "fail" ? "failed" : RESULTS[outcome.action], outcome.action === "fail" ? 0 : outcome.bytesSent, outcome.action === "fail" ? 0 : outcome.bytesPlanned);
     return outcome;
   }
 
@@ -343,6 +352,17 @@ function countingReads(platform: UploadPlatform, count: (bytes: number) => void)
         finish: () => reader.finish(),
         close: () => reader.close(),
       };
+    },
+  };
+}
+
+/** `progress`, with the bytes it is told also counted in `metered`. */
+function meteredProgress(progress: FileProgress, metered: MeteredFile): FileProgress {
+  return {
+    toSend: (path, size) => progress.toSend(path, size),
+    sent: (path, bytesSent) => {
+      metered.sent(bytesSent);
+      progress.sent(path, bytesSent);
     },
   };
 }
