@@ -84,3 +84,31 @@ test("a plan asked for and not offered says so, and --json says which bytes were
   expect(JSON.parse(json.stdout)).toMatchObject({ size: data.length, bytes_sent: data.length, bytes_planned: 0, bytes_resumed: 0, plan: "unavailable", parts: 4 });
   expect(requestsTo(h.server, "uploadPart").length).toBeGreaterThanOrEqual(8);
 });
+
+describe("what an operator asks for is checked before anything is sent", () => {
+  test.each([
+    [["sync", "TREE", "0", "--metrics-addr", "nonsense"], 2, "--metrics-addr"],
+    [["sync", "TREE", "0", "--metrics-addr", "127.0.0.1:99999"], 2, "--metrics-addr"],
+    [["watch", "TREE", "0", "--metrics-addr", "BUSY"], 2, "EADDRINUSE"],
+    [["sync", "TREE", "0", "--report", "MISSING/report.jsonl"], 5, "--report"],
+    [["worker", "--queue", "redis://127.0.0.1:1/0", "--metrics-addr", "BUSY"], 2, "EADDRINUSE"],
+  ])("%j", async (args, code, named) => {
+    const tree = join(dir, "op-tree");
+    await writeTree(tree, { "a.txt": bytesOf(10, 1) });
+    // A port some other server holds.
+    const busy = await new Promise<import("node:net").Server>((resolve) => {
+      const s = require("node:net").createServer();
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const before = h.server.log.length;
+      const typed = args.map((a) => (a === "TREE" ? tree : a === "BUSY" ? `127.0.0.1:${port}` : a.replace("MISSING", join(dir, "no-such-dir"))));
+      const r = await runCli(typed.concat(args[0] === "worker" ? [] : hosts), env, { timeoutMs: 20_000 }).done;
+      expect({ code: r.code, names: r.stderr.includes(named) }).toEqual({ code, names: true });
+      expect(h.server.log.length).toBe(before);
+    } finally {
+      busy.close();
+    }
+  });
+});

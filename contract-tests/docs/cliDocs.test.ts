@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { summaryJson, summaryLine } from "../../src/cli/sync";
+import { statusJson } from "../../src/cli/status";
 import type { SyncSummary } from "../../src";
 import { DEFAULT_TOKEN, LocalBoxServer } from "../support/localBox/server";
 import { ROOT } from "../support/paths";
@@ -23,17 +24,17 @@ function documentedKeys(what: string): string[] {
   return [...shape.matchAll(/"(\w+)"/g)].map((m) => m[1]!).sort();
 }
 
-test.each(["new", "version", "sync", "watch", "worker"])("every flag of `%s --help` is in docs/cli.md", async (command) => {
+test.each(["new", "version", "sync", "watch", "worker", "status"])("every flag of `%s --help` is in docs/cli.md", async (command) => {
   const help = await runCli([command, "--help"]).done;
   expect(help.code).toBe(0);
   const flags = [...new Set([...help.stdout.matchAll(/(?:^|\s)(--[a-z][a-z-]+)/g)].map((m) => m[1]!))];
-  expect(flags.length).toBeGreaterThan(5);
+  expect(flags.length).toBeGreaterThan(command === "status" ? 2 : 5);
   expect(flags.filter((f) => f !== "--help" && !doc.includes(`\`${f}`))).toEqual([]);
 });
 
 test("the synopsis names every flag of sync that changes what it does", () => {
   const synopsis = /## Synopsis\n\n```sh\n([\s\S]*?)```/.exec(doc)![1]!;
-  for (const flag of ["--dry-run", "--delete", "--max-delete", "--no-track-renames", "--exclude", "--include", "--on-conflict", "--transfers", "--state-dir", "--no-resume", "--queue", "--redis-wait"]) {
+  for (const flag of ["--dry-run", "--delete", "--max-delete", "--no-track-renames", "--exclude", "--include", "--on-conflict", "--transfers", "--state-dir", "--no-resume", "--queue", "--redis-wait", "--report", "--metrics-addr"]) {
     expect({ flag, inSynopsis: synopsis.includes(flag) }).toEqual({ flag, inSynopsis: true });
   }
 });
@@ -42,6 +43,13 @@ const summary: SyncSummary = { uploaded: 3, versioned: 2, skipped: 7, failed: 1,
 
 test("sync --json names exactly the documented keys", () => {
   expect(Object.keys(summaryJson(summary)).sort()).toEqual(documentedKeys("`sync`"));
+});
+
+test("status --json names exactly the documented keys", () => {
+  const status = statusJson({ queue: "redis://h:1/0", jobs: { waiting: 1, active: 0, delayed: 0, failed: 0 }, workers: [], pacing: { upload: { lastMinute: 0, thisMinute: 0, previousMinute: 0, ceiling: undefined, rate: undefined, lastRefusedAt: undefined, lastPauseMs: undefined }, call: { lastMinute: 0, thisMinute: 0, previousMinute: 0, ceiling: 1, rate: 1, lastRefusedAt: 1, lastPauseMs: 1 } }, now: 0 });
+  expect(Object.keys(status).sort()).toEqual(documentedKeys("`status`"));
+  const pace = /`pace`: per kind\s+\(`upload`, `call`\) `\{([^}]*)\}`/.exec(doc)![1]!.split(",").map((k) => k.trim()).sort();
+  expect(Object.keys((status.pace as { call: object }).call).sort()).toEqual(pace);
 });
 
 test("the quoted sync summary lines are the CLI's", () => {

@@ -11,6 +11,7 @@ import { EXIT, exitCodeFor } from "./exitCodes";
 import { printable, report, type Io } from "./output";
 import { pacingOptions, type PacingFlags } from "./pacing";
 import type { Screen } from "./screen";
+import type { Registry } from "prom-client";
 
 type Pacer = NonNullable<BoxClientOptions["pacer"]>;
 
@@ -41,6 +42,8 @@ export interface Around {
   pacer?: (pacing: ReturnType<typeof pacingOptions>) => Pacer;
   /** Called last, whatever happened (closes what `pacer` opened). */
   close?: () => Promise<void>;
+  /** Where the client counts its work (--metrics-addr). */
+  metrics?: Registry;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function withClient(io: Io, flags: ClientFlags, around: Around, wor
       ...baseUrls(io.env, flags),
       ...pacing,
       ...(asUser ? { asUser } : {}),
+      ...(around.metrics ? { metrics: around.metrics } : {}),
       userAgent: `box-upload/${VERSION} node/${process.versions.node}`,
       // One line per HTTP exchange: never a token, a query or a body.
       ...(flags.verbose ? { onRequest: (e: RequestEvent) => say(`${e.method} ${e.path} ${e.status || "-"} ${e.ms} ms${e.requestId ? ` request_id ${e.requestId}` : ""}`) } : {}),

@@ -25,6 +25,7 @@ import { commandLine, shellWord, withClient } from "./command";
 import { registerSync } from "./sync";
 import { registerWatch } from "./watch";
 import { registerWorker } from "./worker";
+import { registerStatus } from "./status";
 
 interface CommonFlags extends SharedFlags {
   resume?: string;
@@ -151,12 +152,15 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   registerSync(program, io, argv, (c) => (code = c));
   registerWatch(program, io, (c) => (code = c));
   registerWorker(program, io, (c) => (code = c));
+  registerStatus(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT.ok;
+      // Our own cmd.error() calls say which code; commander's parse errors are usage mistakes.
+      return err.code === "commander.error" ? err.exitCode : EXIT.usage;
     }
     throw err;
   }

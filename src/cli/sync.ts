@@ -15,10 +15,11 @@ import { createScreen } from "./screen";
 import { commandLine, withClient } from "./command";
 import { createTreeView } from "./treeView";
 import { capOf, sizeFlag } from "./pacing";
+import { openOperator, operatorFlags, type OperatorFlags } from "./operator";
 import { fleetAround, QUEUE_HELP, queueUrl, redisLine, secondsFlag, type QueueFlags } from "./worker";
 
 /** The flags of a tree's run that `sync` and `watch` share. */
-export interface TreeFlags extends SharedFlags, QueueFlags {
+export interface TreeFlags extends SharedFlags, QueueFlags, OperatorFlags {
   delete?: boolean;
   maxDelete?: number;
   exclude?: string[];
@@ -42,7 +43,7 @@ interface SyncFlags extends TreeFlags {
 
 /** The flags `sync` and `watch` share, on `cmd`. */
 export function treeFlags(cmd: Command): Command {
-  return cmd
+  return operatorFlags(cmd)
     .option("--delete", "mirror: move Box items with no local counterpart to Box's trash (never excluded names, never where a listing failed)")
     .option("--max-delete <n>", "with --delete: when more than n items would go, delete nothing and exit 8 (moves are not deletions)", wholeFlag)
     .option("--no-track-renames", "with --delete: never move a Box item to where the tree has it; upload the file anew and trash the old one")
@@ -155,9 +156,10 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
     .option("--max-transfer <size>", "no file starts that would take what this run sends past this (10M, 1G: MiB, GiB); the rest is for the next run, exit 9", sizeFlag)
     .action(async (localDir: string, folderId: string, flags: SyncFlags, cmd: Command) => {
       const queue = treeQueue(io, flags, cmd);
-      const fleet = queue ? fleetAround(queue) : undefined;
       const mode = flags.json ? "none" : flags.quiet ? "quiet" : io.stderr.isTTY ? "tty" : "lines";
       const screen = createScreen(io.stderr);
+      const operator = await openOperator(flags, cmd, !!flags.dryRun, (line) => mode === "none" || mode === "quiet" || screen.say(line));
+      const fleet = queue ? fleetAround(queue, undefined, operator.registry) : undefined;
       const view = createTreeView(mode, screen, !!flags.dryRun, capOf(io, flags));
       // The state folder: resume state for chunked files and the index (a dry run reads the index, writes nothing).
       const stateDir = flags.resume ? (flags.stateDir ?? defaultStateDir(io.env)) : undefined;
@@ -170,14 +172,22 @@ export function registerSync(program: Command, io: Io, argv: string[], setCode: 
           `  ${commandLine(argv)}`,
         ];
       };
-      const code = await withClient(io, flags, { screen, stopView: () => view.stop(), hint, ...fleet?.around }, async ({ client, signal, onRetry }) => {
+      const close = async () => {
+        await fleet?.around.close?.();
+        await operator.close();
+      };
+      const around = { screen, stopView: () => view.stop(), hint, ...fleet?.around, close, ...(operator.registry ? { metrics: operator.registry } : {}) };
+      const code = await withClient(io, flags, around, async ({ client, signal, onRetry }) => {
         const options: SyncOptions = {
           ...treeOptions(io, flags, stateDir, onRetry),
           signal,
           dryRun: !!flags.dryRun,
           ...(flags.maxDuration !== undefined ? { maxDurationMs: flags.maxDuration, cutoff: flags.cutoff } : {}),
           ...(flags.maxTransfer !== undefined ? { maxTransferBytes: flags.maxTransfer } : {}),
-          onEvent: (e) => view.event(e),
+          onEvent: (e) => {
+            operator.event(e, (text) => client.redact(text));
+            view.event(e);
+          },
           onProgress: (p) => view.progress(p),
         };
         // The view's last frame goes out before anything else is printed, a fatal error included,

@@ -16,6 +16,7 @@ import { createScreen } from "./screen";
 import { defaultStateDir, treeFlags, treeOptions, treeQueue, type TreeFlags } from "./sync";
 import { eventLine } from "./treeView";
 import { fleetAround, redisLine } from "./worker";
+import { openOperator } from "./operator";
 
 interface WatchFlags extends TreeFlags {
   settle: number;
@@ -49,8 +50,14 @@ export function registerWatch(program: Command, io: Io, setCode: (code: number) 
         if (!flags.quiet) screen.say(line);
       };
       // With a queue, settled files become jobs for the workers (this process decides moves and deletions).
-      const fleet = queue ? fleetAround(queue) : undefined;
-      const code = await withClient(io, flags, { screen, stopView: () => undefined, ...fleet?.around }, async ({ client, signal, onRetry }) => {
+      const operator = await openOperator(flags, cmd, false, say);
+      const fleet = queue ? fleetAround(queue, undefined, operator.registry) : undefined;
+      const close = async () => {
+        await fleet?.around.close?.();
+        await operator.close();
+      };
+      const around = { screen, stopView: () => undefined, ...fleet?.around, close, ...(operator.registry ? { metrics: operator.registry } : {}) };
+      const code = await withClient(io, flags, around, async ({ client, signal, onRetry }) => {
         // With a queue, --concurrency is each worker's: the fleet refuses it (a usage error).
         const { transfers: _t, ...shared } = treeOptions(io, flags, stateDir, onRetry);
         const options = {
@@ -58,6 +65,7 @@ export function registerWatch(program: Command, io: Io, setCode: (code: number) 
           settleMs: flags.settle,
           ...(flags.tempFilter ? {} : { temporaryNames: [] }),
           onEvent: (e: SyncEvent) => {
+            operator.event(e, (text) => client.redact(text));
             if (flags.json) {
               if (e.type !== "notice") io.stdout.write(`${client.redact(eventJson(e))}\n`);
             } else if (!flags.quiet || e.type === "failed") screen.say(client.redact(eventLine(e)));

@@ -25,12 +25,14 @@ import { bandwidthFlag, rateFlag, type PacingFlags } from "./pacing";
 import { createScreen } from "./screen";
 import { withClient, type Around } from "./command";
 import { eventLine } from "./treeView";
+import type { Registry } from "prom-client";
+import { METRICS_HELP, metricsAddrFlag, startMetrics, type MetricsFlags } from "./metrics";
 
 export interface QueueFlags {
   queue?: string;
 }
 
-interface WorkerFlags extends QueueFlags, PacingFlags {
+interface WorkerFlags extends QueueFlags, PacingFlags, MetricsFlags {
   asUser?: string;
   baseUrl?: string;
   apiBaseUrl?: string;
@@ -72,12 +74,12 @@ export function redisLine(status: RedisStatus, shown: string, eachAttempt: boole
  * The fleet a command runs in, as withClient's hooks: made once the pacing flags are read (its
  * pacer then paces the client), closed at the end.
  */
-export function fleetAround(url: string, stallTimeoutMs?: number): { around: Pick<Around, "pacer" | "close">; fleet: () => Fleet } {
+export function fleetAround(url: string, stallTimeoutMs?: number, metrics?: Registry): { around: Pick<Around, "pacer" | "close">; fleet: () => Fleet } {
   let fleet: Fleet | undefined;
   return {
     around: {
       pacer: (pacing) => {
-        fleet = createFleet({ redis: url, ...pacing, ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}) });
+        fleet = createFleet({ redis: url, ...pacing, ...(stallTimeoutMs !== undefined ? { stallTimeoutMs } : {}), ...(metrics ? { metrics } : {}) });
         return fleet.pacer;
       },
       close: async () => fleet?.close(),
@@ -108,7 +110,8 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
     .option("--bwlimit <rate>", "cap the bytes the whole fleet sends a second: 4M, 512k, off (env BOX_BWLIMIT; default off)", bandwidthFlag)
     .option("--verbose", "print one line per request on stderr: method, path, status, ms, Box request id")
     .option("--quiet", "print nothing but failures and errors")
-    .action(async (flags: WorkerFlags) => {
+    .option("--metrics-addr <host:port>", METRICS_HELP, metricsAddrFlag)
+    .action(async (flags: WorkerFlags, cmd: Command) => {
       const screen = createScreen(io.stderr, false);
       let url: string | undefined;
       try {
@@ -121,9 +124,14 @@ export function registerWorker(program: Command, io: Io, setCode: (code: number)
         io.stderr.write("box-upload: worker needs a queue: --queue redis://host:port/db or BOX_SYNC_QUEUE\n");
         return setCode(EXIT.usage);
       }
-      const { around, fleet } = fleetAround(url, flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000);
+      const metrics = await startMetrics(flags, (line) => flags.quiet || screen.say(line)).catch((err: Error) => cmd.error(`error: ${err.message}`, { exitCode: EXIT.usage }));
+      const { around, fleet } = fleetAround(url, flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000, metrics.registry);
       let errorSaid = 0;
-      const code = await withClient(io, flags, { screen, stopView: () => undefined, ...around }, async ({ client, signal, onRetry }) => {
+      const close = async () => {
+        await around.close?.();
+        await metrics.close();
+      };
+      const code = await withClient(io, flags, { screen, stopView: () => undefined, ...around, close, ...(metrics.registry ? { metrics: metrics.registry } : {}) }, async ({ client, signal, onRetry }) => {
         const f = fleet();
         // A service: one short line per attempt to reach Redis while it does not answer, one when it does.
         const quiet = f.onRedis((status) => {
