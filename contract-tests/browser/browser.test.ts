@@ -27,7 +27,7 @@ interface PageResult {
   longestTaskMs: number;
   events: number;
   monotonic: boolean;
-  last?: { bytesUploaded: number; bytesResumed: number; partsUploaded: number; totalParts: number };
+  last?: { bytesUploaded: number; bytesResumed: number; bytesPlanned: number; partsUploaded: number; totalParts: number };
   error?: { name: string; message: string };
 }
 
@@ -37,8 +37,9 @@ let browser: Browser;
 let bundleDir: string | undefined;
 
 beforeAll(async () => {
-  // 1 MiB parts (many parts from 32 MiB), each request shaped to 4 MB/s so a reload lands mid-upload.
-  server = new LocalBoxServer({ partSizeFor: () => MiB, bytesPerSecond: 4_000_000 });
+  // 1 MiB parts (many parts from 32 MiB), each request shaped to 4 MB/s so a reload lands mid-upload;
+  // with Box's upload plan, so that a new version sends only what changed.
+  server = new LocalBoxServer({ partSizeFor: () => MiB, bytesPerSecond: 4_000_000, uploadPlan: { hits: "commit" } });
   await server.start();
   // A copy of the build (made by the global setup), so a rebuild elsewhere cannot pull it away mid-test.
   bundleDir = mkdtempSync(join(tmpdir(), "box-bundle-"));
@@ -98,6 +99,33 @@ test("a new version of an existing file, and a direct upload below the threshold
   expect(d.error).toBeUndefined();
   expect(d.file!.sha1).toBe(sha1(seededBytes(3, 3 * MiB + 1)));
   expect(server.log.filter((e) => e.route === "uploadFile" && e.status === 201)).toHaveLength(1);
+});
+
+test.each([
+  ["in the hash worker", false],
+  ["on the page's thread", true],
+])("a planned new version (SHA-512 %s): 1 MiB changed in 32 MiB sends at most two parts, one version, the right SHA-1", async (_, hashOnMainThread) => {
+  const seed = hashOnMainThread ? 6 : 5;
+  const existing = server.addFile(`browser-plan-${seed}.bin`, seededBytes(seed, SIZE));
+  const patch = { offset: 12 * MiB + 4096, size: MiB, seed: 50 };
+  const expected = Buffer.from(seededBytes(seed, SIZE));
+  expected.set(seededBytes(patch.seed, patch.size), patch.offset);
+  const mark = server.log.length;
+  const page = await testPage();
+  const r = await run(page, { target: { kind: "version", fileId: existing.id }, name: existing.name, size: SIZE, seed, patch, hashOnMainThread });
+  await page.close();
+  expect(r.error).toBeUndefined();
+  expect(r.file!.sha1).toBe(sha1(expected));
+  const mine = server.log.slice(mark);
+  expect(mine.filter((e) => e.route === "planSession" && e.status === 200).length).toBeGreaterThanOrEqual(1);
+  const sent = mine.filter((e) => e.route === "uploadPart" && e.status === 200);
+  expect(sent.length).toBeGreaterThanOrEqual(1);
+  expect(sent.length).toBeLessThanOrEqual(2);
+  expect(mine.filter((e) => e.route === "commit" && e.status === 201)).toHaveLength(1);
+  expect(server.list("0").find((i) => i.type === "file" && i.id === existing.id)).toMatchObject({ sha1: sha1(expected), versions: 2 });
+  expect(r.last).toMatchObject({ bytesUploaded: SIZE, bytesPlanned: SIZE - sent.length * MiB });
+  expect(r.workers).toBe(hashOnMainThread ? 0 : 1);
+  expect(server.corsLog.refusedHeaders).toEqual([]);
 });
 
 test("resume after a reload: the same session continues, only missing parts are sent, one version", async () => {

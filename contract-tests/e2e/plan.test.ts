@@ -12,7 +12,8 @@ import { startHarness, type Harness } from "../support/harness";
 import { defaultPartSize, DEFAULT_TOKEN, type BoxServerOptions } from "../support/localBox/server";
 import { runCli } from "../support/process/cli";
 import { bytesOf } from "../support/random";
-import { requestsTo } from "../support/serverLog";
+import type { RequestContext } from "../support/localBox/options";
+import { putsByOffset, requestsTo, statusesOf } from "../support/serverLog";
 import { sha1 } from "../support/sha1";
 
 jest.setTimeout(60_000);
@@ -168,4 +169,61 @@ test("a parts_mismatch that only means Box lagged does not throw the plan away: 
       expect(file.versions).toHaveLength(2);
     },
   );
+});
+
+describe("the planning pass, with 1 MiB parts (100 of them)", () => {
+  const small = { partSizeFor: () => MiB, uploadPlan: { hits: "commit" as const } };
+  const parts = SIZE / MiB;
+
+  test("a file rewritten end to end: the plan is asked once, then every part is sent once, as a plain upload would", async () => {
+    await withServer(small, async (h) => {
+      const file = h.server.addFile("disk.img", before);
+      const rewritten = bytesOf(SIZE, 9);
+      const mark = h.server.log.length;
+      const done = await h.client.uploadNewVersion(file.id, rewritten);
+      expect(done.sha1).toBe(sha1(rewritten));
+      // The first answer found no hit: no more asking.
+      expect(statusesOf(h.server, "planSession", mark)).toEqual([200]);
+      const puts = putsByOffset(h.server, mark);
+      expect(puts.size).toBe(parts);
+      expect([...puts.values()].every((s) => s.length === 1 && s[0] === 200)).toBe(true);
+      expect(file.versions.map((v) => v.sha1)).toEqual([sha1(before), sha1(rewritten)]);
+    });
+  });
+
+  test("plan calls run beside the pass, and a miss is sent while later parts are still being asked about", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slowPlan = {
+      // Each plan answer takes 200 ms: one call at a time would make 5 calls last a second.
+      before: async (ctx: RequestContext) => {
+        if (ctx.route !== "planSession") return undefined;
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 200));
+        return undefined;
+      },
+      after: (ctx: RequestContext) => {
+        if (ctx.route === "planSession") inFlight--;
+        return undefined;
+      },
+    };
+    await withServer({ ...small, ...slowPlan }, async (h) => {
+      const file = h.server.addFile("disk.img", before);
+      // One byte changed in the second part: the first answer has hits, so the pass plans on.
+      const changed = Buffer.from(before);
+      changed[MiB + 10] = 255 - changed[MiB + 10]!;
+      const mark = h.server.received.length;
+      const done = await h.client.uploadNewVersion(file.id, changed);
+      expect(done.sha1).toBe(sha1(changed));
+      const arrivals = h.server.received.slice(mark);
+      const plans = arrivals.filter((r) => r.route === "planSession");
+      const sent = arrivals.filter((r) => r.route === "uploadPart");
+      expect(sent).toHaveLength(1);
+      expect(plans.length).toBeGreaterThan(2);
+      expect(most).toBeGreaterThanOrEqual(2);
+      // The miss went out before the last plan call was made.
+      expect(arrivals.indexOf(sent[0]!)).toBeLessThan(arrivals.indexOf(plans.at(-1)!));
+      expect(file.versions).toHaveLength(2);
+    });
+  });
 });

@@ -14,19 +14,75 @@ export interface Sha1Hasher {
 export type Sha1Factory = () => Sha1Hasher;
 
 /**
- * SHA-1 off the calling thread for one upload (a browser's worker): bytes in file order, then
- * the whole file's digest. With `transfer` the bytes' buffer moves to the other thread and back,
- * so the caller must use the returned view; without it (memory the caller's caller owns) they
- * are copied. Node has none: its synchronous node:crypto path stays as it is.
+ * A part's SHA-1s (and its SHA-512 when a plan asks) for one upload: bytes in file order, then the
+ * whole file's digest. A browser hashes in its worker: with `transfer` the bytes' buffer moves
+ * there and back, so the caller must use the returned view; without it (memory the caller's caller
+ * owns) they are copied. Node hashes SHA-1 in line (inlineHasher).
  */
 export interface PartHasher {
-  /** Adds a part to the whole-file digest and returns the part's own SHA-1. */
-  part(offset: number, bytes: Uint8Array, transfer: boolean): Promise<{ sha1: string; bytes: Uint8Array }>;
+  /**
+   * Adds a part to the whole-file digest and returns the part's own SHA-1; with `sha512`, also
+   * its SHA-512, which may still be running when this resolves (the bytes are free to reuse then).
+   */
+  part(offset: number, bytes: Uint8Array, transfer: boolean, sha512?: boolean): Promise<HashedPart>;
   /** Adds bytes to the whole-file digest only. */
   feed(offset: number, bytes: Uint8Array, transfer: boolean): Promise<Uint8Array>;
   whole(): Promise<string>;
   /** Drops the digest in progress (after a failure); a no-op after whole(). */
   close(): void;
+}
+
+export interface HashedPart {
+  sha1: string;
+  bytes: Uint8Array;
+  sha512?: Promise<string>;
+  /** When the bytes' buffer moved away for SHA-512 (`bytes` is then detached): the view it comes back in. */
+  back?: Promise<Uint8Array>;
+}
+
+/** SHA-512 that moves a buffer it may take (`movable`) to another thread and back, instead of copying it. */
+export type MovingSha512 = (bytes: Uint8Array) => { hex: Promise<string>; back: Promise<Uint8Array> };
+
+/** A part's SHA-512 in hex, off the calling thread where the runtime can (Web Crypto's digest). */
+export type PartSha512 = (bytes: Uint8Array) => Promise<string>;
+
+/**
+ * SHA-1 on the calling thread, SHA-512 beside it so the second core works while this thread reads
+ * and SHA-1s the next part: through `moving` (a thread the buffer moves to) when the caller may
+ * give the buffer away (`transfer`), else through `sha512` (Web Crypto, which copies the part).
+ * Synchronous SHA-1 on purpose: platform/node/sha1.ts.
+ */
+export function inlineHasher(sha1: Sha1Factory, sha512: PartSha512 | undefined, moving?: MovingSha512): PartHasher {
+  const whole = new WholeFileSha1(sha1);
+  return {
+    part: async (offset, bytes, transfer, withSha512) => {
+      if (withSha512 && moving && transfer) {
+        // SHA-1s first: the buffer then moves to the SHA-512 thread, and this one goes on.
+        whole.update(offset, bytes);
+        const part = sha1Hex(sha1, bytes);
+        const { hex, back } = moving(bytes);
+        return { sha1: part, bytes, sha512: hex, back };
+      }
+      // Started first: the digest copies the bytes now and runs beside the two SHA-1s below.
+      const digest = withSha512 ? sha512?.(bytes) : undefined;
+      if (withSha512 && !digest) throw new Error("no SHA-512 on this platform");
+      whole.update(offset, bytes);
+      return { sha1: sha1Hex(sha1, bytes), bytes, ...(digest ? { sha512: digest } : {}) };
+    },
+    feed: async (offset, bytes) => {
+      whole.update(offset, bytes);
+      return bytes;
+    },
+    whole: async () => whole.hex(),
+    close: () => {},
+  };
+}
+
+/** Lowercase hex of a digest's bytes. */
+export function hexOf(digest: ArrayBuffer): string {
+  let out = "";
+  for (const b of new Uint8Array(digest)) out += b.toString(16).padStart(2, "0");
+  return out;
 }
 
 export function sha1Hex(create: Sha1Factory, bytes: Uint8Array): string {

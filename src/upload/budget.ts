@@ -37,6 +37,13 @@ export class PartBudget {
     return this.inUse;
   }
 
+  /** A free slot now, or undefined: never waits (and so never waits while holding another). */
+  tryAcquire(): BudgetSlot | undefined {
+    if (this.inUse >= this.slots) return undefined;
+    this.inUse++;
+    return this.wrap(this.idle.pop() ?? { bytes: undefined });
+  }
+
   /** Waits for a free slot; an abort ends the wait with UploadAbortedError and takes nothing. */
   acquire(signal?: AbortSignal): Promise<BudgetSlot> {
     if (signal?.aborted) return Promise.reject(new UploadAbortedError(undefined, { cause: signal.reason }));

@@ -18,7 +18,8 @@ import type { UploadJob } from "./job";
 import { currentVersion } from "./landed";
 import { PartLedger } from "./ledger";
 import { checkAcknowledgement, holds, notHeld, sourceChanged } from "./partChecks";
-import { plainParts, plannedParts, type PartToSend, type SourceContext } from "./partSources";
+import { plainParts, type PartToSend, type SourceContext } from "./partSources";
+import { plannedParts } from "./planPass";
 import { Pipeline } from "./pipeline";
 import type { UploadDeps } from "./ports";
 

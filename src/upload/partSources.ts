@@ -1,12 +1,12 @@
 /**
- * Where a chunked upload's parts to send come from: every part Box does not hold yet (`plainParts`),
- * or only those the upload plan says Box lacks (`plannedParts`). Each reads the source once in file
- * order, hashes it (the whole file's SHA-1 is the generator's return value), settles the parts Box
- * already holds (a resumed session's, a plan's hits) with the ledger, and yields the rest for the
- * upload's one pipeline to send (chunked.ts).
+ * Where a chunked upload's parts to send come from: every part Box does not hold yet
+ * (`plainParts`, here), or only those the upload plan says Box lacks (`plannedParts`,
+ * planPass.ts). Each reads the source once in file order, hashes it (the whole file's SHA-1 is the
+ * generator's return value), settles the parts Box already holds (a resumed session's, a plan's
+ * hits) with the ledger, and yields the rest for the upload's one pipeline to send (chunked.ts).
  */
-import type { PlanPart, UploadPart, UploadSessionPlan } from "../api/boxApi";
-import { sha1Hex, WholeFileSha1 } from "../core/digest";
+import type { UploadPart } from "../api/boxApi";
+import { inlineHasher, type HashedPart, type PartHasher } from "../core/digest";
 import type { PartRange } from "../core/partPlan";
 import { untilAborted } from "../core/sleep";
 import type { BudgetSlot, PartBudget } from "./budget";
@@ -33,127 +33,77 @@ export interface SourceContext {
   signal: AbortSignal;
 }
 
+/** The upload's hasher: the platform's worker where it has one, else SHA-1 in line and SHA-512 beside it. */
+export function hasherFor(platform: UploadPlatform): PartHasher {
+  return platform.partHasher?.() ?? inlineHasher(platform.sha1, platform.sha512, platform.movingSha512);
+}
+
 /** Every part not yet acknowledged, read into the slot it is sent from. */
 export async function* plainParts(ctx: SourceContext): AsyncGenerator<PartToSend, string> {
-  const { reader, platform, ledger, signal } = ctx;
-  // A platform with an async hasher (a browser's worker) gets the parts' bytes moved to it and
-  // back; Node hashes in line, with no await added.
-  const hasher = platform.partHasher?.();
-  const whole = hasher ? undefined : new WholeFileSha1(platform.sha1);
+  const hasher = hasherFor(ctx.platform);
   try {
-    for (const part of ledger.parts) {
-      // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
-      // budget caps both requests in flight and the part memory held, across every upload sharing it.
-      const slot = await ctx.budget.acquire(signal);
-      let bytes: Uint8Array;
-      let sha1: string;
-      try {
-        bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
-        if (hasher) {
-          ({ bytes, sha1 } = await untilAborted(hasher.part(part.offset, bytes, !reader.zeroCopy), signal));
-          // The buffer went to the worker and back: keep recycling it rather than allocate anew.
-          if (!reader.zeroCopy) slot.adopt(bytes);
-        } else {
-          whole!.update(part.offset, bytes);
-          sha1 = sha1Hex(platform.sha1, bytes);
-        }
-      } catch (err) {
-        // An abandoned read may still be filling the buffer: it must not pass to another part.
-        slot.release(true);
-        throw err;
-      }
-      // Held already: acknowledged earlier in this run (a hit a resume record kept), or by the resumed session.
-      const held = ledger.ackOf(part) ?? ctx.held.get(part.offset);
-      if (held) {
-        slot.release();
-        assertHeld(held, part, sha1);
-        await ledger.acknowledge(part, held, "resumed");
-        continue;
-      }
-      yield { part, sha1, read: { bytes, slot } };
-    }
-    return hasher ? await untilAborted(hasher.whole(), signal) : whole!.hex();
+    yield* plainFrom(ctx, hasher, 0);
+    return await untilAborted(hasher.whole(), ctx.signal);
   } finally {
-    hasher?.close();
+    hasher.close();
   }
 }
 
-/** Parts asked about in the first plan call; each next call doubles, up to MAX_BATCH. */
-const FIRST_BATCH = 8;
-const MAX_BATCH = 64;
+/** Parts from `from` on, each read into a slot of the budget that goes with it to the pipeline. */
+export async function* plainFrom(ctx: SourceContext, hasher: PartHasher, from: number, kept?: Map<number, UploadPart>): AsyncGenerator<PartToSend, void> {
+  const { ledger, signal } = ctx;
+  for (let i = from; i < ledger.parts.length; i++) {
+    const part = ledger.parts[i]!;
+    // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
+    // budget caps both requests in flight and the part memory held, across every upload sharing it.
+    const slot = await ctx.budget.acquire(signal);
+    const { bytes, sha1 } = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), false);
+    if (await settleHeld(ctx, part, sha1, kept)) {
+      slot.release();
+      continue;
+    }
+    yield { part, sha1, read: { bytes, slot } };
+  }
+}
 
-/** Asks the plan about `parts`; throws when Box will not plan them. */
-export type AskPlan = (parts: PlanPart[], signal: AbortSignal) => Promise<UploadSessionPlan>;
+/** Starts reading `part` into `slot` (a zero-copy source needs none). */
+export function readIn(ctx: SourceContext, part: PartRange, slot: BudgetSlot): Promise<Uint8Array> {
+  const { reader } = ctx;
+  return reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size));
+}
 
 /**
- * One pass that hashes each part (SHA-512 for the plan, SHA-1 for its digest, and the whole
- * file's SHA-1) and asks the plan about them in batches as they are hashed (8, then 16, … up to
- * 64 a call); hits are acknowledged with Box's part_id and our SHA-1, misses yielded to be read
- * again and sent while the pass goes on. Returns undefined when the very first plan call fails (no
- * plan to be had: the caller makes a plain upload); a later batch that fails is sent whole. Hits a
- * resume record kept are not asked again.
+ * Hashes `part` once `read` (into `slot`) ends, with its SHA-512 when asked. A buffer that went to
+ * a worker and back is the slot's again; a failure drops it (an abandoned read or hash may still
+ * be writing into it, so it must not pass to another part).
  */
-export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGenerator<PartToSend, string | undefined> {
-  const { reader, platform, ledger, signal } = ctx;
-  const whole = new WholeFileSha1(platform.sha1);
-  const kept = ledger.keptHits;
-  let answered = 0;
-  let batch: { part: PartRange; sha1: string; sha512: string }[] = [];
-  let batchSize = FIRST_BATCH;
-
-  /** The batch's misses; undefined when the first call fails. */
-  const flush = async (): Promise<PartToSend[] | undefined> => {
-    const asked = batch;
-    batch = [];
-    batchSize = Math.min(MAX_BATCH, batchSize * 2);
-    if (asked.length === 0) return [];
-    let plan: UploadSessionPlan;
-    try {
-      plan = await ask(asked.map((h) => ({ offset: h.part.offset, size: h.part.size, sha512: h.sha512 })), signal);
-    } catch (err) {
-      if (signal.aborted) throw err;
-      return answered === 0 ? undefined : asked; // a later batch Box would not plan: sent whole
-    }
-    answered++;
-    const hits = new Map(plan.hits.map((hit) => [hit.offset, hit]));
-    const misses: PartToSend[] = [];
-    for (const h of asked) {
-      const hit = hits.get(h.part.offset);
-      if (hit && hit.size === h.part.size && hit.sha512 === h.sha512) {
-        await ledger.acknowledge(h.part, { part_id: hit.part_id, offset: hit.offset, size: hit.size, sha1: h.sha1 }, "planned");
-      } else misses.push(h);
-    }
-    return misses;
-  };
-
-  // The pass holds one budget slot of its own for its reads.
-  const slot = await ctx.budget.acquire(signal);
+export async function hashIn(ctx: SourceContext, hasher: PartHasher, part: PartRange, slot: BudgetSlot, read: Promise<Uint8Array>, sha512: boolean): Promise<HashedPart> {
+  const copying = !ctx.reader.zeroCopy;
   try {
-    for (const part of ledger.parts) {
-      signal.throwIfAborted();
-      const bytes = await untilAborted(reader.read(part, reader.zeroCopy ? undefined : slot.buffer(part.size)), signal);
-      whole.update(part.offset, bytes);
-      const sha1 = sha1Hex(platform.sha1, bytes);
-      const held = ctx.held.get(part.offset);
-      const hit = held ? undefined : kept.get(part.offset);
-      if (held || hit) {
-        assertHeld((held ?? hit)!, part, sha1);
-        await ledger.acknowledge(part, (held ?? hit)!, held ? "resumed" : "planned");
-        continue;
-      }
-      const sha512 = platform.sha512!();
-      sha512.update(bytes);
-      batch.push({ part, sha1, sha512: sha512.hex() });
-      if (batch.length < batchSize) continue;
-      const misses = await flush();
-      if (misses === undefined) return undefined;
-      yield* misses;
-    }
-    const misses = await flush();
-    if (misses === undefined) return undefined;
-    yield* misses;
-    return whole.hex();
-  } finally {
+    const bytes = await untilAborted(read, ctx.signal);
+    const hashed = await untilAborted(hasher.part(part.offset, bytes, copying, sha512), ctx.signal);
+    // Moved away for SHA-512: the slot is the caller's to take back (planPass.ts) before reuse.
+    if (copying && !hashed.back) slot.adopt(hashed.bytes);
+    return hashed;
+  } catch (err) {
     slot.release(true);
+    throw err;
   }
+}
+
+/** What Box already holds of `part`: acknowledged earlier in this run, held by the resumed session, or (`kept`) a hit a resume record kept. */
+export function heldOf(ctx: SourceContext, part: PartRange, kept?: Map<number, UploadPart>): { held: UploadPart; how: "resumed" | "planned" } | undefined {
+  const held = ctx.ledger.ackOf(part) ?? ctx.held.get(part.offset);
+  if (held) return { held, how: "resumed" };
+  const hit = kept?.get(part.offset);
+  return hit ? { held: hit, how: "planned" } : undefined;
+}
+
+/** Acknowledges `part` when Box holds it already (checked against the SHA-1 just computed); false when it must be sent. */
+export async function settleHeld(ctx: SourceContext, part: PartRange, sha1: string, kept?: Map<number, UploadPart>): Promise<boolean> {
+  const found = heldOf(ctx, part, kept);
+  if (!found) return false;
+  assertHeld(found.held, part, sha1);
+  await ctx.ledger.acknowledge(part, found.held, found.how);
+  return true;
 }

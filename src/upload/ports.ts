@@ -5,7 +5,7 @@
  */
 import type { BoxOperations, CallOptions, UploadSession } from "../api/boxApi";
 import type { SessionEndpoint } from "../api/origins";
-import type { PartHasher, Sha1Factory } from "../core/digest";
+import type { MovingSha512, PartHasher, PartSha512, Sha1Factory } from "../core/digest";
 import type { PartReader } from "./sources";
 import type { StateStore } from "./resume";
 
@@ -32,10 +32,12 @@ export interface UploadPlatform {
   /** Opens a file by path (Node); a runtime without files throws BoxInputError. */
   openFile(path: string, declaredSize: number | undefined): Promise<PartReader>;
   sha1: Sha1Factory;
-  /** SHA-512 (an upload plan names parts by it); a runtime without one never plans. */
-  sha512?: Sha1Factory;
-  /** SHA-1 off the calling thread (a browser's worker); when absent, `sha1` hashes in line. */
+  /** A part's SHA-512 (an upload plan names parts by it), off the calling thread; a runtime without one never plans. */
+  sha512?: PartSha512;
+  /** Hashing off the calling thread (a browser's worker); when absent, `sha1` hashes in line and SHA-512 runs beside it. */
   partHasher?: () => PartHasher;
+  /** SHA-512 on another thread that a part's buffer moves to and back (Node), used before `sha512` where the buffer may move. */
+  movingSha512?: MovingSha512;
   /** The store behind `options.resume.path`. */
   stateStore(path: string): StateStore;
 }

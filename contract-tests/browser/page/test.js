@@ -35,18 +35,25 @@ function seededBytes(seed, size) {
   return out;
 }
 
-function fileFor(name, size, seed) {
+/** The bytes of `seed`, with `patch` (bytes of `patch.seed` at `patch.offset`) written over them when given. */
+function bytesFor(size, seed, patch) {
+  const bytes = seededBytes(seed, size);
+  if (patch) bytes.set(seededBytes(patch.seed, patch.size), patch.offset);
+  return bytes;
+}
+
+function fileFor(name, size, seed, patch) {
   // A fixed lastModified: after a reload the same File identity is made again, as a user picking
   // the same file from disk would get.
-  return new File([seededBytes(seed, size)], name, { type: "application/octet-stream", lastModified: 1_700_000_000_000 });
+  return new File([bytesFor(size, seed, patch)], name, { type: "application/octet-stream", lastModified: 1_700_000_000_000 });
 }
 
 /**
  * One upload. `reloadAfterParts`: reload the page once that many parts are stored (the call's
  * promise then never settles; the test calls again after the reload).
  */
-async function upload({ target, size, seed, name, resume = false, concurrency, reloadAfterParts, chunkedThreshold, hashOnMainThread = false, noProgress = false }) {
-  const file = fileFor(name, size, seed);
+async function upload({ target, size, seed, patch, name, resume = false, concurrency, reloadAfterParts, chunkedThreshold, hashOnMainThread = false, noProgress = false }) {
+  const file = fileFor(name, size, seed, patch);
   const client = new BoxUploadClient({
     token: config.accessToken,
     baseUrl: config.baseUrl,

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { jsonObject, readJson, readMoveTarget, streamBody } from "./body";
+import { Content } from "./content";
 import { badRequest, checkIfMatch, HttpError } from "./errors";
 import { boundaryOf, MultipartError, MultipartParser } from "./multipart";
 import type { Handlers, ResolvedOptions } from "./options";
@@ -27,7 +28,7 @@ interface DirectUpload {
   sha1: string;
   size: number;
   /** The file's bytes, kept only for upload plans. */
-  content?: Buffer;
+  content?: Content;
 }
 
 const MAX_ATTRIBUTES = 64 * 1024;
@@ -177,7 +178,7 @@ async function readDirectUpload(req: IncomingMessage, bytesPerSecond: number | u
   if (refusal) throw refusal;
   if (attributesText === undefined) throw badRequest("the body has no attributes part");
   if (sha1 === undefined) throw badRequest("the body has no file part");
-  return { attributes: jsonObject(attributesText, "the attributes part"), sha1, size, ...(keep ? { content: Buffer.concat(kept, size) } : {}) };
+  return { attributes: jsonObject(attributesText, "the attributes part"), sha1, size, ...(keep ? { content: new Content(kept) } : {}) };
 }
 
 /**

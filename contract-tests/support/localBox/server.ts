@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { sha1 } from "../sha1";
+import { Content } from "./content";
 import type { CorsLog, CorsOptions } from "./cors";
 import { Dispatch } from "./dispatch";
 import { fileRoutes } from "./files";
@@ -138,7 +139,7 @@ export class LocalBoxServer {
     this.state.folder(folderId, "parent");
     this.state.checkNameFree(folderId, checkItemName(name));
     const file = this.state.createFile(folderId, name, id);
-    this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength, ...(this.keepContent ? { content: Buffer.from(content) } : {}) });
+    this.state.addVersion(file, { sha1: sha1(content), size: content.byteLength, ...(this.keepContent ? { content: new Content([Buffer.from(content)]) } : {}) });
     return file;
   }
 

@@ -187,7 +187,7 @@ export function sessionRoutes(d: SessionDeps): Pick<Handlers, SessionRoutes> {
         s.processingLeft--;
         return { status: 202, headers: { "retry-after": String(opts.retryAfterSeconds) } };
       }
-      const wholeSha1 = assembled ? sha1(assembled) : s.wholeSha1!;
+      const wholeSha1 = assembled ? assembled.sha1() : s.wholeSha1!;
       if (wholeSha1 !== wantSha1) throw badRequest("the uploaded file does not match the commit's Digest", "sha1_mismatch");
       const target = Object.assign(commitTarget(state, s, file), times);
       state.addVersion(target, { sha1: wholeSha1, size: s.fileSize, sessionId: s.id, ...(assembled ? { content: assembled } : {}) });

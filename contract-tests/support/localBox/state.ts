@@ -5,6 +5,7 @@
  * Names are unique within a folder among files and sub-folders together, without regard to case,
  * as on Box.
  */
+import type { Content } from "./content";
 import { badRequest, HttpError, notFound } from "./errors";
 
 export interface StoredVersion {
@@ -14,7 +15,7 @@ export interface StoredVersion {
   /** The upload session that made this version, if it came from one. */
   sessionId?: string;
   /** The bytes, kept only with the `uploadPlan` option. */
-  content?: Buffer;
+  content?: Content;
   createdAt: string;
 }
 
@@ -147,7 +148,7 @@ export class BoxState {
   }
 
   /** Stores a new current version and bumps the etag (a new file's first version makes etag 0). */
-  addVersion(file: StoredFile, version: { sha1: string; size: number; sessionId?: string; content?: Buffer }): StoredVersion {
+  addVersion(file: StoredFile, version: { sha1: string; size: number; sessionId?: string; content?: Content }): StoredVersion {
     const stored: StoredVersion = { id: this.id(), ...version, createdAt: new Date().toISOString() };
     // Plans look at the current version only: older bytes are let go.
     for (const v of file.versions) delete v.content;

@@ -1,11 +1,12 @@
 /**
- * The SHA-1 worker: per-part digests and the whole file's incremental digest, off the page's
- * main thread. Parts arrive transferred (their buffer moves here, no copy) and go back the same
+ * The hash worker: per-part digests (SHA-1, and SHA-512 for an upload plan) and the whole file's
+ * incremental SHA-1, off the page's main thread. Parts arrive transferred (their buffer moves here, no copy) and go back the same
  * way once hashed. Messages are handled strictly in arrival order, so the whole-file digest sees
  * the parts in file order, as the pipeline sends them. Built into its own file (and inlined into
  * the browser bundle) by scripts/build.mjs.
  */
 import { createSHA1, type IHasher } from "hash-wasm";
+import { hexOf } from "../../core/digest";
 import type { HashReply, HashRequest } from "./hashProtocol";
 
 interface Scope {
@@ -34,6 +35,9 @@ async function handle(m: HashRequest): Promise<HashReply> {
     return { id: m.id, sha1: whole.hash.digest("hex") };
   }
   const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length);
+  // Web Crypto copies the bytes when called, and hashes them while the SHA-1s below run here.
+  const sha512 = m.sha512 ? crypto.subtle.digest("SHA-512", bytes) : undefined;
+  sha512?.catch(() => undefined); // awaited below, unless SHA-1 fails first
   if (m.offset !== whole.next) throw new Error(`whole-file SHA-1 fed out of order: ${m.offset} after ${whole.next}`);
   whole.hash.update(bytes);
   whole.next += bytes.byteLength;
@@ -42,7 +46,7 @@ async function handle(m: HashRequest): Promise<HashReply> {
     partHasher ??= await createSHA1();
     sha1 = partHasher.init().update(bytes).digest("hex");
   }
-  return { id: m.id, buffer: m.buffer, ...(sha1 ? { sha1 } : {}) };
+  return { id: m.id, buffer: m.buffer, ...(sha1 ? { sha1 } : {}), ...(sha512 ? { sha512: hexOf(await sha512) } : {}) };
 }
 
 scope.onmessage = (event) => {

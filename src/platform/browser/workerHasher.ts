@@ -57,21 +57,21 @@ export class Sha1Worker {
   /** A hasher for one upload: parts in file order, then the whole file's digest. */
   hasher(): PartHasher {
     const stream = ++this.streams;
-    const send = async (offset: number, bytes: Uint8Array, transfer: boolean, own: boolean) => {
+    const send = async (offset: number, bytes: Uint8Array, transfer: boolean, own: boolean, sha512 = false) => {
       const sent = transfer ? bytes : bytes.slice();
       // Read before the transfer: a detached view reports offset and length 0.
       const { byteOffset, byteLength } = sent;
       const buffer = sent.buffer as ArrayBuffer;
-      const reply = await this.call({ op: "part", stream, offset, buffer, byteOffset, length: byteLength, own }, [buffer]);
+      const reply = await this.call({ op: "part", stream, offset, buffer, byteOffset, length: byteLength, own, sha512 }, [buffer]);
       const back = transfer && reply.buffer ? new Uint8Array(reply.buffer, byteOffset, byteLength) : bytes;
       if (reply.error !== undefined) throw new SourceError(`hashing the source failed: ${reply.error}`);
-      return { sha1: reply.sha1, bytes: back };
+      return { sha1: reply.sha1, sha512: reply.sha512, bytes: back };
     };
     return {
-      part: async (offset, bytes, transfer) => {
-        const { sha1, bytes: back } = await send(offset, bytes, transfer, true);
-        if (sha1 === undefined) throw new SourceError("the SHA-1 worker gave no digest");
-        return { sha1, bytes: back };
+      part: async (offset, bytes, transfer, withSha512) => {
+        const { sha1, sha512, bytes: back } = await send(offset, bytes, transfer, true, withSha512);
+        if (sha1 === undefined || (withSha512 && sha512 === undefined)) throw new SourceError("the hash worker gave no digest");
+        return { sha1, bytes: back, ...(sha512 !== undefined ? { sha512: Promise.resolve(sha512) } : {}) };
       },
       feed: async (offset, bytes, transfer) => (await send(offset, bytes, transfer, false)).bytes,
       whole: async () => {

@@ -5,6 +5,7 @@ import type { UploadPlatform } from "../../upload/ports";
 import { FileReader } from "./fileSource";
 export { nodeSyncPlatform } from "./localTree";
 import { nodeSha1, nodeSha512 } from "./sha1";
+import { sha512Thread } from "./sha512Thread";
 import { StateFile } from "./stateFile";
 import { createNodeTransport } from "./transport";
 
@@ -17,5 +18,6 @@ export const nodeUploadPlatform: UploadPlatform = {
   openFile: (path, declared) => FileReader.open(path, declared),
   sha1: nodeSha1,
   sha512: nodeSha512,
+  movingSha512: (bytes) => sha512Thread().digest(bytes),
   stateStore: (path) => new StateFile(path),
 };

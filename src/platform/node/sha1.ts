@@ -2,8 +2,8 @@
  * SHA-1 through node:crypto. Synchronous on purpose: WebCrypto's async digest runs on the thread
  * pool but copies the part first; measured here it cost 0.85 CPU-s/GiB against 0.56 for this.
  */
-import { createHash } from "node:crypto";
-import type { Sha1Factory } from "../../core/digest";
+import { createHash, webcrypto } from "node:crypto";
+import { hexOf, type PartSha512, type Sha1Factory } from "../../core/digest";
 
 export const nodeSha1: Sha1Factory = () => {
   const hash = createHash("sha1");
@@ -13,11 +13,10 @@ export const nodeSha1: Sha1Factory = () => {
   };
 };
 
-/** SHA-512 the same way, for upload plans (hex is what the plan call takes). */
-export const nodeSha512: Sha1Factory = () => {
-  const hash = createHash("sha512");
-  return {
-    update: (bytes) => void hash.update(bytes),
-    hex: () => hash.digest("hex"),
-  };
-};
+/**
+ * SHA-512 for upload plans through Web Crypto: it copies the part (so its buffer is free at once)
+ * and hashes it on libuv's thread pool, beside this thread's two SHA-1s. Measured here on 8 MiB
+ * parts: 813 MiB/s in line on one core; 707 MiB/s one at a time through Web Crypto, 1,159 MiB/s
+ * two at a time; with the SHA-1s of the same parts on this thread, 669 MiB/s for all three hashes.
+ */
+export const nodeSha512: PartSha512 = async (bytes) => hexOf(await webcrypto.subtle.digest("SHA-512", bytes));
