@@ -3,9 +3,9 @@
  * backends (inotify on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows), installed from
  * a prebuilt package per platform (no install script), and one subscription per tree rather than
  * one handle per folder. Chosen over chokidar, which keeps a handle and a stat per entry in the
- * process (memory that grows with the tree) and whose `awaitWriteFinish` fires mid-copy on large
- * files (chokidar issue 675): deciding when a file is whole is ours (src/watch/pending.ts). Also
- * what a path looks like now (lstat, never following a symlink).
+ * process (memory that grows with the tree) and whose `awaitWriteFinish` is known to fire mid-copy
+ * on large files: deciding when a file is whole is ours (src/watch/pending.ts). Also what a path
+ * looks like now (lstat, never following a symlink).
  */
 import { lstat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
