@@ -9,48 +9,21 @@
 import { UploadAbortedError } from "../core/errors";
 import { MeteredFile } from "../core/meter";
 import { SignalFan, type TaskSignal } from "../core/signalFan";
-import type { UploadPlatform } from "../upload/ports";
 import type { StateStore } from "../upload/resume";
-import type { PartReader } from "../upload/sources";
 import { globs } from "./globs";
 import { Mirror } from "./mirror";
 import type { FileOutcome, SyncSettings, SyncSummary } from "./options";
 import type { LocalTree, SyncDeps, SyncIndex } from "./ports";
-import { entryFor, reliable } from "./quickCheck";
 import { RenameTracker } from "./renames";
+import { countingReads, meteredProgress } from "./runCounts";
+import { RunIndex } from "./runIndex";
+import type { SyncRoot, TransferOptions, WalkOptions } from "./runOptions";
 import { RESULTS, Tally } from "./tally";
-import { fileKey, hashFile, transfer, type FileProgress } from "./transfer";
+import { hashFile, transfer } from "./transfer";
 import { walk, type FileJob } from "./walk";
 import { RunWindow, WindowClosed } from "./window";
 
-/** Where a file goes: the local tree it is read from, and the Box folder the tree goes into. */
-export interface SyncRoot {
-  tree: LocalTree;
-  rootId: string;
-}
-
-/** How a walk goes where not the whole tree is wanted (a watcher's pass over the folders that changed). */
-export interface WalkOptions {
-  /** Where to start: a folder of the tree and its Box folder (default: the root). */
-  from?: { path: string; folderId: string };
-  /** Whether to go into a sub-folder Box holds too (default: always); one Box lacks is always walked. */
-  descend?: (path: string) => boolean;
-  /** Which files to hand on (default: all); the others are listed only. */
-  take?: (file: FileJob) => boolean;
-  /** Told each folder walked with its Box id. */
-  onFolder?: (path: string, folderId: string) => void;
-  /** Box items the mirror keeps whatever the listings say (deletions not settled yet). */
-  keep?: (path: string) => boolean;
-}
-
-export interface TransferOptions {
-  /** Settings for this file instead of the run's (a queued job's own), sharing the run's budget. */
-  settings?: SyncSettings;
-  /** Where its progress goes instead of the run's account; its outcome is then not counted here. */
-  progress?: FileProgress;
-  /** Where its resume state is kept instead of the run's place (a fleet's Redis). */
-  states?: (name: string) => Promise<StateStore>;
-}
+export type { SyncRoot, TransferOptions, WalkOptions } from "./runOptions";
 
 export class SyncRun {
   readonly tally: Tally;
@@ -63,7 +36,7 @@ export class SyncRun {
   private renames: RenameTracker | undefined;
   /** True once a walk has run to its end: only then may a mirror delete. */
   private walkedWhole = false;
-  private indexOpen: Promise<SyncIndex | undefined> | undefined;
+  private readonly indexed: RunIndex;
 
   /**
    * `states`: where chunked files keep their resume state, by name (a fleet's Redis); by default a
@@ -79,6 +52,7 @@ export class SyncRun {
     this.fan = new SignalFan([settings.signal]);
     // Every byte read from a local file is counted: what the index saves shows in the summary.
     this.deps = { ...deps, platform: countingReads(deps.platform, (n) => this.tally.read(n)) };
+    this.indexed = new RunIndex(this.deps, settings, (message) => this.tally.notice(".", message));
     this.window = new RunWindow(settings, (why, stopInFlight) => {
       this.tally.stopped(why);
       if (stopInFlight) this.fan.abortTasks(new WindowClosed(why));
@@ -87,14 +61,7 @@ export class SyncRun {
 
   /** The index of what was synced (in the state folder), opened at first need; undefined without one. */
   index(): Promise<SyncIndex | undefined> {
-    const { stateDir } = this.settings;
-    const open = this.deps.local.openIndex;
-    this.indexOpen ??= stateDir && open ? open(stateDir).catch((err: unknown) => {
-      // No index is a slower run, never a wrong one: every file is hashed, as without one.
-      this.tally.notice(".", `the index in ${stateDir} cannot be used (${this.describe(err)}); every file is hashed`);
-      return undefined;
-    }) : Promise.resolve(undefined);
-    return this.indexOpen;
+    return this.indexed.open();
   }
 
   /**
@@ -110,15 +77,12 @@ export class SyncRun {
 
   /** The index's key for a file of `rootId`. */
   indexKey(rootId: string, path: string): string {
-    return fileKey(this.deps.platform.sha1, rootId, path);
+    return this.indexed.key(rootId, path);
   }
 
-  /** Records what a file is now (its identity, the SHA-1 Box holds, the Box file), after it settled; never in a dry run. */
-  async remember(rootId: string, file: FileJob, outcome: FileOutcome): Promise<void> {
-    if (this.settings.dryRun || outcome.action === "fail" || outcome.action === "defer") return;
-    if (!outcome.sha1 || !outcome.id || !reliable(file.identity) || (outcome.action === "skip" && outcome.compared === "index")) return;
-    const index = await this.index();
-    await index?.put(this.indexKey(rootId, file.path), entryFor(file.identity, outcome.sha1, outcome.id)).catch(() => undefined);
+  /** Records what a file is now in the index, after it settled; never in a dry run. */
+  remember(rootId: string, file: FileJob, outcome: FileOutcome): Promise<void> {
+    return this.indexed.remember(rootId, file, outcome);
   }
 
   /** Ends at the caller's abort or at a failure beyond one file. */
@@ -181,23 +145,8 @@ export class SyncRun {
       describe: (err) => this.describe(err),
       hash: (file) => hashFile({ deps: this.deps, tree: root.tree, signal: this.signal }, file),
       walkFrom: (path, folderId, each) => this.forEach(this.walkFrom(root, { path, folderId }), this.settings.transfers, each),
-      moved: (_from, _to, files) => this.rekey(root.rootId, files),
+      moved: (_from, _to, files) => this.indexed.rekey(root.rootId, files),
     });
-  }
-
-  /**
-   * What the index knew of files under their old paths, under their new ones (a folder renamed
-   * keeps its files' inodes and times: the sync inside then skips them without reading them).
-   */
-  private async rekey(rootId: string, files: { from: string; to: string }[]): Promise<void> {
-    const index = await this.index();
-    if (!index) return;
-    for (const { from, to } of files) {
-      const entry = index.get(this.indexKey(rootId, from));
-      if (!entry) continue;
-      await index.put(this.indexKey(rootId, to), entry).catch(() => undefined);
-      await index.remove(this.indexKey(rootId, from)).catch(() => undefined);
-    }
   }
 
   /**
@@ -323,48 +272,13 @@ export class SyncRun {
     } finally {
       this.window.dispose();
       this.fan.dispose();
-      await (await this.indexOpen)?.close().catch(() => undefined);
+      await this.indexed.close();
     }
     const caller = this.settings.signal;
     if (caller?.aborted) throw new UploadAbortedError(undefined, { cause: caller.reason });
     if (this.fatal) throw this.deps.clean(this.fatal.error);
     return this.tally.finish();
   }
-}
-
-/** The platform with every read of a local file counted. */
-function countingReads(platform: UploadPlatform, count: (bytes: number) => void): UploadPlatform {
-  return {
-    ...platform,
-    openFile: async (path, declared) => {
-      const reader: PartReader = await platform.openFile(path, declared);
-      return {
-        size: reader.size,
-        seekable: reader.seekable,
-        zeroCopy: reader.zeroCopy,
-        ...(reader.fileIdentity ? { fileIdentity: reader.fileIdentity } : {}),
-        ...(reader.fileTimes ? { fileTimes: reader.fileTimes } : {}),
-        read: async (part, into) => {
-          const bytes = await reader.read(part, into);
-          count(bytes.byteLength);
-          return bytes;
-        },
-        finish: () => reader.finish(),
-        close: () => reader.close(),
-      };
-    },
-  };
-}
-
-/** `progress`, with the bytes it is told also counted in `metered`. */
-function meteredProgress(progress: FileProgress, metered: MeteredFile): FileProgress {
-  return {
-    toSend: (path, size) => progress.toSend(path, size),
-    sent: (path, bytesSent) => {
-      metered.sent(bytesSent);
-      progress.sent(path, bytesSent);
-    },
-  };
 }
 
 /** Resume state in files under the run's state folder; none in a dry run or without one. */

@@ -1,9 +1,9 @@
 /**
  * One chunked upload, top to bottom (`run`): the session (the one a resume record names, else a new
- * one), the parts Box lacks sent through one pipeline, the commit. Its state is its own: the
- * ledger of parts (ledger.ts), the never-upload-twice guard (commitGuard.ts), and how plan hits
- * enter the commit (hits.ts). The parts to send come from one source (partSources.ts): every part,
- * or the plan's misses; one method sends a part, one reads a part again and checks it.
+ * one: session.ts), the parts Box lacks sent through one pipeline, the commit. Its state is its
+ * own: the ledger of parts (ledger.ts), the never-upload-twice guard (commitGuard.ts), and how plan
+ * hits enter the commit (hits.ts). The parts to send come from one source (partSources.ts: every
+ * part; planPass.ts: the plan's misses); one method sends a part, one reads a part again and checks it.
  */
 import type { BoxFile, CallOptions, UploadPart } from "../api/boxApi";
 import { sha1Hex } from "../core/digest";
@@ -12,7 +12,7 @@ import type { PartRange } from "../core/partPlan";
 import { backoff, mayHaveSucceeded, retrying, withRetry } from "../core/retry";
 import { sleep, untilAborted } from "../core/sleep";
 import type { BudgetSlot } from "./budget";
-import { CommitGuard, commitUncertain, refusedOutright } from "./commitGuard";
+import { CommitGuard, refusedOutright } from "./commitGuard";
 import { HitStrategy } from "./hits";
 import type { UploadJob } from "./job";
 import { currentVersion } from "./landed";
@@ -22,6 +22,7 @@ import { plainParts, type PartToSend, type SourceContext } from "./partSources";
 import { plannedParts } from "./planPass";
 import { Pipeline } from "./pipeline";
 import type { UploadDeps } from "./ports";
+import { createSession, findRecorded } from "./session";
 
 /** How often an upload starts over with a new session when its session vanished mid-way. */
 const MAX_SESSION_RESTARTS = 1;
@@ -105,43 +106,16 @@ export class ChunkedUpload {
   }
 
   private async open(): Promise<void> {
-    const { api } = this.deps;
-    const { target, fileName, source } = this.job;
-    // Retrying a create that may have reached Box can leave an orphan session; that is harmless
-    // (it never commits, and expires), unlike giving up on a multi-gigabyte upload over one 503.
-    const session = await this.retried((signal) =>
-      target.kind === "version"
-        ? api.createUploadSessionForExistingFile(target.fileId, { fileSize: source.size, ...(fileName ? { fileName } : {}) }, { signal })
-        : api.createUploadSession(target.folderId, { fileSize: source.size, fileName: target.fileName }, { signal }),
-    );
-    await this.ledger.opened(session, api.sessionCall(session));
+    const session = await createSession(this.deps.api, this.job, this.retried);
+    await this.ledger.opened(session, this.deps.api.sessionCall(session));
   }
 
-  /**
-   * Picks up the session the resume record names (already checked against the target and the
-   * source); returns the parts it holds, by offset. Gone after a commit was sent: it most likely
-   * went through (CommitUncertainError). Gone otherwise (expired, aborted): the record is dropped
-   * and nothing returned, so a new session is opened.
-   */
+  /** Picks up the session the resume record names (session.ts); returns the parts it holds, by offset (none when it is gone). */
   private async reattach(): Promise<Map<number, UploadPart>> {
-    const previous = this.job.resume?.previous;
-    if (!previous) return new Map();
-    const call = previous.sessionBaseUrl ? { baseUrl: previous.sessionBaseUrl } : {};
-    let session;
-    try {
-      session = await this.retried((signal) => this.deps.api.getUploadSession(previous.sessionId, { ...call, signal }));
-    } catch (err) {
-      if (!(err instanceof BoxApiError && err.status === 404)) throw err;
-      if (previous.commitSha1) throw commitUncertain(previous.sessionId, previous.commitSha1, "resumed-after-commit", err);
-      await this.job.resume!.store.remove();
-      return new Map();
-    }
-    if (session.part_size !== previous.partSize) {
-      throw new BoxProtocolError(`session ${previous.sessionId} now has part_size ${session.part_size}, the state file says ${previous.partSize}`);
-    }
-    const parts = await this.retried((signal) => this.deps.api.listAllUploadedParts(previous.sessionId, { ...call, signal, totalParts: previous.totalParts }));
-    this.ledger.resumed(session, call, previous, parts);
-    return new Map(parts.map((p) => [p.offset ?? -1, p]));
+    const found = await findRecorded(this.deps.api, this.job, this.retried);
+    if (!found) return new Map();
+    this.ledger.resumed(found.session, found.call, found.previous, found.parts);
+    return new Map(found.parts.map((p) => [p.offset ?? -1, p]));
   }
 
   /** Whether to ask for a plan: per the `plan` option, where the runtime has SHA-512 and the source can be read twice. */
