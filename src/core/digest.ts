@@ -78,6 +78,9 @@ export function inlineHasher(sha1: Sha1Factory, sha512: PartSha512 | undefined, 
   };
 }
 
+/** A part's SHA-512 through Web Crypto (Node 20 and browsers in a secure context): it copies the bytes when called. */
+export const webCryptoSha512: PartSha512 = async (bytes) => hexOf(await crypto.subtle.digest("SHA-512", bytes as Uint8Array<ArrayBuffer>));
+
 /** Lowercase hex of a digest's bytes. */
 export function hexOf(digest: ArrayBuffer): string {
   let out = "";

@@ -47,10 +47,8 @@ export class PartBudget {
   /** Waits for a free slot; an abort ends the wait with UploadAbortedError and takes nothing. */
   acquire(signal?: AbortSignal): Promise<BudgetSlot> {
     if (signal?.aborted) return Promise.reject(new UploadAbortedError(undefined, { cause: signal.reason }));
-    if (this.inUse < this.slots) {
-      this.inUse++;
-      return Promise.resolve(this.wrap(this.idle.pop() ?? { bytes: undefined }));
-    }
+    const free = this.tryAcquire();
+    if (free) return Promise.resolve(free);
     return new Promise((resolve, reject) => {
       const grant = (cell: { bytes: Uint8Array | undefined }) => {
         signal?.removeEventListener("abort", onAbort);

@@ -14,6 +14,7 @@ import { untilAborted } from "../core/sleep";
 import type { UploadJob } from "./job";
 import { landed } from "./landed";
 import type { UploadDeps, UploadPlatform } from "./ports";
+import { hasherFor } from "./partSources";
 import { openSource, type PartReader } from "./sources";
 
 /** Bytes read (and hashed, and sent) at a time by the direct path; also sync's hashing slice. */
@@ -37,18 +38,13 @@ export async function sha1Of(source: ByteSource, platform: UploadPlatform, trans
     signal?.throwIfAborted();
     return source.read(offset, Math.min(SLICE, source.size - offset));
   };
-  const hasher = platform.partHasher?.();
-  if (hasher) {
-    try {
-      for (let offset = 0; offset < source.size; offset += SLICE) await hasher.feed(offset, await slice(offset), transfer);
-      return await hasher.whole();
-    } finally {
-      hasher.close();
-    }
+  const hasher = hasherFor(platform);
+  try {
+    for (let offset = 0; offset < source.size; offset += SLICE) await hasher.feed(offset, await slice(offset), transfer);
+    return await hasher.whole();
+  } finally {
+    hasher.close();
   }
-  const hash = platform.sha1();
-  for (let offset = 0; offset < source.size; offset += SLICE) hash.update(await slice(offset));
-  return hash.hex();
 }
 
 export async function uploadDirect(deps: UploadDeps, job: UploadJob): Promise<BoxFile> {

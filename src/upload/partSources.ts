@@ -77,13 +77,22 @@ export function readIn(ctx: SourceContext, part: PartRange, slot: BudgetSlot): P
  * a worker and back is the slot's again; a failure drops it (an abandoned read or hash may still
  * be writing into it, so it must not pass to another part).
  */
-export async function hashIn(ctx: SourceContext, hasher: PartHasher, part: PartRange, slot: BudgetSlot, read: Promise<Uint8Array>, sha512: boolean): Promise<HashedPart> {
+export async function hashIn(
+  ctx: SourceContext,
+  hasher: PartHasher,
+  part: PartRange,
+  slot: BudgetSlot,
+  read: Promise<Uint8Array>,
+  sha512: boolean,
+  /** Whether the buffer may move to another thread (false: the hasher copies what it keeps). */
+  mayMove = true,
+): Promise<HashedPart> {
   const copying = !ctx.reader.zeroCopy;
   try {
     const bytes = await untilAborted(read, ctx.signal);
-    const hashed = await untilAborted(hasher.part(part.offset, bytes, copying, sha512), ctx.signal);
+    const hashed = await untilAborted(hasher.part(part.offset, bytes, copying && mayMove, sha512), ctx.signal);
     // Moved away for SHA-512: the slot is the caller's to take back (planPass.ts) before reuse.
-    if (copying && !hashed.back) slot.adopt(hashed.bytes);
+    if (copying && mayMove && !hashed.back) slot.adopt(hashed.bytes);
     return hashed;
   } catch (err) {
     slot.release(true);

@@ -5,8 +5,9 @@
  * an answer names it. What the profile of the first version showed (512 MiB, 1 MiB changed, link
  * shaped like Box's: 3.4 s, 1.38 s of it busy on the main thread, 89% of that in hash updates) and
  * what answers it here:
- * - all three hashes ran on one thread: SHA-512 now goes to the platform's digest beside the
- *   SHA-1s (Node: Web Crypto on libuv's pool; a browser: its hash worker);
+ * - all three hashes ran on one thread: SHA-512 now runs beside the SHA-1s (Node: a worker thread
+ *   the part's buffer moves to and back, or Web Crypto's copy where it may not move; a browser:
+ *   its hash worker);
  * - each read was awaited before its part was hashed: the next part is read while this one is;
  * - each plan call was awaited before reading went on: calls now run beside the pass, up to
  *   PLANS_IN_FLIGHT at once, and misses are sent from their answers.
@@ -32,7 +33,7 @@ const MAX_BATCH = 16;
 const RING = 3;
 /** Plan calls at once after the first has answered. */
 const PLANS_IN_FLIGHT = 4;
-/** SHA-512s running at once (each holds a copy of its part): two keep both cores busy beside the SHA-1s. */
+/** SHA-512s running at once (through Web Crypto each holds a copy of its part, outside the budget). */
 const DIGESTS_IN_FLIGHT = 3;
 
 /** Asks the plan about `parts`; throws when Box will not plan them. */
@@ -57,7 +58,8 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
   // Up to three slots: a part is read into one while the one before it is SHA-1'd here and the
   // one before that may still be on the SHA-512 thread. The first is waited for; the others are
   // taken only when free, so a pass never waits while holding a slot.
-  const ring: { slot: BudgetSlot; busy?: Promise<void> }[] = [{ slot: await ctx.budget.acquire(signal) }];
+  // `away`: its buffer is on the SHA-512 thread, `busy` settles when it is back.
+  const ring: { slot: BudgetSlot; busy?: Promise<void>; away?: boolean }[] = [{ slot: await ctx.budget.acquire(signal) }];
   for (let more = 1; more < RING; more++) {
     const slot = ctx.budget.tryAcquire();
     if (slot) ring.push({ slot });
@@ -78,8 +80,16 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
       next = undefined;
       if (ring.length > 1 && i + 1 < parts.length) next = start(i + 1);
       const asks = heldOf(ctx, part, kept) === undefined;
-      const hashed = await hashIn(ctx, hasher, part, slot, read, asks);
-      if (hashed.back) held.busy = hashed.back.then((bytes) => slot.adopt(bytes));
+      // With one slot a buffer that moved away would hold up the next read: Web Crypto copies instead.
+      const hashed = await hashIn(ctx, hasher, part, slot, read, asks, ring.length > 1);
+      if (hashed.back) {
+        held.away = true;
+        held.busy = hashed.back.then((bytes) => {
+          held.away = false;
+          slot.adopt(bytes);
+        });
+        held.busy.catch(() => undefined); // awaited before the next read into it, if there is one
+      }
       if (!next && i + 1 < parts.length) next = start(i + 1);
       if (asks) await calls.add({ part, sha1: hashed.sha1 }, hashed.sha512!);
       else await settleHeld(ctx, part, hashed.sha1, kept);
@@ -97,7 +107,7 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
         else yield { part: parts[i + 1]!, sha1, read: { bytes, slot: ahead.slot } };
       }
       // A buffer still on the SHA-512 thread is dropped with its slot, never handed on.
-      for (const r of ring.splice(0)) r.slot.release(r.busy !== undefined);
+      for (const r of ring.splice(0)) r.slot.release(r.away === true);
       yield* plainFrom(ctx, hasher, i + 2, kept);
       return await untilAborted(hasher.whole(), signal);
     }
@@ -155,8 +165,8 @@ class PlanCalls {
 
   /** No more asking: every part hashed and not yet asked about is sent. */
   *abandon(): Generator<PartToSend> {
-    for (const { hashed } of this.digesting.splice(0)) this.misses.push(hashed);
-    for (const h of this.batch.splice(0)) this.misses.push({ part: h.part, sha1: h.sha1 });
+    for (const { hashed } of this.digesting.splice(0)) this.miss(hashed);
+    this.missAll(this.batch.splice(0));
     yield* this.answered();
   }
 
@@ -186,11 +196,9 @@ class PlanCalls {
    */
   private launch(): void {
     while (this.batch.length >= this.size || (this.finishing && this.batch.length > 0)) {
-      if (this.failure || this.unavailable) return;
-      if (this.allMissed) {
-        for (const h of this.batch.splice(0)) this.misses.push({ part: h.part, sha1: h.sha1 });
-        return;
-      }
+      // A pass that ended (its failure, an abort) asks nothing more.
+      if (this.failure || this.unavailable || this.signal.aborted) return;
+      if (this.allMissed) return this.missAll(this.batch.splice(0));
       if ((this.answers === 0 && this.inFlight.size > 0) || this.inFlight.size >= PLANS_IN_FLIGHT) return;
       const asked = this.batch.splice(0, this.size);
       this.size = Math.min(MAX_BATCH, this.size * 2);
@@ -203,7 +211,7 @@ class PlanCalls {
           (err: unknown) => {
             if (this.signal.aborted) throw err;
             if (this.answers === 0) this.unavailable = true;
-            else for (const h of asked) this.misses.push({ part: h.part, sha1: h.sha1 }); // sent whole
+            else this.missAll(asked); // sent whole
           },
         )
         .catch((error: unknown) => void (this.failure ??= { error }))
@@ -221,11 +229,24 @@ class PlanCalls {
     for (const h of asked) {
       const hit = hits.get(h.part.offset);
       if (hit && hit.size === h.part.size && hit.sha512 === h.sha512) found.push([h.part, { part_id: hit.part_id, offset: hit.offset, size: hit.size, sha1: h.sha1 }]);
-      else this.misses.push({ part: h.part, sha1: h.sha1 });
+      else this.miss(h);
     }
     // Counted before the acknowledgements are awaited: the pass may look at them meanwhile.
     this.answers++;
     this.hits += found.length;
-    for (const [part, held] of found) await this.ledger.acknowledge(part, held, "planned");
+    for (const [part, held] of found) {
+      // An answer that comes after the pass ended (a failure, an abort) records nothing.
+      if (this.signal.aborted) return;
+      await this.ledger.acknowledge(part, held, "planned");
+    }
+  }
+
+  /** A part to send: Box lacks it, or was not asked. */
+  private miss(h: Hashed): void {
+    this.misses.push({ part: h.part, sha1: h.sha1 });
+  }
+
+  private missAll(hashed: Hashed[]): void {
+    for (const h of hashed) this.miss(h);
   }
 }

@@ -4,7 +4,7 @@
  * build checks that for the whole browser graph.
  */
 import type { ApiPlatform } from "../../api/types";
-import { hexOf, type PartSha512 } from "../../core/digest";
+import { webCryptoSha512 } from "../../core/digest";
 import { BoxInputError } from "../../core/errors";
 import { VERSION } from "../../core/version";
 import type { UploadPlatform } from "../../upload/ports";
@@ -22,9 +22,6 @@ export const browserApiPlatform: ApiPlatform = {
   userAgent: `box-chunked-upload/${VERSION} browser`,
 };
 
-/** A part's SHA-512 through Web Crypto, where the hash worker is not used. */
-const webSha512: PartSha512 = async (bytes) => hexOf(await crypto.subtle.digest("SHA-512", bytes as Uint8Array<ArrayBuffer>));
-
 export function browserUploadPlatform(worker: Sha1Worker | undefined): UploadPlatform {
   return {
     openFile: async () => {
@@ -32,7 +29,7 @@ export function browserUploadPlatform(worker: Sha1Worker | undefined): UploadPla
     },
     sha1: wasmSha1,
     // Web Crypto only in a secure context (https, localhost): elsewhere the client never plans.
-    ...(globalThis.crypto?.subtle ? { sha512: webSha512 } : {}),
+    ...(globalThis.crypto?.subtle ? { sha512: webCryptoSha512 } : {}),
     stateStore: (key) => new IndexedDbStateStore(key),
     ...(worker ? { partHasher: () => worker.hasher() } : {}),
   };

@@ -42,7 +42,14 @@ class Sha512Thread {
     const buffer = bytes.buffer as ArrayBuffer;
     const reply = new Promise<Reply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     worker.ref();
-    worker.postMessage({ id, buffer, byteOffset, length: byteLength }, [buffer]);
+    try {
+      worker.postMessage({ id, buffer, byteOffset, length: byteLength }, [buffer]);
+    } catch (err) {
+      // Never sent: nothing will answer it, and an idle thread must not keep the process alive.
+      this.pending.delete(id);
+      if (this.pending.size === 0) worker.unref();
+      throw new SourceError(`the SHA-512 thread could not take a part: ${(err as Error)?.message ?? err}`);
+    }
     const back = reply.then((r) => new Uint8Array(r.buffer, byteOffset, byteLength));
     const hex = reply.then((r) => {
       if (r.hex === undefined) throw new SourceError(`hashing the source failed: ${r.error ?? "no digest"}`);
