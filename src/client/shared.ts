@@ -64,6 +64,11 @@ export class SharedClient {
     return this.caller.origins.apiBaseUrl;
   }
 
+  /** The client's upload defaults as given (nothing counted yet). */
+  get uploadDefaults(): UploadOptions {
+    return this.defaults;
+  }
+
   /** The client's upload defaults under a call's own options, its retries counted. */
   withDefaults(options: UploadOptions | undefined): UploadOptions | undefined {
     if (options === undefined) return this.counted(this.defaults);

@@ -106,7 +106,8 @@ export class BoxUploadClient {
 
   /** The client's upload defaults that also make sense for a tree (threshold, concurrency, retries). */
   #syncDefaults(options: SyncOptions | undefined): SyncOptions | undefined {
-    const d = this.#shared.withDefaults(undefined) ?? {};
+    // As given: counted once below, with the call's own options over them.
+    const d = this.#shared.uploadDefaults;
     const base: SyncOptions = {
       ...(d.chunkedThreshold !== undefined ? { chunkedThreshold: d.chunkedThreshold } : {}),
       ...(d.concurrency !== undefined ? { concurrency: d.concurrency } : {}),
