@@ -187,6 +187,23 @@ test("what changed while the watcher was stopped is in Box once it starts again"
   expect((await second.stop()).code).toBe(0);
 });
 
+test("--transfers is the watcher's files in flight: with 1, one upload at a time", async () => {
+  // Every answer 200 ms late: uploads one at a time arrive at least that far apart.
+  await server.stop();
+  server = new LocalBoxServer({ minFileSize: 4 * MiB, partSizeFor: () => MiB, latencyMs: 200 });
+  await server.start();
+  const root = join(dir, "one-at-a-time");
+  await writeTree(root, Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}.txt`, bytesOf(100 + i, i + 1)])));
+  const dest = server.addFolder("one-at-a-time-dest");
+  const mark = server.log.length;
+  const w = watch(root, dest.id, ["--transfers", "1"]);
+  await until(() => server.filesByPath(dest.id).size === 5, 20_000, "the five files in Box");
+  expect((await w.stop()).code).toBe(0);
+  const arrivals = server.log.slice(mark).filter((r) => r.route === "uploadFile").map((r) => r.at).sort((a, b) => a - b);
+  expect(arrivals).toHaveLength(5);
+  for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(190);
+});
+
 test("SIGTERM during a chunked upload exits 0; the restart continues the same session", async () => {
   const slow = new LocalBoxServer({ minFileSize: 4 * MiB, partSizeFor: () => MiB, bytesPerSecond: 2_000_000 });
   await slow.start();

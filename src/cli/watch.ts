@@ -58,10 +58,9 @@ export function registerWatch(program: Command, io: Io, setCode: (code: number) 
       };
       const around = { screen, stopView: () => undefined, ...fleet?.around, close, ...(operator.registry ? { metrics: operator.registry } : {}) };
       const code = await withClient(io, flags, around, async ({ client, signal, onRetry }) => {
-        // With a queue, --concurrency is each worker's: the fleet refuses it (a usage error).
-        const { transfers: _t, ...shared } = treeOptions(io, flags, stateDir, onRetry);
+        // With a queue, --transfers was refused already (a usage error): the workers' is theirs.
         const options = {
-          ...shared,
+          ...treeOptions(io, flags, stateDir, onRetry),
           settleMs: flags.settle,
           ...(flags.tempFilter ? {} : { temporaryNames: [] }),
           onEvent: (e: SyncEvent) => {
