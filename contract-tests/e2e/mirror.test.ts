@@ -208,3 +208,25 @@ test("a local entry the tree lists but cannot read keeps its Box namesake, and i
   expect(summary.failures).toEqual([{ path: "secret.txt", error: "cannot read it: EACCES" }]);
   expect(inBox(kept)).toBe(true);
 });
+
+test("a Box-only folder holding an item the caller keeps (a watcher's unsettled path) is not trashed whole; the rest of the mirror goes on", async () => {
+  const h = await startHarness();
+  try {
+    const root = join(dir, "kept-inside");
+    await writeTree(root, { "here.txt": bytesOf(10, 1) });
+    const dest = h.server.addFolder("kept-inside-dest");
+    const old = h.server.addFolder("old", dest.id);
+    const kept = h.server.addFile("a.txt", bytesOf(20, 2), old.id);
+    const gone = h.server.addFile("gone.txt", bytesOf(30, 3), dest.id);
+    const run = h.client.syncRun({ deleteExtraneous: true });
+    const tree = { tree: await run.openTree(root), rootId: dest.id };
+    await run.forEach(run.walk(tree, { keep: (path) => path === "old/a.txt" }), 2, async (file, signal) => void (await run.transfer(tree, file, signal)));
+    const summary = await run.finish();
+    expect(summary).toMatchObject({ uploaded: 1, deleted: 1, failed: 0 });
+    expect(h.server.state.trash.has(gone.id)).toBe(true);
+    expect(h.server.state.trash.has(old.id)).toBe(false);
+    expect(h.server.state.trash.has(kept.id)).toBe(false);
+  } finally {
+    await h.close();
+  }
+});

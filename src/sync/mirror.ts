@@ -88,8 +88,7 @@ export class Mirror {
   keep: ((path: string) => boolean) | undefined;
 
   private async judge(path: string, item: RemoteItem, parentId: string, signal: AbortSignal): Promise<void> {
-    if (this.rules.leftOut(path, item.type === "folder" ? "folder" : "file")) return;
-    if (this.keep?.(path)) return;
+    if (this.stays(path, item)) return;
     // A web link is not something a local tree can hold: sync neither makes nor removes one.
     if (item.type === "web_link") return;
     if (item.type === "file") return this.doom({ path, item, parentId, items: 1 });
@@ -102,12 +101,17 @@ export class Mirror {
       this.tally.failed(path, `cannot list this Box folder to delete it: ${this.describe(err)}`);
       return;
     }
-    // Kept inside: what the globs leave out, and web links (never deleted).
-    const kept = inside.some((i) => i.item.type === "web_link" || this.rules.leftOut(i.path, i.item.type === "folder" ? "folder" : "file"));
+    // Kept inside: what stays by the rules above, and web links (never deleted).
+    const kept = inside.some((i) => i.item.type === "web_link" || this.stays(i.path, i.item));
     if (!kept) return this.doom({ path, item, parentId, items: 1 + inside.length, inside });
     // Something in it stays: the folder stays, and so does every folder on the way to a kept item.
     const direct = inside.filter((i) => i.path.lastIndexOf("/") === path.length);
     for (const child of direct) await this.judge(child.path, child.item, item.id, signal);
+  }
+
+  /** Whether a Box item stays whatever the listings say: the globs leave it out, or the watcher still waits on it. */
+  private stays(path: string, item: RemoteItem): boolean {
+    return this.rules.leftOut(path, item.type === "folder" ? "folder" : "file") || this.keep?.(path) === true;
   }
 
   /** Everything under a Box folder, at any depth. */

@@ -90,7 +90,7 @@ export class PendingChanges {
     this.touched(path, now);
   }
 
-  /** Whether `path` (or a path under it) is still waiting: a deletion not settled keeps its Box item. */
+  /** Whether `path` is still waiting (the mirror asks about each item, a Box-only folder's too): a deletion not settled keeps its Box item. */
   has(path: string): boolean {
     return this.overflow || this.entries.has(path);
   }
