@@ -144,7 +144,16 @@ export function connect(url: string, shown: string): Connections {
     commands,
     subscriber,
     health: new RedisHealth(commands, shown),
-    blocking: () => make({ maxRetriesPerRequest: null }),
+    blocking: () => {
+      // Each producer pass of a watcher makes one, and BullMQ ends it when its QueueEvents closes:
+      // an ended one is let go, so a watcher running for months does not keep one per pass.
+      const c = make({ maxRetriesPerRequest: null });
+      c.once("end", () => {
+        const at = all.indexOf(c);
+        if (at >= 0) all.splice(at, 1);
+      });
+      return c;
+    },
     close: async () => {
       await Promise.all(
         all.map(async (c) => {
