@@ -14,6 +14,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Waits for `pending` (its outcome ignored) at most `ms`: true when it settled in time. The timer
+ * is cleared when `pending` wins, so a bounded wait on a way out does not hold the process open.
+ */
+export async function within(pending: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([pending.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Settles with `pending`, or rejects with the signal's reason as soon as it aborts. */
 export function untilAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return pending;

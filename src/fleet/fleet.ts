@@ -8,7 +8,7 @@
 import { resolveLimits, type Pacer, type RateLimits } from "../api/pacer";
 import type { BoxUploadClient } from "../client/uploadClient";
 import { BoxInputError } from "../core/errors";
-import { sleep, untilAborted } from "../core/sleep";
+import { untilAborted, within } from "../core/sleep";
 import { checkIntInRange, checkItemId, checkOptionsObject } from "../core/validate";
 import type { SyncOptions, SyncSummary } from "../sync/options";
 import type { RedisStatus } from "./health";
@@ -179,8 +179,8 @@ export function createFleet(options: FleetOptions): Fleet {
       });
     },
     close: async () => {
-      await Promise.race([unmeter(), sleep(1000)]);
-      await Promise.race([p.close(), sleep(1000)]);
+      await within(unmeter(), 1000);
+      await within(p.close(), 1000);
       await conns.close();
     },
   };

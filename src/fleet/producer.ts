@@ -13,7 +13,7 @@
 import { resolve } from "node:path";
 import type { JobType, Queue, QueueEvents } from "bullmq";
 import { linkedSignal } from "../core/linkedSignal";
-import { sleep, untilAborted } from "../core/sleep";
+import { sleep, untilAborted, within } from "../core/sleep";
 import type { FileOutcome, SyncSummary } from "../sync/options";
 import { unchanged } from "../sync/quickCheck";
 import type { SyncRun } from "../sync/run";
@@ -201,7 +201,7 @@ class QueuedFiles {
    */
   async close(): Promise<void> {
     clearInterval(this.lookAgain);
-    await Promise.race([this.release(), sleep(CLOSE_WAIT_MS)]);
+    await within(this.release(), CLOSE_WAIT_MS);
     void this.events.close().catch(() => undefined);
     void this.queue.close().catch(() => undefined);
   }

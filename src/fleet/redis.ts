@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import type * as BullMQ from "bullmq";
 import type { Redis, RedisOptions } from "ioredis";
 import { BoxInputError } from "../core/errors";
-import { sleep } from "../core/sleep";
+import { within } from "../core/sleep";
 import { reconnectDelay, RedisHealth } from "./health";
 
 /** BullMQ's queue name under the prefix. */
@@ -158,9 +158,7 @@ export function connect(url: string, shown: string): Connections {
       await Promise.all(
         all.map(async (c) => {
           if (c.status !== "ready") return c.disconnect();
-          const quit = c.quit().catch(() => undefined);
-          const late = await Promise.race([quit.then(() => false), sleep(QUIT_WAIT_MS).then(() => true)]);
-          if (late) c.disconnect();
+          if (!(await within(c.quit(), QUIT_WAIT_MS))) c.disconnect();
         }),
       );
     },

@@ -8,7 +8,7 @@
 import { hostname } from "node:os";
 import type { JobType, Queue } from "bullmq";
 import type { Registry } from "prom-client";
-import { sleep, untilAborted } from "../core/sleep";
+import { untilAborted, within } from "../core/sleep";
 import { loadBullmq, QUEUE_NAME, type Connections, type FleetKeys } from "./redis";
 
 /** The queue's states an operator watches (BullMQ's names). */
@@ -116,7 +116,7 @@ export class Heartbeat {
     clearInterval(this.timer);
     clearTimeout(this.pending);
     if (!this.conns.health.isUp) return;
-    await Promise.race([this.conns.commands.del(this.keys.worker(this.beat.id)).catch(() => undefined), sleep(1000)]);
+    await within(this.conns.commands.del(this.keys.worker(this.beat.id)), 1000);
   }
 }
 

@@ -12,7 +12,7 @@
 import type { Job } from "bullmq";
 import type { RetryOptions } from "../core/retry";
 import { BoxApiError, BoxInputError } from "../core/errors";
-import { sleep } from "../core/sleep";
+import { within } from "../core/sleep";
 import type { FileOutcome, SyncEvent } from "../sync/options";
 import type { LocalTree, SyncApi } from "../sync/ports";
 import type { RemoteItem } from "../sync/remote";
@@ -150,7 +150,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       // Stopping, or this file's resume lock was lost: hand it back for another worker (or this
       // one, later). If BullMQ's own lock is gone too, someone else has it already; if Redis does
       // not answer, BullMQ's stalled check hands it back once it does.
-      await Promise.race([job.moveToWait(token).catch(() => undefined), sleep(HAND_BACK_WAIT_MS)]);
+      await within(job.moveToWait(token), HAND_BACK_WAIT_MS);
       throw new WaitingError();
     } finally {
       task.release();
@@ -188,8 +188,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
     run.fail(options.signal?.reason ?? new Error("worker stopped"));
     // Files in flight are handed back (each bounded above); a worker whose Redis does not answer
     // does not wait for it to close: SIGTERM ends it within seconds either way.
-    const closed = worker.close().catch(() => undefined);
-    if (await Promise.race([closed.then(() => false), sleep(CLOSE_WAIT_MS).then(() => true)])) void worker.close(true).catch(() => undefined);
+    if (!(await within(worker.close(), CLOSE_WAIT_MS))) void worker.close(true).catch(() => undefined);
     await run.finish().catch(() => undefined);
   }
 }
