@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import type { JobType, Queue, QueueEvents } from "bullmq";
 import { linkedSignal } from "../core/linkedSignal";
 import { sleep, untilAborted, within } from "../core/sleep";
-import type { FileOutcome, SyncSummary } from "../sync/options";
+import { deferred, type FileOutcome, type SyncSummary } from "../sync/options";
 import { unchanged } from "../sync/quickCheck";
 import type { SyncRun } from "../sync/run";
 import type { FileJob } from "../sync/walk";
@@ -82,7 +82,7 @@ export async function queueSender(
       // --max-transfer: reserved at its size, given back for what its worker did not send.
       if (!run.admit(file.size)) {
         run.tally.begin(file.path, file.size);
-        return run.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not queued: the run's window closed (the next run sends it)" });
+        return run.tally.settled(file.path, deferred(file.size, "not queued: the run's window closed (the next run sends it)"));
       }
       await queued.put(jobIdFor(folderId, file.path), jobData(root, folderId, file, settings), file, signal);
     },

@@ -18,7 +18,7 @@ import { retrying } from "../core/retry";
 import type { Globs } from "./globs";
 import type { SyncSettings } from "./options";
 import type { SyncApi } from "./ports";
-import { ITEM_FIELDS, type RemoteItem } from "./remote";
+import { ITEM_FIELDS, remoteItem, type RemoteItem } from "./remote";
 import type { Tally } from "./tally";
 
 /** A Box item no local entry names, to go to the trash once every file settled (unless it moved). */
@@ -120,17 +120,7 @@ export class Mirror {
     for await (const raw of this.api.folderItems(folderId, ITEM_FIELDS, call)) {
       const item = raw as FolderItem & RemoteItem;
       if (!item || typeof item.name !== "string" || typeof item.id !== "string") continue;
-      const child = {
-        path: `${path}/${item.name}`,
-        item: {
-          type: item.type,
-          id: item.id,
-          name: item.name,
-          ...(typeof item.etag === "string" ? { etag: item.etag } : {}),
-          ...(typeof item.size === "number" ? { size: item.size } : {}),
-          ...(typeof item.sha1 === "string" ? { sha1: item.sha1 } : {}),
-        },
-      };
+      const child = { path: `${path}/${item.name}`, item: remoteItem(item) };
       out.push(child);
       if (item.type === "folder") out.push(...(await this.listAll(item.id, child.path, call)));
     }

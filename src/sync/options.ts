@@ -46,6 +46,11 @@ export type FileOutcome =
     }
   | { action: "fail"; size: number; error: string };
 
+/** A file not started (or stopped) because the run ended first: for the next run, `message` says why. */
+export function deferred(size: number, message: string): FileOutcome {
+  return { action: "defer", size, bytesSent: 0, bytesPlanned: 0, message };
+}
+
 export interface SyncEvent {
   /**
    * `folder` a Box folder was created (or would be, in a dry run); `file` a file was settled with

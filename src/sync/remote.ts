@@ -21,7 +21,10 @@ export const ITEM_FIELDS = ["type", "id", "name", "size", "sha1", "etag"];
 
 export const nameKey = (name: string): string => name.normalize("NFC").toLowerCase();
 
-function remoteItem(item: FolderItem): RemoteItem {
+/** The folder a `/`-separated relative path is in ("" for the root). */
+export const parentOf = (path: string): string => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
+
+export function remoteItem(item: FolderItem): RemoteItem {
   const i = item as Partial<RemoteItem>;
   return {
     type: i.type as RemoteItem["type"],

@@ -21,7 +21,7 @@ import { retrying } from "../core/retry";
 import type { Doomed, Mirror } from "./mirror";
 import type { SyncSettings } from "./options";
 import type { SyncApi } from "./ports";
-import { ensureFolder, type RemoteItem } from "./remote";
+import { ensureFolder, parentOf, type RemoteItem } from "./remote";
 import type { Tally } from "./tally";
 import type { FileJob } from "./walk";
 
@@ -46,7 +46,7 @@ export interface RenameHost {
   /** The local file's SHA-1 (read once), for files whose size matches a Box-only file. */
   hash(file: FileJob): Promise<string>;
   /** A move went through: what the index knew under the old paths holds under the new ones. */
-  moved(from: string, to: string, files: { from: string; to: string }[]): Promise<void>;
+  moved(files: { from: string; to: string }[]): Promise<void>;
   /** Walks the tree from `path` against Box folder `folderId` (a folder that moved), its files handed to `each`. */
   walkFrom(path: string, folderId: string, each: (job: FileJob, signal: AbortSignal) => Promise<void>): Promise<void>;
 }
@@ -56,7 +56,6 @@ export type Send = (file: FileJob, signal: AbortSignal) => Promise<void>;
 
 /** The parent id of a dry run's move into a folder it would make (a dry run sends nothing, so no id is needed). */
 const WOULD_BE_MADE = "";
-const parentOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
 const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 /** Box refused the move as the safe path must take it: changed since listed (412), or the name is taken (409). */
@@ -204,7 +203,7 @@ export class RenameTracker {
     this.madeIds.set(folder.path, d.item.id);
     host.tally.moved(d.path, folder.path, "folder", d.item.id);
     const files = (d.inside ?? []).filter((i) => i.item.type === "file").map((i) => ({ from: i.path, to: `${folder.path}${i.path.slice(d.path.length)}` }));
-    if (!host.settings.dryRun) await host.moved(d.path, folder.path, files);
+    if (!host.settings.dryRun) await host.moved(files);
     return true;
   }
 
@@ -238,7 +237,9 @@ export class RenameTracker {
     const bySize = new Map<number, { d: Doomed; inner?: { path: string; item: RemoteItem } }[]>();
     const add = (size: number | undefined, entry: { d: Doomed; inner?: { path: string; item: RemoteItem } }) => {
       if (size === undefined || !(entry.inner ?? entry.d).item.sha1) return;
-      bySize.set(size, [...(bySize.get(size) ?? []), entry]);
+      const same = bySize.get(size);
+      if (same) same.push(entry);
+      else bySize.set(size, [entry]);
     };
     for (const d of host.mirror.candidates) {
       if (d.item.type === "file") add(d.item.size, { d });
@@ -289,7 +290,7 @@ export class RenameTracker {
     }
     host.mirror.withdraw(c.d, c.inner);
     host.tally.moved(from, file.path, "file", item.id);
-    if (!host.settings.dryRun) await host.moved(from, file.path, [{ from, to: file.path }]);
+    if (!host.settings.dryRun) await host.moved([{ from, to: file.path }]);
     return true;
   }
 }

@@ -12,7 +12,7 @@ import { SignalFan, type TaskSignal } from "../core/signalFan";
 import type { StateStore } from "../upload/resume";
 import { globs } from "./globs";
 import { Mirror } from "./mirror";
-import type { FileOutcome, SyncSettings, SyncSummary } from "./options";
+import { deferred, type FileOutcome, type SyncSettings, type SyncSummary } from "./options";
 import type { LocalTree, SyncDeps, SyncIndex } from "./ports";
 import { RenameTracker } from "./renames";
 import { countingReads, meteredProgress } from "./runCounts";
@@ -145,7 +145,7 @@ export class SyncRun {
       describe: (err) => this.describe(err),
       hash: (file) => hashFile({ deps: this.deps, tree: root.tree, signal: this.signal }, file),
       walkFrom: (path, folderId, each) => this.forEach(this.walkFrom(root, { path, folderId }), this.settings.transfers, each),
-      moved: (_from, _to, files) => this.indexed.rekey(root.rootId, files),
+      moved: (files) => this.indexed.rekey(root.rootId, files),
     });
   }
 
@@ -169,7 +169,7 @@ export class SyncRun {
     if (!this.walkedWhole || this.fatal || this.signal.aborted) {
       for (const file of renames.release()) {
         this.tally.begin(file.path, file.size);
-        this.tally.settled(file.path, { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run ended before its renames were settled" });
+        this.tally.settled(file.path, deferred(file.size, "not started: the run ended before its renames were settled"));
       }
       return;
     }
@@ -206,7 +206,7 @@ export class SyncRun {
           // The run's window closed: this file and the rest are the next run's.
           if (this.window.closed) {
             this.tally.begin(next.value.path, next.value.size);
-            this.tally.settled(next.value.path, { action: "defer", size: next.value.size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run's window closed (the next run sends it)" });
+            this.tally.settled(next.value.path, deferred(next.value.size, "not started: the run's window closed (the next run sends it)"));
             return;
           }
           const task = this.fan.task();
@@ -244,7 +244,7 @@ export class SyncRun {
       } catch (err) {
         // Stopped at a hard cutoff: deferred (a chunked file keeps its resume state), not failed.
         if (!(signal.reason instanceof WindowClosed)) throw err;
-        outcome = { action: "defer", size: file.size, bytesSent: 0, bytesPlanned: 0, message: "stopped: the run's window closed (the next run continues it)" };
+        outcome = deferred(file.size, "stopped: the run's window closed (the next run continues it)");
       }
     } finally {
       // Stopped (handed back to the queue): no longer in flight here, and no result of this process's.

@@ -14,7 +14,7 @@ import { contentTimes } from "../upload/options";
 import { examineResume, identify, type StateStore, type UploadTarget } from "../upload/resume";
 import { uploadJob } from "../upload/run";
 import type { PartReader } from "../upload/sources";
-import type { FileOutcome, SyncSettings } from "./options";
+import { deferred, type FileOutcome, type SyncSettings } from "./options";
 import type { IndexEntry, LocalTree, SyncDeps } from "./ports";
 import { unchanged } from "./quickCheck";
 import { conflictItem, type RemoteItem } from "./remote";
@@ -159,7 +159,7 @@ async function send(ctx: TransferContext, file: LocalFile, target: UploadTarget,
   const { path, size } = file.job;
   const action = target.kind === "new" ? "upload" : "version";
   // The run's window: a file that would take the run past it waits for the next run.
-  if (ctx.budget && !ctx.budget.admit(size)) return { action: "defer", size, bytesSent: 0, bytesPlanned: 0, message: "not started: the run's window closed (the next run sends it)" };
+  if (ctx.budget && !ctx.budget.admit(size)) return deferred(size, "not started: the run's window closed (the next run sends it)");
   progress.toSend(path, size);
   if (settings.dryRun) return { action, size, bytesSent: 0, bytesPlanned: 0, ...(remote ? { id: remote.id } : {}) };
   let resumed = 0;

@@ -33,11 +33,6 @@ export class PendingChanges {
     return this.entries.size;
   }
 
-  /** True when too much changed to follow path by path: the next pass syncs the whole tree. */
-  get overflowed(): boolean {
-    return this.overflow;
-  }
-
   /** The file system says `path` (relative to the root) changed. */
   touched(path: string, now = Date.now()): void {
     if (this.overflow) {

@@ -9,11 +9,11 @@
  * never committed half-written). A pass that fails (Box out of reach) gives its paths back and is
  * tried again with backoff; the tree itself removed is waited for, then caught up whole.
  */
-import { BoxNetworkError, SourceChangedError, SourceError } from "../core/errors";
-import { retrying } from "../core/retry";
+import { BoxInputError, BoxNetworkError, SourceChangedError, SourceError } from "../core/errors";
+import { isRetryable, retrying } from "../core/retry";
 import { sleep } from "../core/sleep";
 import type { FileOutcome, SyncOptions, SyncSummary } from "../sync/options";
-import { folderIndex, nameKey } from "../sync/remote";
+import { folderIndex, nameKey, parentOf } from "../sync/remote";
 import type { SyncRoot, SyncRun } from "../sync/run";
 import type { FileJob } from "../sync/walk";
 import { PendingChanges } from "./pending";
@@ -55,7 +55,6 @@ export interface WatchHandle {
   readonly done: Promise<void>;
 }
 
-const parentOf = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
 
 /**
  * Where a pass's files go: sent from here (the default), or, for a watcher that feeds a fleet, as
@@ -167,6 +166,7 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
   };
   await subscribe();
 
+  const rootThere = async () => (await fs.look(rootPath, "").catch(() => ({ kind: "gone" }) as Look)).kind === "dir";
   const done = (async () => {
     let backoff = 0;
     let lastStatus = Date.now();
@@ -177,17 +177,17 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
         // The tree itself removed: every few seconds a look, since a watcher may say nothing of it.
         if (!watchError && Date.now() - rootChecked >= 2_000) {
           rootChecked = Date.now();
-          if ((await fs.look(rootPath, "").catch(() => ({ kind: "gone" }) as Look)).kind !== "dir") watchError = new Error("the watched folder is gone");
+          if (!(await rootThere())) watchError = new Error("the watched folder is gone");
         }
         if (watchError) {
           const err = watchError;
           watchError = undefined;
           // The tree itself gone: wait for it, then catch up whole.
-          if ((await fs.look(rootPath, "").catch(() => ({ kind: "gone" }) as Look)).kind !== "dir") {
+          if (!(await rootThere())) {
             await watching?.close().catch(() => undefined);
             watching = undefined;
             onStatus?.({ state: "folder-gone" });
-            while (!stop.signal.aborted && (await fs.look(rootPath, "").catch(() => ({ kind: "gone" }) as Look)).kind !== "dir") await sleep(1000, stop.signal).catch(() => undefined);
+            while (!stop.signal.aborted && !(await rootThere())) await sleep(1000, stop.signal).catch(() => undefined);
             if (stop.signal.aborted) break;
             onStatus?.({ state: "folder-back" });
             await subscribe();
@@ -258,7 +258,5 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
 
 /** Box answering 5xx or 429 past every retry, the tree missing mid-pass: waited out, not the end. */
 function isTransient(err: unknown): boolean {
-  const e = err as { status?: unknown; argument?: unknown; name?: unknown };
-  if (typeof e?.status === "number") return e.status >= 500 || e.status === 429 || e.status === 408;
-  return e?.name === "BoxInputError" && e.argument === "localDir";
+  return isRetryable(err) || (err instanceof BoxInputError && err.argument === "localDir");
 }
