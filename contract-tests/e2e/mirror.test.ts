@@ -220,7 +220,7 @@ test("a Box-only folder holding an item the caller keeps (a watcher's unsettled 
     const gone = h.server.addFile("gone.txt", bytesOf(30, 3), dest.id);
     const run = h.client.syncRun({ deleteExtraneous: true });
     const tree = { tree: await run.openTree(root), rootId: dest.id };
-    await run.forEach(run.walk(tree, { keep: (path) => path === "old/a.txt" }), 2, async (file, signal) => void (await run.transfer(tree, file, signal)));
+    await run.sendAll(run.walk(tree, { keep: (path) => path === "old/a.txt" }), 2, async (file, signal) => void (await run.transfer(tree, file, signal)));
     const summary = await run.finish();
     expect(summary).toMatchObject({ uploaded: 1, deleted: 1, failed: 0 });
     expect(h.server.state.trash.has(gone.id)).toBe(true);

@@ -117,8 +117,7 @@ export async function runProducer(
     const sender = await queueSender(conns, keys, run, root, folderId, limits);
     try {
       // Renames are the producer's to decide, as deletions are: new files wait for the walk's end.
-      await run.forEach(run.walk({ tree, rootId: folderId }), 1, (file, signal) => (run.hold(file) ? Promise.resolve() : sender.send(file, signal)));
-      await run.settleRenames(1, (file, signal) => sender.send(file, signal));
+      await run.sendAll(run.walk({ tree, rootId: folderId }), 1, (file, signal) => sender.send(file, signal));
     } finally {
       await sender.settle();
     }

@@ -154,7 +154,7 @@ export class SyncRun {
    * for the walk's end (it may be a Box file that moved). True when the file was taken (the caller
    * sends nothing now).
    */
-  hold(file: FileJob): boolean {
+  private hold(file: FileJob): boolean {
     return this.renames !== undefined && !file.remote && this.renames.hold(file);
   }
 
@@ -163,7 +163,7 @@ export class SyncRun {
    * made; then every file held is sent through `send`, `limit` at a time. A walk that did not end
    * whole (a failure, an abort, the window) moves nothing: what was held is deferred.
    */
-  async settleRenames(limit: number, send: (file: FileJob, signal: AbortSignal) => Promise<void>): Promise<void> {
+  private async settleRenames(limit: number, send: (file: FileJob, signal: AbortSignal) => Promise<void>): Promise<void> {
     const renames = this.renames;
     if (!renames) return;
     if (!this.walkedWhole || this.fatal || this.signal.aborted) {
@@ -191,6 +191,15 @@ export class SyncRun {
   private async *whole(files: AsyncGenerator<FileJob>): AsyncGenerator<FileJob> {
     yield* files;
     this.walkedWhole = true;
+  }
+
+  /**
+   * Sends every file of `files` through `send`, `limit` at a time; with renames tracked, a file Box
+   * does not hold waits for the walk's end (hold), and the moves are settled then (settleRenames).
+   */
+  async sendAll(files: AsyncGenerator<FileJob>, limit: number, send: (file: FileJob, signal: AbortSignal) => Promise<void>): Promise<void> {
+    await this.forEach(files, limit, async (file, signal) => (this.hold(file) ? undefined : send(file, signal)));
+    await this.settleRenames(limit, send);
   }
 
   /**

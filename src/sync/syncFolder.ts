@@ -14,7 +14,6 @@ export async function syncFolder(deps: SyncDeps, localDir: string, folderId: str
   const root = { tree: await run.openTree(localDir), rootId: folderId };
   const send = async (file: FileJob, signal: AbortSignal) => void (await run.transfer(root, file, signal));
   // A file Box does not hold waits for the walk's end where renames are tracked (it may have moved).
-  await run.forEach(run.walk(root), run.settings.transfers, async (file, signal) => (run.hold(file) ? undefined : send(file, signal)));
-  await run.settleRenames(run.settings.transfers, send);
+  await run.sendAll(run.walk(root), run.settings.transfers, send);
   return run.finish();
 }

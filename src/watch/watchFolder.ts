@@ -148,8 +148,7 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
     const sender = await (through ?? here)(run, root, told);
     const send = (file: FileJob, signal: AbortSignal) => sender.send(file, signal);
     try {
-      await run.forEach(files, run.settings.transfers, async (file, signal) => (run.hold(file) ? undefined : send(file, signal)));
-      await run.settleRenames(run.settings.transfers, send);
+      await run.sendAll(files, run.settings.transfers, send);
     } finally {
       await sender.settle();
     }
