@@ -141,6 +141,10 @@ test("bad input is refused before anything connects; a dry run or a worker's own
       expect(await rejectionOf(fleet.sync(client, dir, "0", options as never))).toBeInstanceOf(BoxInputError);
     }
     expect(await rejectionOf(fleet.sync({} as never, dir, "0"))).toBeInstanceOf(BoxInputError);
+    // A watcher feeding the workers: their files and parts in flight are theirs too, and the queue's limits are checked alike.
+    for (const options of [{ transfers: 4 }, { concurrency: 4 }, { maxQueued: 0 }, { redisWaitMs: 10 }]) {
+      expect(await rejectionOf(fleet.watch(client, dir, "0", options as never))).toBeInstanceOf(BoxInputError);
+    }
     expect(await redis.client.keys("input:*")).toEqual([]);
   } finally {
     await client.close();

@@ -51,20 +51,27 @@ function checkClient(client: unknown): asserts client is BoxUploadClient {
   if (typeof (client as BoxUploadClient | null)?.syncRun !== "function") throw new BoxInputError("client", "must be a BoxUploadClient");
 }
 
+/**
+ * The queue's own options checked (maxQueued, redisWaitMs), after refusing `localOnly`: what a
+ * sync or a watcher feeding workers must leave to each worker (or, a dry run, to one process).
+ */
+function queueLimits(given: { maxQueued?: number; redisWaitMs?: number } & Partial<Record<(typeof LOCAL_ONLY)[number], unknown>>, localOnly: readonly (typeof LOCAL_ONLY)[number][]): { maxQueued: number; redisWaitMs: number } {
+  for (const name of localOnly) {
+    if (given[name] !== undefined) throw new BoxInputError(`options.${name}`, name === "dryRun" ? "a dry run is made in one process: leave out the queue" : "is each worker's own: give it to the workers");
+  }
+  const { maxQueued, redisWaitMs } = given;
+  return {
+    maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000),
+    redisWaitMs: redisWaitMs === undefined ? DEFAULT_REDIS_WAIT_MS : checkIntInRange("options.redisWaitMs", redisWaitMs, 1_000, 3_600_000),
+  };
+}
+
 /** The producer's options checked: the queue's own, and the sync run's. */
 function producerOptions(raw: unknown): { limits: { maxQueued: number; redisWaitMs: number }; run: SyncOptions } {
   const given = checkOptionsObject<FleetSyncOptions & SyncOptions>("options", raw);
-  for (const name of LOCAL_ONLY) {
-    if (given[name] !== undefined) throw new BoxInputError(`options.${name}`, name === "dryRun" ? "a dry run is made in one process: leave out the queue" : "is each worker's own: give it to the workers");
-  }
-  const { maxQueued, redisWaitMs, ...run } = given;
-  return {
-    limits: {
-      maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000),
-      redisWaitMs: redisWaitMs === undefined ? DEFAULT_REDIS_WAIT_MS : checkIntInRange("options.redisWaitMs", redisWaitMs, 1_000, 3_600_000),
-    },
-    run,
-  };
+  const limits = queueLimits(given, LOCAL_ONLY);
+  const { maxQueued: _q, redisWaitMs: _w, ...run } = given;
+  return { limits, run };
 }
 
 /** How long a dead worker's files wait before another worker takes them over, by default. BullMQ's own default lock. */
@@ -150,14 +157,9 @@ export function createFleet(options: FleetOptions): Fleet {
     },
     watch: async (client, localDir, folderId, watchOptions) => {
       checkClient(client);
-      const { maxQueued, redisWaitMs, ...rest } = checkOptionsObject<FleetWatchOptions>("options", watchOptions ?? {}) as FleetWatchOptions;
-      for (const name of ["transfers", "concurrency"] as const) {
-        if ((rest as Record<string, unknown>)[name] !== undefined) throw new BoxInputError(`options.${name}`, "is each worker's own: give it to the workers");
-      }
-      const limits = {
-        maxQueued: maxQueued === undefined ? DEFAULT_MAX_QUEUED : checkIntInRange("options.maxQueued", maxQueued, 1, 100_000),
-        redisWaitMs: redisWaitMs === undefined ? DEFAULT_REDIS_WAIT_MS : checkIntInRange("options.redisWaitMs", redisWaitMs, 1_000, 3_600_000),
-      };
+      const given = checkOptionsObject<FleetWatchOptions>("options", watchOptions ?? {}) as FleetWatchOptions;
+      const limits = queueLimits(given, ["transfers", "concurrency"]);
+      const { maxQueued: _q, redisWaitMs: _w, ...rest } = given;
       const root = resolve(localDir);
       return watchFolder(client, nodeFsWatching, root, checkItemId("folderId", folderId), rest, (run, _root, onOutcome) => queueSender(conns, keys, run, root, folderId, limits, onOutcome));
     },
