@@ -35,10 +35,8 @@ interface CommonFlags extends SharedFlags {
 
 /** The file a 409 says holds the name, when Box named one. */
 function takenBy(err: unknown): string | undefined {
-  if (!(err instanceof BoxApiError) || err.status !== 409) return undefined;
-  const c = err.contextInfo?.conflicts;
-  const first = (Array.isArray(c) ? c[0] : c) as { type?: unknown; id?: unknown } | undefined;
-  return first && first.type === "file" && typeof first.id === "string" ? first.id : undefined;
+  const conflict = err instanceof BoxApiError ? err.conflict : undefined;
+  return conflict?.type === "file" ? conflict.id : undefined;
 }
 
 async function runUpload(
