@@ -258,7 +258,9 @@ test("watch --queue feeds the fleet's workers: settled files become jobs, the wa
     await rename(join(root, "first.txt"), join(root, "first-renamed.txt"));
     await until(() => inBox(dest.id, "second.txt") !== undefined && inBox(dest.id, "first-renamed.txt") !== undefined, SETTLE + 8000, "the changes in Box");
     expect(inBox(dest.id, "first-renamed.txt")!.id).toBe(id);
-    // The workers sent the files; the move was the watcher's.
+    // The workers sent the files; the move was the watcher's. (A worker says so once Box answered,
+    // so its line can come a moment after the file is in Box: waited for, under a load.)
+    await until(() => /uploaded second\.txt/.test(workerOut), 10_000, "the worker's line for second.txt");
     expect(workerOut).toMatch(/uploaded first\.txt/);
     expect(workerOut).toMatch(/uploaded second\.txt/);
     expect(workerOut).not.toMatch(/first-renamed/);
