@@ -68,7 +68,8 @@ test("new and version --json name exactly the documented keys", async () => {
     await writeFile(join(dir, "a.txt"), "docs\n");
     const env = { BOX_ACCESS_TOKEN: DEFAULT_TOKEN, BOX_UPLOAD_BASE_URL: server.baseUrl, BOX_API_BASE_URL: server.apiBaseUrl };
     const made = await runCli(["new", "0", join(dir, "a.txt"), "--json"], env).done;
-    expect(made.code).toBe(0);
+    // With its stderr, so a failure says why.
+    if (made.code !== 0) throw new Error(`new --json exited ${made.code}: ${made.stderr}`);
     const first = JSON.parse(made.stdout) as Record<string, unknown>;
     expect(Object.keys(first).sort()).toEqual(documentedKeys("`new`, `version`"));
     const version = await runCli(["version", (first.file as { id: string }).id, join(dir, "a.txt"), "--json"], env).done;
