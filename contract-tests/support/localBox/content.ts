@@ -9,7 +9,14 @@ export class Content {
   readonly size: number;
   private readonly starts: number[] = [];
 
-  constructor(private readonly pieces: readonly Buffer[]) {
+  /**
+   * `sha1s`: each piece's SHA-1 where the server already checked it (a session's parts, against
+   * their Digest), kept as Box keeps the hashes of the parts it stores.
+   */
+  constructor(
+    private readonly pieces: readonly Buffer[],
+    private readonly sha1s: readonly (string | undefined)[] = [],
+  ) {
     let at = 0;
     for (const p of pieces) {
       this.starts.push(at);
@@ -33,6 +40,12 @@ export class Content {
       left -= piece.byteLength;
     }
     return Buffer.concat(out, size);
+  }
+
+  /** The SHA-1 of the bytes at [offset, offset + size) when they are one piece whose SHA-1 is known. */
+  knownSha1(offset: number, size: number): string | undefined {
+    const i = this.starts.indexOf(offset);
+    return i >= 0 && this.pieces[i]!.byteLength === size ? this.sha1s[i] : undefined;
   }
 
   sha1(): string {

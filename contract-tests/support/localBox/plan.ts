@@ -62,7 +62,9 @@ export async function answerPlan(req: Parameters<typeof readJson>[0], s: Planned
     if (known && known.sha512 === digest) {
       // A version's content is never changed once stored: the hit's bytes are a view of it.
       const data = current!.slice(offset, size);
-      known.sha1 ??= createHash("sha1").update(data).digest("hex");
+      // Known when the version arrived in parts of this size (checked then), as Box knows it; hashing
+      // it here took 0.28 s of this machine's CPU per 512 MiB of hits, beside the client measured.
+      known.sha1 ??= current!.knownSha1(offset, size) ?? createHash("sha1").update(data).digest("hex");
       const part: StoredPart = { part_id: randomBytes(4).toString("hex").toUpperCase(), offset, size, sha1: known.sha1, data };
       s.hits.set(offset, part);
       hits.push({ offset, size, sha512: digest, part_id: part.part_id });
@@ -98,5 +100,8 @@ export function assemble(s: PlannedSession & { totalParts: number }, listed: Rec
     if (p.offset !== at || !p.data) return undefined;
     at += p.size;
   }
-  return at === s.fileSize ? new Content(ordered.map((p) => p.data!)) : undefined;
+  return at === s.fileSize ? new Content(
+        ordered.map((p) => p.data!),
+        ordered.map((p) => p.sha1),
+      ) : undefined;
 }
