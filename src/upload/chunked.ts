@@ -6,7 +6,6 @@
  * part; planPass.ts: the plan's misses); one method sends a part, one reads a part again and checks it.
  */
 import type { BoxFile, CallOptions, UploadPart } from "../api/boxApi";
-import { sha1Hex } from "../core/digest";
 import { BoxApiError, BoxProtocolError, UploadAbortedError } from "../core/errors";
 import type { PartRange } from "../core/partPlan";
 import { backoff, mayHaveSucceeded, retrying, withRetry } from "../core/retry";
@@ -17,7 +16,7 @@ import { HitStrategy } from "./hits";
 import type { UploadJob } from "./job";
 import { currentVersion } from "./landed";
 import { PartLedger } from "./ledger";
-import { checkAcknowledgement, holds, notHeld, sourceChanged } from "./partChecks";
+import { checkAcknowledgement, holds, notHeld, readAgain, type PartCheck } from "./partChecks";
 import { plainParts, type PartToSend, type SourceContext } from "./partSources";
 import { plannedParts } from "./planPass";
 import { Pipeline } from "./pipeline";
@@ -166,32 +165,29 @@ export class ChunkedUpload {
   private async sendInSlot(item: PartToSend, signal: AbortSignal): Promise<void> {
     // Its own signal, not the pipeline's: misses queued for a slot would otherwise each hang a
     // listener on one signal (Node warned at 11 on 1 GiB).
-    const slot = item.read?.slot ?? (await this.job.run.budget.acquire(signal));
+    const slot = "read" in item ? item.read.slot : await this.job.run.budget.acquire(signal);
     let settled = false;
     try {
-      const bytes = item.read?.bytes ?? (await this.reread(item.part, item.sha1, signal, slot));
-      await this.ledger.acknowledge(item.part, await this.sendPart(item.part, bytes, item.sha1, signal));
+      const { bytes, sha1 } = "read" in item ? { bytes: item.read.bytes, sha1: item.sha1 } : await this.reread(item.part, item.check, signal, slot);
+      await this.ledger.acknowledge(item.part, await this.sendPart(item.part, bytes, sha1, signal), "sent", { sha1 });
       settled = true;
     } finally {
       slot.release(!settled);
     }
   }
 
-  /** Reads `part` again (into `slot` when given) and checks it is what was hashed before. */
-  private async reread(part: PartRange, sha1: string, signal: AbortSignal | undefined, slot?: BudgetSlot): Promise<Uint8Array> {
-    const { source } = this.job;
-    if (!source.seekable) throw new BoxProtocolError(`the part at offset ${part.offset} must be sent again and a stream cannot be read twice`);
-    const bytes = await untilAborted(source.read(part, slot && !source.zeroCopy ? slot.buffer(part.size) : undefined), signal);
-    if (sha1Hex(this.deps.platform.sha1, bytes) !== sha1) throw sourceChanged(part);
-    return bytes;
+  /** Reads `part` again (into `slot` when given) and checks it is what was hashed before (partChecks.ts). */
+  private reread(part: PartRange, check: PartCheck, signal: AbortSignal | undefined, slot?: BudgetSlot): Promise<{ bytes: Uint8Array; sha1: string }> {
+    return readAgain(this.job.source, this.deps.platform, part, check, signal, slot);
   }
 
   /** A part Box lost or did not take (a hit), sent again and recorded in place of the old acknowledgement. */
   private async resend(part: PartRange): Promise<void> {
-    const sha1 = this.ledger.ackOf(part)?.sha1;
-    if (sha1 === undefined) throw new BoxProtocolError(`no SHA-1 is known for the part at offset ${part.offset}`);
+    const check = this.ledger.checkOf(part);
+    if (check === undefined) throw new BoxProtocolError(`no digest is known for the part at offset ${part.offset}`);
     const { signal } = this.job;
-    this.ledger.replace(part, await this.sendPart(part, await this.reread(part, sha1, signal), sha1, signal));
+    const { bytes, sha1 } = await this.reread(part, check, signal);
+    this.ledger.replace(part, await this.sendPart(part, bytes, sha1, signal), sha1);
   }
 
   /** One part, retried per the policy. After a failure Box may have acted on, look before sending again. */
@@ -291,7 +287,7 @@ export class ChunkedUpload {
 
   /** After parts_mismatch: send again what Box lacks, or, when it holds everything, give it time. */
   private async repair(attempt: number): Promise<void> {
-    const missing = notHeld(this.ledger.parts, await this.listParts(), (part) => this.ledger.ackOf(part));
+    const missing = notHeld(this.ledger.parts, await this.listParts(), (part) => this.ledger.checkOf(part));
     if (missing.length === 0) return this.pause(attempt);
     for (const part of missing) await this.resend(part);
   }

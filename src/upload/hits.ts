@@ -47,7 +47,7 @@ export class HitStrategy {
     const sentNone = hits.length === ledger.parts.length;
     if (this.mode === "named") {
       const listed = await this.host.listParts();
-      if (notHeld(hits, listed, (p) => ledger.ackOf(p)).length === 0) {
+      if (notHeld(hits, listed, (p) => ledger.checkOf(p)).length === 0) {
         for (const part of hits) ledger.replaceHit(part, listed.get(part.offset)!);
         return this.next("listed");
       }

@@ -10,7 +10,8 @@ import { planParts, type PartRange } from "../core/partPlan";
 import { isSessionId } from "../core/validate";
 import type { UploadJob } from "./job";
 import { Progress } from "./progress";
-import type { ResumeState } from "./resume";
+import type { PartCheck } from "./partChecks";
+import type { KeptHit, ResumeState } from "./resume";
 
 /** Resume state is rewritten at most this often while parts complete. */
 const STATE_WRITE_INTERVAL_MS = 1000;
@@ -24,6 +25,8 @@ export class PartLedger {
   private ranges: PartRange[] = [];
   private stored: (UploadPart | undefined)[] = [];
   private readonly hitSet = new Set<number>();
+  /** What checks each acknowledged part's bytes when they are read again (our SHA-1; a hit's SHA-512), by part index. */
+  private checks: (PartCheck | undefined)[] = [];
   private record: ResumeState | undefined;
   private readonly progress: Progress;
   private lastStateWrite = 0;
@@ -62,8 +65,13 @@ export class PartLedger {
     return this.record !== undefined;
   }
   /** The hits a resume record kept from an earlier run of this session, by offset. */
-  get keptHits(): Map<number, UploadPart> {
+  get keptHits(): Map<number, KeptHit> {
     return new Map((this.record?.planned ?? []).map((h) => [h.offset!, h]));
+  }
+
+  /** What checks `part`'s bytes when they are read again: the SHA-1 we hashed it with, or (a hit) the SHA-512 it was found by. */
+  checkOf(part: PartRange): PartCheck | undefined {
+    return this.checks[part.index];
   }
 
   /** Every acknowledgement, in part order; `withHits` false leaves out the plan's hits. */
@@ -106,20 +114,27 @@ export class PartLedger {
     this.hitSet.clear();
     this.ranges = planParts(this.job.source.size, session.part_size, session.total_parts);
     this.stored = new Array(this.ranges.length);
+    this.checks = new Array(this.ranges.length);
     // What the session holds counts as in Box from the first event (each is checked as it is read).
     const listed = new Map(held.map((p) => [p.offset, p.size]));
     this.progress.restart(this.ranges.filter((r) => listed.get(r.offset) === r.size));
     this.report();
   }
 
-  /** `how`: sent by this run, held by the session when this run began (`resumed`), or held by Box by the plan (`planned`). */
-  async acknowledge(part: PartRange, uploaded: UploadPart, how: AckSource = "sent"): Promise<void> {
+  /**
+   * `how`: sent by this run, held by the session when this run began (`resumed`), or held by Box by
+   * the plan (`planned`: the commit names it as Box did, without a SHA-1 of ours). `check`: the
+   * digest we know the bytes by.
+   */
+  async acknowledge(part: PartRange, uploaded: UploadPart | KeptHit, how: AckSource, check: PartCheck): Promise<void> {
     if (this.stored[part.index] === undefined) {
-      this.stored[part.index] = uploaded;
+      const { sha512: _kept, ...ack } = uploaded as KeptHit;
+      this.stored[part.index] = ack;
+      this.checks[part.index] = check;
       if (how === "planned") {
         this.hitSet.add(part.index);
         const kept = this.record?.planned ?? [];
-        if (this.record && !kept.some((h) => h.offset === uploaded.offset)) this.record.planned = [...kept, uploaded];
+        if (this.record && !kept.some((h) => h.offset === ack.offset)) this.record.planned = [...kept, { ...ack, ...check }];
       }
       this.progress.acknowledged(part, how);
       this.report();
@@ -128,8 +143,9 @@ export class PartLedger {
   }
 
   /** A part sent again (Box lost it, or did not take a hit): its new acknowledgement replaces the old, and it is a hit no more. */
-  replace(part: PartRange, uploaded: UploadPart): void {
+  replace(part: PartRange, uploaded: UploadPart, sha1: string): void {
     this.stored[part.index] = uploaded;
+    this.checks[part.index] = { sha1 };
     if (this.hitSet.delete(part.index) && this.record) this.record.planned = (this.record.planned ?? []).filter((h) => h.offset !== part.offset);
   }
 

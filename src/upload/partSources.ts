@@ -11,16 +11,16 @@ import type { PartRange } from "../core/partPlan";
 import { untilAborted } from "../core/sleep";
 import type { BudgetSlot, PartBudget } from "./budget";
 import type { PartLedger } from "./ledger";
-import { assertHeld } from "./partChecks";
+import { assertHeld, type PartCheck } from "./partChecks";
+import type { KeptHit } from "./resume";
 import type { UploadPlatform } from "./ports";
 import type { PartReader } from "./sources";
 
-/** A part for the pipeline: its SHA-1, and its bytes in a budget slot when already read (else read again, and checked, in a slot of its own). */
-export interface PartToSend {
-  part: PartRange;
-  sha1: string;
-  read?: { bytes: Uint8Array; slot: BudgetSlot };
-}
+/**
+ * A part for the pipeline: read, with its SHA-1 and its bytes in a budget slot; or to be read
+ * again in a slot of its own, with what checks it then (a plan's miss: the SHA-512 it was asked by).
+ */
+export type PartToSend = { part: PartRange } & ({ sha1: string; read: { bytes: Uint8Array; slot: BudgetSlot } } | { check: PartCheck });
 
 export interface SourceContext {
   reader: PartReader;
@@ -35,7 +35,7 @@ export interface SourceContext {
 
 /** The upload's hasher: the platform's worker where it has one, else SHA-1 in line and SHA-512 beside it. */
 export function hasherFor(platform: UploadPlatform): PartHasher {
-  return platform.partHasher?.() ?? inlineHasher(platform.sha1, platform.sha512, platform.movingSha512);
+  return platform.partHasher?.() ?? inlineHasher(platform.sha1, platform.sha512, platform.movingSha512, platform.hereSha512);
 }
 
 /** Every part not yet acknowledged, read into the slot it is sent from. */
@@ -50,19 +50,20 @@ export async function* plainParts(ctx: SourceContext): AsyncGenerator<PartToSend
 }
 
 /** Parts from `from` on, each read into a slot of the budget that goes with it to the pipeline. */
-export async function* plainFrom(ctx: SourceContext, hasher: PartHasher, from: number, kept?: Map<number, UploadPart>): AsyncGenerator<PartToSend, void> {
+export async function* plainFrom(ctx: SourceContext, hasher: PartHasher, from: number, kept?: Map<number, KeptHit>): AsyncGenerator<PartToSend, void> {
   const { ledger, signal } = ctx;
   for (let i = from; i < ledger.parts.length; i++) {
     const part = ledger.parts[i]!;
     // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
     // budget caps both requests in flight and the part memory held, across every upload sharing it.
     const slot = await ctx.budget.acquire(signal);
-    const { bytes, sha1 } = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), false);
-    if (await settleHeld(ctx, part, sha1, kept)) {
+    const hashed = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), keptBySha512(ctx, part, kept));
+    if (await settleHeld(ctx, part, hashed, kept)) {
       slot.release();
       continue;
     }
-    yield { part, sha1, read: { bytes, slot } };
+    // Hashed by SHA-512 only for a kept hit, which settled or threw above.
+    yield { part, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot } };
   }
 }
 
@@ -101,18 +102,26 @@ export async function hashIn(
 }
 
 /** What Box already holds of `part`: acknowledged earlier in this run, held by the resumed session, or (`kept`) a hit a resume record kept. */
-export function heldOf(ctx: SourceContext, part: PartRange, kept?: Map<number, UploadPart>): { held: UploadPart; how: "resumed" | "planned" } | undefined {
+export function heldOf(ctx: SourceContext, part: PartRange, kept?: Map<number, KeptHit>): { held: KeptHit; how: "resumed" | "planned" } | undefined {
   const held = ctx.ledger.ackOf(part) ?? ctx.held.get(part.offset);
   if (held) return { held, how: "resumed" };
   const hit = kept?.get(part.offset);
   return hit ? { held: hit, how: "planned" } : undefined;
 }
 
-/** Acknowledges `part` when Box holds it already (checked against the SHA-1 just computed); false when it must be sent. */
-export async function settleHeld(ctx: SourceContext, part: PartRange, sha1: string, kept?: Map<number, UploadPart>): Promise<boolean> {
+/** Whether `part` is a hit a resume record kept by its SHA-512: it is then hashed by SHA-512 to be checked. */
+export function keptBySha512(ctx: SourceContext, part: PartRange, kept?: Map<number, KeptHit>): boolean {
+  const found = heldOf(ctx, part, kept);
+  return found?.how === "planned" && found.held.sha512 !== undefined;
+}
+
+/** Acknowledges `part` when Box holds it already (checked against the digest just computed); false when it must be sent. */
+export async function settleHeld(ctx: SourceContext, part: PartRange, hashed: Pick<HashedPart, "sha1" | "sha512">, kept?: Map<number, KeptHit>): Promise<boolean> {
   const found = heldOf(ctx, part, kept);
   if (!found) return false;
-  assertHeld(found.held, part, sha1);
-  await ctx.ledger.acknowledge(part, found.held, found.how);
+  const sha512 = hashed.sha512 && (await untilAborted(hashed.sha512, ctx.signal));
+  assertHeld(found.held, part, { sha1: hashed.sha1, sha512 });
+  const check: PartCheck = hashed.sha1 !== undefined ? { sha1: hashed.sha1 } : { sha512: sha512! };
+  await ctx.ledger.acknowledge(part, found.held, found.how, check);
   return true;
 }

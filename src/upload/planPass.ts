@@ -1,16 +1,19 @@
 /**
- * The planning pass: every part read once, in file order, and hashed (the whole file's SHA-1, the
- * part's SHA-1, and its SHA-512 for the plan), while the plan is asked about the parts already
+ * The planning pass: every part read once, in file order, and hashed (the whole file's SHA-1, and
+ * the part's SHA-512 for the plan), while the plan is asked about the parts already
  * hashed; Box's hits are acknowledged as they come, and each miss goes to the pipeline the moment
  * an answer names it. What the profile of the first version showed (512 MiB, 1 MiB changed, link
  * shaped like Box's: 3.4 s, 1.38 s of it busy on the main thread, 89% of that in hash updates) and
  * what answers it here:
- * - all three hashes ran on one thread: SHA-512 now runs beside the SHA-1s (Node: a worker thread
- *   the part's buffer moves to and back, or Web Crypto's copy where it may not move; a browser:
- *   its hash worker);
+ * - all three hashes ran on one thread: SHA-512 now runs beside the SHA-1 (Node: a worker thread
+ *   the part's buffer moves to and back, and this thread takes a part's SHA-512 itself while that
+ *   one is behind; Web Crypto's copy where a buffer may not move; a browser: its hash worker);
  * - each read was awaited before its part was hashed: the next part is read while this one is;
  * - each plan call was awaited before reading went on: calls now run beside the pass, up to
- *   PLANS_IN_FLIGHT at once, and misses are sent from their answers.
+ *   PLANS_IN_FLIGHT at once, and misses are sent from their answers;
+ * - each part was SHA-1'd too, for the commit and for a check when read again: a third of this
+ *   thread's CPU then (0.28 s per 512 MiB). A part asked about is now known by its SHA-512: a hit
+ *   is named in the commit as Box named it, and a miss read again is checked by its SHA-512.
  * A file rewritten end to end would still pay the whole pass for nothing, so when the first answer
  * finds no hit at all, the pass stops asking and sends the rest as a plain upload does.
  */
@@ -19,7 +22,7 @@ import type { PartRange } from "../core/partPlan";
 import { untilAborted } from "../core/sleep";
 import type { BudgetSlot } from "./budget";
 import type { PartLedger } from "./ledger";
-import { hashIn, hasherFor, heldOf, plainFrom, readIn, settleHeld, type PartToSend, type SourceContext } from "./partSources";
+import { hashIn, hasherFor, heldOf, keptBySha512, plainFrom, readIn, settleHeld, type PartToSend, type SourceContext } from "./partSources";
 
 /**
  * Parts asked about in the first plan call, whose answer alone decides whether to plan on: when
@@ -27,10 +30,18 @@ import { hashIn, hasherFor, heldOf, plainFrom, readIn, settleHeld, type PartToSe
  * parts, is sent whole). Small, because a rewritten file sends nothing until it is answered.
  */
 const FIRST_BATCH = 4;
-/** Each next call asks about twice as many, up to this. */
-const MAX_BATCH = 16;
-/** Part buffers the pass reads into, from the budget: one read ahead, one hashed here, one on the SHA-512 thread. */
-const RING = 3;
+/**
+ * Each next call asks about twice as many, up to this. A miss waits until its batch is full before
+ * it is asked about: at 16 the changed part in the middle of 512 MiB went up about 0.2 s later
+ * than at 8, and the upload ended 0.1 s later (1.31-1.43 s against 1.21-1.26 s, three runs each).
+ * The calls cost one for every 8 part uploads they spare.
+ */
+const MAX_BATCH = 8;
+/**
+ * Part buffers the pass reads into, from the budget: one read ahead, one hashed here, and up to two
+ * on the SHA-512 thread (core/digest.ts AWAY_AT_ONCE).
+ */
+const RING = 4;
 /** Plan calls at once after the first has answered. */
 const PLANS_IN_FLIGHT = 4;
 /** SHA-512s running at once (through Web Crypto each holds a copy of its part, outside the budget). */
@@ -39,9 +50,10 @@ const DIGESTS_IN_FLIGHT = 3;
 /** Asks the plan about `parts`; throws when Box will not plan them. */
 export type AskPlan = (parts: PlanPart[], signal: AbortSignal) => Promise<UploadSessionPlan>;
 
-interface Hashed {
+/** A part asked about, by its SHA-512. */
+interface Asked {
   part: PartRange;
-  sha1: string;
+  sha512: string;
 }
 
 /**
@@ -55,9 +67,9 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
   const kept = ledger.keptHits;
   const calls = new PlanCalls(ledger, ask, signal);
   const parts = ledger.parts;
-  // Up to three slots: a part is read into one while the one before it is SHA-1'd here and the
-  // one before that may still be on the SHA-512 thread. The first is waited for; the others are
-  // taken only when free, so a pass never waits while holding a slot.
+  // Up to RING slots: a part is read into one while the one before it is hashed here and up to two
+  // before that may still be on the SHA-512 thread. The first is waited for; the others are taken
+  // only when free, so a pass never waits while holding a slot.
   // `away`: its buffer is on the SHA-512 thread, `busy` settles when it is back.
   const ring: { slot: BudgetSlot; busy?: Promise<void>; away?: boolean }[] = [{ slot: await ctx.budget.acquire(signal) }];
   for (let more = 1; more < RING; more++) {
@@ -81,7 +93,7 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
       if (ring.length > 1 && i + 1 < parts.length) next = start(i + 1);
       const asks = heldOf(ctx, part, kept) === undefined;
       // With one slot a buffer that moved away would hold up the next read: Web Crypto copies instead.
-      const hashed = await hashIn(ctx, hasher, part, slot, read, asks, ring.length > 1);
+      const hashed = await hashIn(ctx, hasher, part, slot, read, asks || keptBySha512(ctx, part, kept), ring.length > 1);
       if (hashed.back) {
         held.away = true;
         held.busy = hashed.back.then((bytes) => {
@@ -91,8 +103,8 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
         held.busy.catch(() => undefined); // awaited before the next read into it, if there is one
       }
       if (!next && i + 1 < parts.length) next = start(i + 1);
-      if (asks) await calls.add({ part, sha1: hashed.sha1 }, hashed.sha512!);
-      else await settleHeld(ctx, part, hashed.sha1, kept);
+      if (asks) await calls.add(part, hashed.sha512!);
+      else await settleHeld(ctx, part, hashed, kept);
       if (calls.unavailable) return undefined;
       yield* calls.answered();
       if (!calls.allMissed) continue;
@@ -100,11 +112,12 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
       yield* calls.abandon();
       if (next) {
         const ahead = next;
+        const after = parts[i + 1]!;
         next = undefined;
         ring.splice(ring.indexOf(ahead.held), 1); // it goes with its part to the pipeline
-        const { sha1, bytes } = await hashIn(ctx, hasher, parts[i + 1]!, ahead.slot, ahead.read, false);
-        if (await settleHeld(ctx, parts[i + 1]!, sha1, kept)) ahead.slot.release();
-        else yield { part: parts[i + 1]!, sha1, read: { bytes, slot: ahead.slot } };
+        const hashed = await hashIn(ctx, hasher, after, ahead.slot, ahead.read, keptBySha512(ctx, after, kept), false);
+        if (await settleHeld(ctx, after, hashed, kept)) ahead.slot.release();
+        else yield { part: after, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot: ahead.slot } };
       }
       // A buffer still on the SHA-512 thread is dropped with its slot, never handed on.
       for (const r of ring.splice(0)) r.slot.release(r.away === true);
@@ -122,10 +135,10 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
 
 /** The plan calls of one pass: batches, calls in flight, and what their answers decided. */
 class PlanCalls {
-  /** Hashed parts whose SHA-512 is still running, in file order. */
-  private readonly digesting: { hashed: Hashed; sha512: Promise<string> }[] = [];
-  /** Hashed parts not asked about yet, in file order. */
-  private batch: (Hashed & { sha512: string })[] = [];
+  /** Parts whose SHA-512 is still running, in file order. */
+  private readonly digesting: { part: PartRange; sha512: Promise<string> }[] = [];
+  /** Parts hashed and not asked about yet, in file order. */
+  private batch: Asked[] = [];
   private size = FIRST_BATCH;
   private readonly inFlight = new Set<Promise<void>>();
   /** Misses named by an answer (or parts of a call that failed), not yet handed to the pipeline. */
@@ -150,9 +163,9 @@ class PlanCalls {
   }
 
   /** A part hashed, its SHA-512 on its way; asks about the batch once it is full. */
-  async add(hashed: Hashed, sha512: Promise<string>): Promise<void> {
+  async add(part: PartRange, sha512: Promise<string>): Promise<void> {
     sha512.catch(() => undefined); // awaited in turn; a pass that ends early must not leave it unhandled
-    this.digesting.push({ hashed, sha512 });
+    this.digesting.push({ part, sha512 });
     while (this.digesting.length > DIGESTS_IN_FLIGHT) await this.digested();
     this.launch();
   }
@@ -163,9 +176,9 @@ class PlanCalls {
     while (this.misses.length > 0) yield this.misses.shift()!;
   }
 
-  /** No more asking: every part hashed and not yet asked about is sent. */
-  *abandon(): Generator<PartToSend> {
-    for (const { hashed } of this.digesting.splice(0)) this.miss(hashed);
+  /** No more asking: every part hashed and not yet asked about is sent (checked by its SHA-512 when read again). */
+  async *abandon(): AsyncGenerator<PartToSend> {
+    while (this.digesting.length > 0) await this.digested();
     this.missAll(this.batch.splice(0));
     yield* this.answered();
   }
@@ -185,8 +198,8 @@ class PlanCalls {
   }
 
   private async digested(): Promise<void> {
-    const { hashed, sha512 } = this.digesting.shift()!;
-    this.batch.push({ ...hashed, sha512: await untilAborted(sha512, this.signal) });
+    const { part, sha512 } = this.digesting.shift()!;
+    this.batch.push({ part, sha512: await untilAborted(sha512, this.signal) });
   }
 
   /**
@@ -223,30 +236,31 @@ class PlanCalls {
     }
   }
 
-  private async answer(asked: (Hashed & { sha512: string })[], plan: UploadSessionPlan): Promise<void> {
+  private async answer(asked: Asked[], plan: UploadSessionPlan): Promise<void> {
     const hits = new Map(plan.hits.map((hit) => [hit.offset, hit]));
-    const found: [PartRange, UploadPart][] = [];
+    const found: [Asked, UploadPart][] = [];
     for (const h of asked) {
       const hit = hits.get(h.part.offset);
-      if (hit && hit.size === h.part.size && hit.sha512 === h.sha512) found.push([h.part, { part_id: hit.part_id, offset: hit.offset, size: hit.size, sha1: h.sha1 }]);
+      // Named in the commit as Box named it: part_id, offset and size (we have no SHA-1 of it).
+      if (hit && hit.size === h.part.size && hit.sha512 === h.sha512) found.push([h, { part_id: hit.part_id, offset: hit.offset, size: hit.size }]);
       else this.miss(h);
     }
     // Counted before the acknowledgements are awaited: the pass may look at them meanwhile.
     this.answers++;
     this.hits += found.length;
-    for (const [part, held] of found) {
+    for (const [{ part, sha512 }, held] of found) {
       // An answer that comes after the pass ended (a failure, an abort) records nothing.
       if (this.signal.aborted) return;
-      await this.ledger.acknowledge(part, held, "planned");
+      await this.ledger.acknowledge(part, held, "planned", { sha512 });
     }
   }
 
-  /** A part to send: Box lacks it, or was not asked. */
-  private miss(h: Hashed): void {
-    this.misses.push({ part: h.part, sha1: h.sha1 });
+  /** A part to send, read again and checked by its SHA-512: Box lacks it, or was not asked. */
+  private miss(h: Asked): void {
+    this.misses.push({ part: h.part, check: { sha512: h.sha512 } });
   }
 
-  private missAll(hashed: Hashed[]): void {
+  private missAll(hashed: Asked[]): void {
     for (const h of hashed) this.miss(h);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { BoxOperations, CallOptions, UploadSession } from "../api/boxApi";
 import type { SessionEndpoint } from "../api/origins";
-import type { MovingSha512, PartHasher, PartSha512, Sha1Factory } from "../core/digest";
+import type { HereSha512, MovingSha512, PartHasher, PartSha512, Sha1Factory } from "../core/digest";
 import type { PartReader } from "./sources";
 import type { StateStore } from "./resume";
 
@@ -38,6 +38,8 @@ export interface UploadPlatform {
   partHasher?: () => PartHasher;
   /** SHA-512 on another thread that a part's buffer moves to and back (Node), used before `sha512` where the buffer may move. */
   movingSha512?: MovingSha512;
+  /** SHA-512 on the calling thread (Node), taken for a part while the `movingSha512` thread is behind. */
+  hereSha512?: HereSha512;
   /** The store behind `options.resume.path`. */
   stateStore(path: string): StateStore;
 }

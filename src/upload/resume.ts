@@ -19,6 +19,9 @@ export interface SourceIdentity {
   fingerprint?: string;
 }
 
+/** A plan's hit as a resume record keeps it: what the commit names, and the digest that checks the bytes again. */
+export type KeptHit = UploadPart & { sha512?: string };
+
 export interface ResumeState {
   version: 1;
   sessionId: string;
@@ -30,8 +33,11 @@ export interface ResumeState {
   source: SourceIdentity;
   /** Parts the server acknowledged, as of the last write (a record for people; the server's list is what counts). */
   parts: UploadPart[];
-  /** Parts the upload plan said Box holds (part_id, offset, size, our SHA-1), so a rerun need not plan them again. */
-  planned?: UploadPart[];
+  /**
+   * Parts the upload plan said Box holds, so a rerun need not plan them again: part_id, offset,
+   * size, and the SHA-512 they were found by (a record written before that kept our SHA-1 instead).
+   */
+  planned?: KeptHit[];
   /** Set just before the first commit is sent: from then on the commit may have happened. */
   commitSha1?: string;
   updatedAt: string;
@@ -106,6 +112,19 @@ function validSource(v: unknown): v is SourceIdentity {
   );
 }
 
+function validHit(v: unknown): boolean {
+  const h = v as Record<string, unknown> | null;
+  return (
+    isText(h?.part_id) &&
+    isCount(h!.offset, 0) &&
+    isCount(h!.size, 1) &&
+    (h!.sha1 === undefined || (typeof h!.sha1 === "string" && HEX40.test(h!.sha1))) &&
+    (h!.sha512 === undefined || (typeof h!.sha512 === "string" && /^[0-9a-f]{128}$/.test(h!.sha512))) &&
+    // Without a digest a kept hit could not be checked against the bytes read again.
+    (h!.sha1 !== undefined || h!.sha512 !== undefined)
+  );
+}
+
 /** Checks every field of what a store loaded: a state of this version, or a typed error naming the store. */
 export function parseState(raw: unknown, path: string): ResumeState | undefined {
   if (raw === undefined) return undefined;
@@ -118,7 +137,7 @@ export function parseState(raw: unknown, path: string): ResumeState | undefined 
     : !isCount(s.partSize, 1) || !isCount(s.totalParts, 1) ? "partSize or totalParts is missing or malformed"
     : !validSource(s.source) ? "source is missing or malformed"
     : !Array.isArray(s.parts) ? "parts is missing"
-    : s.planned !== undefined && !Array.isArray(s.planned) ? "planned is malformed"
+    : s.planned !== undefined && !(Array.isArray(s.planned) && s.planned.every(validHit)) ? "planned is malformed"
     : s.commitSha1 !== undefined && !(typeof s.commitSha1 === "string" && HEX40.test(s.commitSha1)) ? "commitSha1 is malformed"
     : undefined;
   if (problem) throw new BoxInputError("options.resume.path", `${path}: ${problem}; delete it to start over`);

@@ -35,14 +35,15 @@ async function handle(m: HashRequest): Promise<HashReply> {
     return { id: m.id, sha1: whole.hash.digest("hex") };
   }
   const bytes = new Uint8Array(m.buffer, m.byteOffset, m.length);
-  // Web Crypto copies the bytes when called, and hashes them while the SHA-1s below run here.
+  // Web Crypto copies the bytes when called, and hashes them while the SHA-1 below runs here.
   const sha512 = m.sha512 ? crypto.subtle.digest("SHA-512", bytes) : undefined;
   sha512?.catch(() => undefined); // awaited below, unless SHA-1 fails first
   if (m.offset !== whole.next) throw new Error(`whole-file SHA-1 fed out of order: ${m.offset} after ${whole.next}`);
   whole.hash.update(bytes);
   whole.next += bytes.byteLength;
+  // A part asked about in a plan is known by its SHA-512 alone (core/digest.ts).
   let sha1: string | undefined;
-  if (m.own) {
+  if (m.own && !m.sha512) {
     partHasher ??= await createSHA1();
     sha1 = partHasher.init().update(bytes).digest("hex");
   }

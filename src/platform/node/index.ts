@@ -4,7 +4,7 @@ import { VERSION } from "../../core/version";
 import type { UploadPlatform } from "../../upload/ports";
 import { FileReader } from "./fileSource";
 export { nodeSyncPlatform } from "./localTree";
-import { nodeSha1, nodeSha512 } from "./sha1";
+import { nodeSha1, nodeSha512, nodeSha512Here } from "./sha1";
 import { sha512Thread } from "./sha512Thread";
 import { StateFile } from "./stateFile";
 import { createNodeTransport } from "./transport";
@@ -19,5 +19,6 @@ export const nodeUploadPlatform: UploadPlatform = {
   sha1: nodeSha1,
   sha512: nodeSha512,
   movingSha512: (bytes) => sha512Thread().digest(bytes),
+  hereSha512: nodeSha512Here,
   stateStore: (path) => new StateFile(path),
 };
