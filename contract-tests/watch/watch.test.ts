@@ -2,10 +2,11 @@
  * `box-upload watch` as a service meets it, against the local Box server: files dropped in are in
  * Box within --settle and a little; a file still being written is sent once, whole, after its last
  * write; temporary names are left out; renames and moves keep the Box id; a deletion reaches the
- * trash once it has settled; a burst of 10,000 files ends exact (peak RSS printed); what changed
+ * trash once it has settled; a file changed while it is read goes up once it settles again; a burst of 10,000 files ends exact (peak RSS printed); what changed
  * while it was stopped is caught up at start; SIGTERM mid chunked file exits 0 and the restart
  * continues the same session.
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import { appendFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,6 +118,44 @@ test("a file appended to every 500 ms for 6 s is uploaded once, whole, after its
   const upload = server.log.find((r) => r.route === "uploadFile" && decodeURIComponent(r.path).length > 0 && r.status === 201 && r.at >= lastWrite - 50);
   expect(upload).toBeDefined();
   expect(server.log.filter((r) => r.route === "uploadFile" && r.at < lastWrite)).toHaveLength(0);
+  expect((await w.stop()).code).toBe(0);
+});
+
+test("a file changed while it is read is not whole yet: it settles again and goes up once, as it ends", async () => {
+  const root = join(dir, "changed-while-read");
+  await mkdir(root, { recursive: true });
+  const path = join(root, "disk.img");
+  // When the file's first part reaches Box, its writer comes back and changes it in place.
+  let changedAt = 0;
+  await server.stop();
+  server = new LocalBoxServer({
+    minFileSize: 4 * MiB,
+    partSizeFor: () => MiB,
+    before: (ctx) => {
+      if (ctx.route === "uploadPart" && changedAt === 0) {
+        changedAt = Date.now();
+        const fd = openSync(path, "r+");
+        writeSync(fd, bytesOf(4096, 77), 0, 4096, 6 * MiB);
+        closeSync(fd);
+      }
+      return undefined;
+    },
+  });
+  await server.start();
+  const dest = server.addFolder("changed-while-read-dest");
+  const w = watch(root, dest.id);
+  await caughtUp(w);
+  await writeFile(path, bytesOf(8 * MiB, 76));
+  await until(() => inBox(dest.id, "disk.img") !== undefined, 3 * SETTLE + 10_000, "the file in Box");
+  const stored = inBox(dest.id, "disk.img")!;
+  expect(changedAt).toBeGreaterThan(0);
+  expect(stored.sha1).toBe(sha1(await readFile(path)));
+  expect(server.files.get(stored.id)!.versions).toHaveLength(1);
+  // The first upload was refused before its commit; the second began once the change had settled.
+  const sessions = server.log.filter((r) => r.route === "createSessionNewFile" && r.status === 201);
+  expect(sessions).toHaveLength(2);
+  expect(sessions[1]!.at).toBeGreaterThanOrEqual(changedAt + SETTLE - 50);
+  expect(server.log.filter((r) => r.route === "commit")).toHaveLength(1);
   expect((await w.stop()).code).toBe(0);
 });
 

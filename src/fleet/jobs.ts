@@ -112,7 +112,7 @@ export function fileJobOf(d: FleetJobData): FileJob {
 export function readOutcome(raw: unknown): FileOutcome {
   const r = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const done = ["upload", "version", "skip"].includes(r.action as string) && count(r.bytesSent) && count(r.bytesPlanned);
-  const failed = r.action === "fail" && typeof r.error === "string";
+  const failed = r.action === "fail" && typeof r.error === "string" && (r.sourceFault === undefined || r.sourceFault === true);
   if (count(r.size) && (done || failed)) return r as unknown as FileOutcome;
   return { action: "fail", size: count(r.size) ? (r.size as number) : 0, error: "a worker answered with an outcome this producer cannot read (another version?)" };
 }

@@ -13,7 +13,7 @@ import type { Job } from "bullmq";
 import type { RetryOptions } from "../core/retry";
 import { BoxApiError, BoxInputError } from "../core/errors";
 import { within } from "../core/sleep";
-import type { FileOutcome, SyncEvent } from "../sync/options";
+import { failed, type FileOutcome, type SyncEvent } from "../sync/options";
 import type { LocalTree, SyncApi } from "../sync/ports";
 import type { RemoteItem } from "../sync/remote";
 import type { SyncRun } from "../sync/run";
@@ -146,7 +146,7 @@ export async function runWorker(env: WorkerEnv, api: Pick<SyncApi, "getFile">, r
       }
       return result;
     } catch (err) {
-      if (!task.signal.aborted) return (settled = { action: "fail", size: d.size, error: run.describe(err) });
+      if (!task.signal.aborted) return (settled = failed(d.size, err, (e) => run.describe(e)));
       // Stopping, or this file's resume lock was lost: hand it back for another worker (or this
       // one, later). If BullMQ's own lock is gone too, someone else has it already; if Redis does
       // not answer, BullMQ's stalled check hands it back once it does.

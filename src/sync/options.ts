@@ -1,5 +1,5 @@
 /** A folder sync's options as the caller writes them, its summary and events, and the checks (run once, before anything is sent). */
-import { BoxInputError } from "../core/errors";
+import { BoxInputError, SourceError } from "../core/errors";
 import type { RetryOptions } from "../core/retry";
 import { checkIntInRange, checkOptionsObject } from "../core/validate";
 import { runSettings, type RunSettings } from "../upload/options";
@@ -44,7 +44,21 @@ export type FileOutcome =
       /** Skips: how Box's copy was found the same: by the index (not read) or by hashing the file. */
       compared?: "index" | "sha1";
     }
-  | { action: "fail"; size: number; error: string };
+  | {
+      action: "fail";
+      size: number;
+      error: string;
+      /**
+       * The file itself failed the upload (it changed while it was read, or could not be read):
+       * not whole yet, so a watcher looks at it again once it has settled.
+       */
+      sourceFault?: true;
+    };
+
+/** A file that failed with `err`, said by `describe`; flagged when the fault is the source's (a SourceError). */
+export function failed(size: number, err: unknown, describe: (err: unknown) => string): FileOutcome {
+  return { action: "fail", size, error: describe(err), ...(err instanceof SourceError ? { sourceFault: true as const } : {}) };
+}
 
 /** A file not started (or stopped) because the run ended first: for the next run, `message` says why. */
 export function deferred(size: number, message: string): FileOutcome {

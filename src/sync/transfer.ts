@@ -14,7 +14,7 @@ import { contentTimes } from "../upload/options";
 import { examineResume, identify, type StateStore, type UploadTarget } from "../upload/resume";
 import { uploadJob } from "../upload/run";
 import type { PartReader } from "../upload/sources";
-import { deferred, type FileOutcome, type SyncSettings } from "./options";
+import { deferred, failed, type FileOutcome, type SyncSettings } from "./options";
 import type { IndexEntry, LocalTree, SyncDeps } from "./ports";
 import { unchanged } from "./quickCheck";
 import { conflictItem, type RemoteItem } from "./remote";
@@ -236,7 +236,7 @@ export async function transfer(ctx: TransferContext, job: FileJob): Promise<File
     return await settle(ctx, file, job.remote, false);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return { action: "fail", size: job.size, error: ctx.deps.describe(err) };
+    return failed(job.size, err, ctx.deps.describe);
   } finally {
     await file.close();
   }

@@ -9,7 +9,7 @@
  * never committed half-written). A pass that fails (Box out of reach) gives its paths back and is
  * tried again with backoff; the tree itself removed is waited for, then caught up whole.
  */
-import { BoxInputError, BoxNetworkError, SourceChangedError, SourceError } from "../core/errors";
+import { BoxInputError, BoxNetworkError, SourceError } from "../core/errors";
 import { isRetryable, retrying } from "../core/retry";
 import { sleep } from "../core/sleep";
 import type { FileOutcome, SyncOptions, SyncSummary } from "../sync/options";
@@ -84,7 +84,7 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
   let synced = 0;
   /** A file's outcome: one that changed while it was read is not whole yet, and waits to settle again. */
   const told = (file: FileJob, outcome: FileOutcome) => {
-    if (outcome.action === "fail" && /^Source(Changed)?Error: /.test(outcome.error)) pending.again(file.path);
+    if (outcome.action === "fail" && outcome.sourceFault) pending.again(file.path);
   };
   const here: PassSender = async (run, root) => ({
     send: async (file, signal) => told(file, await run.transfer(root, file, signal)),
@@ -239,7 +239,8 @@ export async function watchFolder(client: WatchClient, fs: FsWatching, localDir:
 
   /** A pass failed: said, and the next try waits (2 s doubling to 2 min); only what cannot be waited out ends the watcher. */
   async function waitAfter(err: unknown, last: number): Promise<number> {
-    if (!(err instanceof BoxNetworkError) && !(err instanceof SourceError) && !(err instanceof SourceChangedError) && !isTransient(err)) throw err;
+    // A SourceChangedError is a SourceError too.
+    if (!(err instanceof BoxNetworkError) && !(err instanceof SourceError) && !isTransient(err)) throw err;
     const wait = Math.min(120_000, last ? last * 2 : 2_000);
     onStatus?.({ state: "retrying", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), retryInMs: wait, pending: pending.size });
     await sleep(wait, stop.signal).catch(() => undefined);
