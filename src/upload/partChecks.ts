@@ -74,7 +74,7 @@ export function notHeld(parts: readonly PartRange[], listed: Map<number, UploadP
  * Reads `part` of `source` again (into `slot` when given) and checks it is what was hashed before:
  * by its SHA-1, or by the SHA-512 a plan was asked with (its SHA-1 is then made here, for the send).
  * A slot's buffer moves to the SHA-512 thread and back where the platform has one (Node); else
- * Web Crypto copies the part (a rewritten file's first parts, read again this way, held 36 MB
+ * Web Crypto copies the part (a rewritten file's first parts, read again this way, held 29 to 37 MB
  * more at peak through that copy in the 512 MiB bench).
  */
 export async function readAgain(
