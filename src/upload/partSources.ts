@@ -57,11 +57,9 @@ export async function* plainFrom(ctx: SourceContext, hasher: PartHasher, from: n
     // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
     // budget caps both requests in flight and the part memory held, across every upload sharing it.
     const slot = await ctx.budget.acquire(signal);
-    const hashed = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), keptBySha512(ctx, part, kept));
-    if (await settleHeld(ctx, part, hashed, kept)) {
-      slot.release();
-      continue;
-    }
+    // A kept hit's SHA-512 through Web Crypto (mayMove false): this slot's buffer never goes away.
+    const hashed = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), keptBySha512(ctx, part, kept), false);
+    if (await settledIn(ctx, part, hashed, slot, kept)) continue;
     // Hashed by SHA-512 only for a kept hit, which settled or threw above.
     yield { part, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot } };
   }
@@ -113,6 +111,19 @@ export function heldOf(ctx: SourceContext, part: PartRange, kept?: Map<number, K
 export function keptBySha512(ctx: SourceContext, part: PartRange, kept?: Map<number, KeptHit>): boolean {
   const found = heldOf(ctx, part, kept);
   return found?.how === "planned" && found.held.sha512 !== undefined;
+}
+
+/** settleHeld, with `slot` (the part's bytes) given back when it settles or fails; false when the part must be sent from it. */
+export async function settledIn(ctx: SourceContext, part: PartRange, hashed: Pick<HashedPart, "sha1" | "sha512">, slot: BudgetSlot, kept?: Map<number, KeptHit>): Promise<boolean> {
+  try {
+    if (!(await settleHeld(ctx, part, hashed, kept))) return false;
+  } catch (err) {
+    // A budget shared by a sync must not lose a slot to a file that failed.
+    slot.release();
+    throw err;
+  }
+  slot.release();
+  return true;
 }
 
 /** Acknowledges `part` when Box holds it already (checked against the digest just computed); false when it must be sent. */

@@ -22,7 +22,7 @@ import type { PartRange } from "../core/partPlan";
 import { untilAborted } from "../core/sleep";
 import type { BudgetSlot } from "./budget";
 import type { PartLedger } from "./ledger";
-import { hashIn, hasherFor, heldOf, keptBySha512, plainFrom, readIn, settleHeld, type PartToSend, type SourceContext } from "./partSources";
+import { hashIn, hasherFor, heldOf, keptBySha512, plainFrom, readIn, settledIn, settleHeld, type PartToSend, type SourceContext } from "./partSources";
 
 /**
  * Parts asked about in the first plan call, whose answer alone decides whether to plan on: when
@@ -116,8 +116,7 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
         next = undefined;
         ring.splice(ring.indexOf(ahead.held), 1); // it goes with its part to the pipeline
         const hashed = await hashIn(ctx, hasher, after, ahead.slot, ahead.read, keptBySha512(ctx, after, kept), false);
-        if (await settleHeld(ctx, after, hashed, kept)) ahead.slot.release();
-        else yield { part: after, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot: ahead.slot } };
+        if (!(await settledIn(ctx, after, hashed, ahead.slot, kept))) yield { part: after, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot: ahead.slot } };
       }
       // A buffer still on the SHA-512 thread is dropped with its slot, never handed on.
       for (const r of ring.splice(0)) r.slot.release(r.away === true);
