@@ -57,8 +57,10 @@ export async function* plainFrom(ctx: SourceContext, hasher: PartHasher, from: n
     // A slot (and its recycled buffer) returns to the budget only when its part is settled, so the
     // budget caps both requests in flight and the part memory held, across every upload sharing it.
     const slot = await ctx.budget.acquire(signal);
-    // A kept hit's SHA-512 through Web Crypto (mayMove false): this slot's buffer never goes away.
-    const hashed = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), keptBySha512(ctx, part, kept), false);
+    // A kept hit's SHA-512 may not move the buffer to the SHA-512 thread (nothing here would take it
+    // back): Web Crypto copies it. Every other part moves to a hash worker and back as it may.
+    const bySha512 = keptBySha512(ctx, part, kept);
+    const hashed = await hashIn(ctx, hasher, part, slot, readIn(ctx, part, slot), bySha512, !bySha512);
     if (await settledIn(ctx, part, hashed, slot, kept)) continue;
     // Hashed by SHA-512 only for a kept hit, which settled or threw above.
     yield { part, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot } };

@@ -115,7 +115,9 @@ export async function* plannedParts(ctx: SourceContext, ask: AskPlan): AsyncGene
         const after = parts[i + 1]!;
         next = undefined;
         ring.splice(ring.indexOf(ahead.held), 1); // it goes with its part to the pipeline
-        const hashed = await hashIn(ctx, hasher, after, ahead.slot, ahead.read, keptBySha512(ctx, after, kept), false);
+        // As in plainFrom: only a kept hit's SHA-512 may not move the buffer away.
+        const bySha512 = keptBySha512(ctx, after, kept);
+        const hashed = await hashIn(ctx, hasher, after, ahead.slot, ahead.read, bySha512, !bySha512);
         if (!(await settledIn(ctx, after, hashed, ahead.slot, kept))) yield { part: after, sha1: hashed.sha1!, read: { bytes: hashed.bytes, slot: ahead.slot } };
       }
       // A buffer still on the SHA-512 thread is dropped with its slot, never handed on.
