@@ -4,7 +4,7 @@
  * upload/planned.ts.
  */
 import { BoxInputError, BoxProtocolError } from "../core/errors";
-import { checkByteCount, checkSessionId } from "../core/validate";
+import { checkByteCount, checkSessionId, isSha512Hex } from "../core/validate";
 import type { ApiCaller } from "./caller";
 import { OPERATIONS } from "./operations";
 import type { CallOptions, PlanPart, UploadSessionPlan } from "./types";
@@ -21,7 +21,7 @@ export function uploadPlans(caller: ApiCaller) {
     for (const p of parts) {
       checkByteCount("parts[].offset", p?.offset, 0);
       checkByteCount("parts[].size", p.size);
-      if (typeof p.sha512 !== "string" || !/^[0-9a-f]{128}$/.test(p.sha512)) throw new BoxInputError("parts[].sha512", "must be 128 lowercase hex digits");
+      if (!isSha512Hex(p.sha512)) throw new BoxInputError("parts[].sha512", "must be 128 lowercase hex digits");
     }
     const plan = await caller.send(OPERATIONS.planUploadSession, options, (init) =>
       caller.api.POST("/files/upload_sessions/{upload_session_id}/plan", { params: { path: { upload_session_id: sessionId } }, body: { parts }, ...init }),

@@ -62,8 +62,18 @@ export function checkFileName(argument: string, value: unknown): string {
 }
 
 /** A SHA-1 as Box writes it in JSON: 40 lowercase hex digits. */
+export function isSha1Hex(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{40}$/.test(value);
+}
+
+/** A SHA-512 as the upload plan names a part by: 128 lowercase hex digits. */
+export function isSha512Hex(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{128}$/.test(value);
+}
+
+/** `value` when it is a SHA-1 in hex (isSha1Hex), else a BoxInputError naming `argument`. */
 export function checkSha1Hex(argument: string, value: unknown): string {
-  if (typeof value !== "string" || !/^[0-9a-f]{40}$/.test(value)) {
+  if (!isSha1Hex(value)) {
     throw new BoxInputError(argument, "must be 40 lowercase hex digits");
   }
   return value;

@@ -5,7 +5,7 @@
 import type { UploadPart } from "../api/boxApi";
 import type { Sha1Factory } from "../core/digest";
 import { BoxInputError, SourceChangedError } from "../core/errors";
-import { isSessionId } from "../core/validate";
+import { isSessionId, isSha1Hex, isSha512Hex } from "../core/validate";
 import type { PartReader } from "./sources";
 
 export type UploadTarget = { kind: "version"; fileId: string } | { kind: "new"; folderId: string; fileName: string };
@@ -92,7 +92,6 @@ export function sameTarget(a: UploadTarget, b: UploadTarget): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const HEX40 = /^[0-9a-f]{40}$/;
 const isCount = (v: unknown, min: number) => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 const isText = (v: unknown) => typeof v === "string" && v.length > 0;
 
@@ -108,7 +107,7 @@ function validSource(v: unknown): v is SourceIdentity {
     isCount(o?.size, 0) &&
     (o!.path === undefined || isText(o!.path)) &&
     (o!.mtimeMs === undefined || typeof o!.mtimeMs === "number") &&
-    (o!.fingerprint === undefined || (typeof o!.fingerprint === "string" && HEX40.test(o!.fingerprint)))
+    (o!.fingerprint === undefined || isSha1Hex(o!.fingerprint))
   );
 }
 
@@ -118,8 +117,8 @@ function validHit(v: unknown): boolean {
     isText(h?.part_id) &&
     isCount(h!.offset, 0) &&
     isCount(h!.size, 1) &&
-    (h!.sha1 === undefined || (typeof h!.sha1 === "string" && HEX40.test(h!.sha1))) &&
-    (h!.sha512 === undefined || (typeof h!.sha512 === "string" && /^[0-9a-f]{128}$/.test(h!.sha512))) &&
+    (h!.sha1 === undefined || isSha1Hex(h!.sha1)) &&
+    (h!.sha512 === undefined || isSha512Hex(h!.sha512)) &&
     // Without a digest a kept hit could not be checked against the bytes read again.
     (h!.sha1 !== undefined || h!.sha512 !== undefined)
   );
@@ -138,7 +137,7 @@ export function parseState(raw: unknown, path: string): ResumeState | undefined 
     : !validSource(s.source) ? "source is missing or malformed"
     : !Array.isArray(s.parts) ? "parts is missing"
     : s.planned !== undefined && !(Array.isArray(s.planned) && s.planned.every(validHit)) ? "planned is malformed"
-    : s.commitSha1 !== undefined && !(typeof s.commitSha1 === "string" && HEX40.test(s.commitSha1)) ? "commitSha1 is malformed"
+    : s.commitSha1 !== undefined && !isSha1Hex(s.commitSha1) ? "commitSha1 is malformed"
     : undefined;
   if (problem) throw new BoxInputError("options.resume.path", `${path}: ${problem}; delete it to start over`);
   return s as unknown as ResumeState;
