@@ -24,7 +24,12 @@ export type PartCheck = { sha1: string; sha512?: undefined } | { sha512: string;
  * still guards the content.
  */
 export function holds(listed: UploadPart, part: PartRange, sha1: string | undefined): boolean {
-  return listed.offset === part.offset && listed.size === part.size && (listed.sha1 === undefined || listed.sha1 === sha1);
+  return sameRange(listed, part) && (listed.sha1 === undefined || listed.sha1 === sha1);
+}
+
+/** Whether what Box lists (or a record keeps) for a part has `part`'s offset and size. */
+function sameRange(listed: UploadPart, part: PartRange): boolean {
+  return listed.offset === part.offset && listed.size === part.size;
 }
 
 /** The source's bytes at `part` are not the ones hashed or held before: the file changed meanwhile. */
@@ -39,7 +44,7 @@ export function sourceChanged(part: PartRange): SourceChangedError {
 export function assertHeld(held: UploadPart & { sha512?: string }, part: PartRange, hashed: { sha1?: string; sha512?: string }): void {
   const same =
     held.sha512 !== undefined
-      ? held.offset === part.offset && held.size === part.size && hashed.sha512 === held.sha512
+      ? sameRange(held, part) && hashed.sha512 === held.sha512
       : hashed.sha1 !== undefined && holds(held, part, hashed.sha1);
   if (!same) throw sourceChanged(part);
 }
@@ -66,7 +71,7 @@ export function notHeld(parts: readonly PartRange[], listed: Map<number, UploadP
     const have = listed.get(part.offset);
     const check = checkOf(part);
     if (!have || !check) return true;
-    return check.sha1 !== undefined ? !holds(have, part, check.sha1) : have.offset !== part.offset || have.size !== part.size;
+    return check.sha1 !== undefined ? !holds(have, part, check.sha1) : !sameRange(have, part);
   });
 }
 
