@@ -14,8 +14,8 @@ export interface Sha1Hasher {
 export type Sha1Factory = () => Sha1Hasher;
 
 /**
- * A part's SHA-1s (and its SHA-512 when a plan asks) for one upload: bytes in file order, then the
- * whole file's digest. A browser hashes in its worker: with `transfer` the bytes' buffer moves
+ * The hashes of one upload: each part's own digest (its SHA-1, or its SHA-512 when a plan asks),
+ * and the whole file's SHA-1 over the bytes in file order. A browser hashes in its worker: with `transfer` the bytes' buffer moves
  * there and back, so the caller must use the returned view; without it (memory the caller's caller
  * owns) they are copied. Node hashes SHA-1 in line (inlineHasher).
  */

@@ -1,7 +1,7 @@
 /**
- * The hash worker: per-part digests (SHA-1, and SHA-512 for an upload plan) and the whole file's
- * incremental SHA-1, off the page's main thread. Parts arrive transferred (their buffer moves here, no copy) and go back the same
- * way once hashed. Messages are handled strictly in arrival order, so the whole-file digest sees
+ * The hash worker: per-part digests (SHA-1, or SHA-512 for a part an upload plan is asked about)
+ * and the whole file's incremental SHA-1, off the page's main thread. Parts arrive transferred
+ * (their buffer moves here, no copy) and go back the same way once hashed. Messages are handled strictly in arrival order, so the whole-file digest sees
  * the parts in file order, as the pipeline sends them. Built into its own file (and inlined into
  * the browser bundle) by scripts/build.mjs.
  */

@@ -71,7 +71,7 @@ export class Sha1Worker {
       part: async (offset, bytes, transfer, withSha512) => {
         const { sha1, sha512, bytes: back } = await send(offset, bytes, transfer, true, withSha512);
         if (withSha512 ? sha512 === undefined : sha1 === undefined) throw new SourceError("the hash worker gave no digest");
-        return sha512 !== undefined && withSha512 ? { sha512: Promise.resolve(sha512), bytes: back } : { sha1: sha1!, bytes: back };
+        return withSha512 ? { sha512: Promise.resolve(sha512!), bytes: back } : { sha1: sha1!, bytes: back };
       },
       feed: async (offset, bytes, transfer) => (await send(offset, bytes, transfer, false)).bytes,
       whole: async () => {

@@ -15,9 +15,9 @@ export const nodeSha1: Sha1Factory = () => {
 
 /**
  * SHA-512 for upload plans through Web Crypto: it copies the part (so its buffer is free at once)
- * and hashes it on libuv's thread pool, beside this thread's two SHA-1s. Measured here on 8 MiB
- * parts: 813 MiB/s in line on one core; 707 MiB/s one at a time through Web Crypto, 1,159 MiB/s
- * two at a time; with the SHA-1s of the same parts on this thread, 669 MiB/s for all three hashes.
+ * and hashes it on libuv's thread pool, beside this thread's SHA-1. Measured here on 8 MiB parts:
+ * 813 MiB/s in line on one core; 707 MiB/s one at a time through Web Crypto, 1,159 MiB/s two at a
+ * time; 669 MiB/s with two SHA-1s of the same parts on this thread (as the pass hashed then).
  * Where a part's buffer may move, a worker thread takes it instead (sha512Thread.ts).
  */
 export const nodeSha512: PartSha512 = webCryptoSha512;
