@@ -2,7 +2,7 @@
  * The local Box server behind the validating proxy: bare (`startProxiedServer`, for tests that
  * drive it with plain fetch) or with a client pointed at the proxy (`startHarness`).
  */
-import { BoxUploadClient, type BoxUploadClientOptions } from "../../src";
+import { BoxUploadClient, type BoxUploadClientOptions, type UploadProgress } from "../../src";
 import { DEFAULT_TOKEN, LocalBoxServer, type BoxServerOptions } from "./localBox/server";
 import { ValidatingProxy } from "./validatingProxy";
 
@@ -75,4 +75,23 @@ export async function startHarness(
       await proxied.close();
     },
   };
+}
+
+/**
+ * A resumable new version of `fileId` from `path`, one part at a time, aborted as soon as `stopWhen`
+ * says so: its resume record stays at `state` for the rerun a test makes. Throws if it was not stopped.
+ */
+export async function stoppedVersion(client: BoxUploadClient, fileId: string, path: string, state: string, stopWhen: (p: UploadProgress) => boolean): Promise<void> {
+  const controller = new AbortController();
+  const upload = client.uploadNewVersion(fileId, path, {
+    resume: { path: state },
+    signal: controller.signal,
+    concurrency: 1,
+    onProgress: (p) => stopWhen(p) && controller.abort(new Error("stop")),
+  });
+  const ended = await upload.then(
+    () => "committed",
+    () => "stopped",
+  );
+  if (ended !== "stopped") throw new Error("the upload meant to be stopped midway committed");
 }
